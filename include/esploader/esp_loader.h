@@ -1,0 +1,336 @@
+/*
+ * libesploader: program Espressif chips through their mask-ROM serial bootloader (and the
+ * flasher stub), from any host that can give the library a port (esp_loader_port.h).
+ *
+ * Portable C99, no allocation, no global state: the caller owns an esp_loader_t per target and
+ * a zero-initialised esp_loader_config_t (a zero field means "the default"). Every function
+ * returns ESP_LOADER_OK or a negative esp_loader_err_t. When the target itself refused a
+ * command (ESP_LOADER_ERR_TARGET), esp_loader_last_failure() tells which command, the status
+ * and the reason code the target sent.
+ *
+ * Typical flow:
+ *     esp_loader_init(&l, &cfg);
+ *     esp_loader_connect(&l);                        // reset into download mode, SYNC, detect
+ *     esp_loader_change_baudrate(&l, 460800);        // optional; not on the ESP8266 ROM
+ *     esp_loader_flash_start(&l, 0x10000, size, 0);  // erases (ROM)
+ *     while (...) esp_loader_flash_write(&l, block, n);
+ *     esp_loader_flash_finish(&l, 0);                // MD5-verifies what was written
+ *     esp_loader_reset_target(&l);
+ */
+#ifndef ESP_LOADER_H
+#define ESP_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp_loader_chip.h"
+#include "esp_loader_md5.h"
+#include "esp_loader_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                      */
+
+typedef enum esp_loader_err {
+    ESP_LOADER_OK = 0,
+    ESP_LOADER_ERR_TIMEOUT = -1,     /* no (complete) answer before the deadline */
+    ESP_LOADER_ERR_IO = -2,          /* the port failed */
+    ESP_LOADER_ERR_PROTOCOL = -3,    /* malformed or unexpected data from the target */
+    ESP_LOADER_ERR_TARGET = -4,      /* the target refused: see esp_loader_last_failure() */
+    ESP_LOADER_ERR_VERIFY = -5,      /* flash contents differ from what was sent (MD5) */
+    ESP_LOADER_ERR_UNSUPPORTED = -6, /* this chip / loader / mode cannot do that */
+    ESP_LOADER_ERR_INVALID_ARG = -7, /* bad argument (alignment, range, NULL, ...) */
+    ESP_LOADER_ERR_STATE = -8,       /* call out of order (write without start, ...) */
+} esp_loader_err_t;
+
+/* A short, static English description of an error code. */
+const char *esp_loader_strerror(int err);
+
+/* What the target said when it refused a command. */
+typedef struct esp_loader_failure {
+    uint8_t command; /* opcode of the request that failed */
+    uint8_t status;  /* ROM: 1 on failure; stub: the stub error code (0xC0...) */
+    uint8_t reason;  /* ROM: the ROM error code (0x05, 0x07, ...); stub: 0 */
+    bool stub;       /* the stub (not the ROM) answered */
+} esp_loader_failure_t;
+
+/* Why connect failed, from the boot log bytes captured during the reset (diagnostics). */
+typedef enum esp_loader_connect_diag {
+    ESP_LOADER_DIAG_NONE = 0,            /* connected, or nothing to say */
+    ESP_LOADER_DIAG_NO_SERIAL_DATA,      /* nothing at all came back */
+    ESP_LOADER_DIAG_WRONG_BOOT_MODE,     /* the boot log shows a normal (SPI) boot */
+    ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC,    /* download mode seen in the log, but SYNC failed */
+    ESP_LOADER_DIAG_WRONG_CHIP,          /* detected chip differs from config.chip */
+    ESP_LOADER_DIAG_UNKNOWN_CHIP,        /* the magic value / chip id matches no known chip */
+} esp_loader_connect_diag_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Configuration                                                                               */
+
+/* What to do with the reset lines before connecting (PROTOCOL.md §10). */
+typedef enum esp_loader_before {
+    ESP_LOADER_BEFORE_DEFAULT_RESET = 0, /* auto-reset circuit: alternate the sequences below */
+    ESP_LOADER_BEFORE_CLASSIC_RESET,     /* D0|R1|W0.1|D1|R0|W0.05|D0 */
+    ESP_LOADER_BEFORE_UNIX_TIGHT_RESET,  /* U0,1|W0.1|U1,0|W0.05|U0,0 */
+    ESP_LOADER_BEFORE_USB_JTAG_RESET,    /* the on-chip USB-Serial/JTAG sequence */
+    ESP_LOADER_BEFORE_CUSTOM_RESET,      /* config.custom_reset steps */
+    ESP_LOADER_BEFORE_NO_RESET,          /* don't touch the lines, just SYNC */
+    ESP_LOADER_BEFORE_NO_RESET_NO_SYNC,  /* assume a loader is already synced */
+} esp_loader_before_t;
+
+/* One step of a reset sequence; sequences are runtime data, not macros. */
+typedef enum esp_loader_reset_op {
+    ESP_LOADER_RESET_SET_DTR = 0, /* a = line state */
+    ESP_LOADER_RESET_SET_RTS,     /* a = line state */
+    ESP_LOADER_RESET_SET_BOTH,    /* a = DTR state, b = RTS state, set together */
+    ESP_LOADER_RESET_WAIT,        /* wait ms */
+} esp_loader_reset_op_t;
+
+typedef struct esp_loader_reset_step {
+    uint8_t op; /* esp_loader_reset_op_t */
+    uint8_t a, b;
+    uint32_t ms;
+} esp_loader_reset_step_t;
+
+/*
+ * Parse an esptool-style sequence string ("D0|R1|W0.1|D1|R0|W0.05|D0", "U0,1|W0.1|...") into
+ * steps. Returns the number of steps (> 0) or ESP_LOADER_ERR_INVALID_ARG.
+ */
+int esp_loader_reset_parse(const char *text, esp_loader_reset_step_t *steps, size_t max_steps);
+
+typedef enum esp_loader_log_level {
+    ESP_LOADER_LOG_ERROR = 1,
+    ESP_LOADER_LOG_WARN = 2,
+    ESP_LOADER_LOG_INFO = 3,
+    ESP_LOADER_LOG_DEBUG = 4,
+} esp_loader_log_level_t;
+
+/* Log hook: a static message and one number that goes with it (the core never formats text). */
+typedef void (*esp_loader_log_fn)(void *user, esp_loader_log_level_t level, const char *msg,
+                                  int32_t value);
+/* Frame-trace hook: every SLIP frame body (unescaped) as sent (tx = true) or received. */
+typedef void (*esp_loader_trace_fn)(void *user, bool tx, const uint8_t *frame, size_t len);
+
+typedef struct esp_loader_config {
+    const esp_loader_port_ops_t *port; /* required */
+    void *port_ctx;
+
+    esp_loader_chip_t chip;    /* AUTO (0): detect; otherwise connect fails on a mismatch */
+    esp_loader_before_t before;
+    const esp_loader_reset_step_t *custom_reset; /* for ESP_LOADER_BEFORE_CUSTOM_RESET */
+    size_t custom_reset_len;
+    uint32_t reset_hold_ms;  /* 0 = 100: time EN is held low */
+    uint32_t boot_delay_ms;  /* 0 = 50: wait after releasing EN (alternate attempts use 550) */
+    uint32_t connect_attempts; /* 0 = 7 reset+sync rounds */
+    uint32_t sync_tries;       /* 0 = 5 SYNCs per round */
+    uint32_t sync_timeout_ms;  /* 0 = 100 per SYNC reply */
+    uint32_t timeout_ms;       /* 0 = 3000: default command timeout */
+    uint32_t initial_baud;     /* 0 = 115200: baud of the port at connect (informational) */
+
+    esp_loader_log_fn log;
+    esp_loader_trace_fn trace;
+    void *hook_user;
+} esp_loader_config_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* The context. Declare one per target; all fields are private to the library.                */
+
+#define ESP_LOADER_RX_FRAME_MAX 96 /* largest reply we parse (READ_FLASH_SLOW: 8+64+4) */
+#define ESP_LOADER_IN_BUF 128      /* raw bytes read from the port in one call */
+#define ESP_LOADER_TX_BUF 256      /* SLIP-encoding buffer for sends */
+#define ESP_LOADER_BOOT_LOG 160    /* boot-log bytes kept for diagnostics */
+
+typedef struct esp_loader {
+    esp_loader_config_t cfg;
+    esp_loader_chip_t chip;
+    uint8_t state;         /* private: idle / flash / defl / mem / ... */
+    uint8_t stub;          /* the flasher stub is running */
+    uint8_t sdm;           /* Secure Download Mode */
+    uint8_t diag;          /* esp_loader_connect_diag_t */
+    uint32_t baud;
+    uint32_t flash_size;   /* from SPI_SET_PARAMS / detection, 0 = unknown */
+    esp_loader_failure_t failure;
+
+    /* transfer in progress (flash / deflate / RAM) */
+    uint32_t xfer_offset, xfer_size, xfer_block, xfer_seq, xfer_written, xfer_total;
+    uint32_t resume_offset;
+    esp_loader_md5_t md5;
+
+    /* SLIP decoder state and buffers */
+    uint8_t slip_state;
+    uint16_t frame_len;
+    uint16_t in_pos, in_len;
+    uint16_t boot_log_len;
+    uint8_t frame[ESP_LOADER_RX_FRAME_MAX];
+    uint8_t in[ESP_LOADER_IN_BUF];
+    uint8_t tx[ESP_LOADER_TX_BUF];
+    char boot_log[ESP_LOADER_BOOT_LOG];
+} esp_loader_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Session                                                                                     */
+
+int esp_loader_init(esp_loader_t *l, const esp_loader_config_t *cfg);
+
+/* Reset into download mode (per cfg.before), SYNC, detect the chip (GET_SECURITY_INFO, then
+ * the magic register), check it against cfg.chip, attach the SPI flash on ESP32+ ROMs. */
+int esp_loader_connect(esp_loader_t *l);
+
+/* Why the last connect failed (or DIAG_NONE), and the boot-log bytes captured while trying. */
+esp_loader_connect_diag_t esp_loader_connect_diag(const esp_loader_t *l);
+const char *esp_loader_boot_log(const esp_loader_t *l, size_t *len);
+
+esp_loader_chip_t esp_loader_get_target(const esp_loader_t *l);
+bool esp_loader_stub_running(const esp_loader_t *l);
+bool esp_loader_secure_download_mode(const esp_loader_t *l);
+const esp_loader_failure_t *esp_loader_last_failure(const esp_loader_t *l);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Stub loader                                                                                 */
+
+/* A flasher stub image as esptool-style stub JSON describes it (segments already decoded). */
+typedef struct esp_loader_stub {
+    uint32_t entry;
+    const uint8_t *text;
+    uint32_t text_size, text_addr;
+    const uint8_t *data;
+    uint32_t data_size, data_addr;
+    uint32_t bss_start;
+} esp_loader_stub_t;
+
+/* Upload the stub to RAM (MEM_BEGIN/DATA/END), start it and wait for "OHAI". From then on the
+ * library speaks the stub's conventions. If SYNC showed a stub already running, returns OK
+ * without uploading. ESP_LOADER_ERR_UNSUPPORTED in Secure Download Mode. */
+int esp_loader_run_stub(esp_loader_t *l, const esp_loader_stub_t *stub);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Link                                                                                        */
+
+/* Ask the loader to switch to baud, then switch the port (CHANGE_BAUDRATE). Applies the
+ * ESP32 / C2 / C5 ROM clock quirks. ESP_LOADER_ERR_UNSUPPORTED on the ESP8266 ROM. */
+int esp_loader_change_baudrate(esp_loader_t *l, uint32_t baud);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Flash                                                                                       */
+
+/* SPI_ATTACH with a pin configuration (0 = default pins). connect() already attaches with 0. */
+int esp_loader_spi_attach(esp_loader_t *l, uint32_t pin_config);
+
+/* Read the JEDEC id (RDID via the SPI registers) and the size it implies. Fails with
+ * ESP_LOADER_ERR_PROTOCOL on a bad id (0x000000, 0xFFFFFF, ...) or an unknown capacity code:
+ * never a guessed size. Either out pointer may be NULL. */
+int esp_loader_flash_detect_size(esp_loader_t *l, uint32_t *size_bytes, uint32_t *jedec_id);
+
+/* Tell the loader the flash size (SPI_SET_PARAMS). Needed above the ROM's 2 MB default. */
+int esp_loader_flash_set_size(esp_loader_t *l, uint32_t size_bytes);
+
+/*
+ * Begin writing image_size bytes at offset (FLASH_BEGIN; the ROM erases here). block_size 0 =
+ * the loader's default (ROM 0x400, stub 0x4000). Then call esp_loader_flash_write() with
+ * blocks of at most block_size bytes (all but the last exactly block_size), then
+ * esp_loader_flash_finish(). The ROM loaders need a sector-aligned (4 KB) offset; the ESP8266
+ * ROM erase-size bug is compensated for. A host-side MD5 of everything written is kept.
+ */
+int esp_loader_flash_start(esp_loader_t *l, uint32_t offset, uint32_t image_size,
+                           uint32_t block_size);
+int esp_loader_flash_write(esp_loader_t *l, const void *data, uint32_t size);
+
+/*
+ * After a failed esp_loader_flash_write() / _defl_write(): the offset (sector-aligned) from
+ * which the caller should start again with a new esp_loader_flash_start() and the data from
+ * that offset on. The real ROMs advance their sequence counter even on a rejected block, so
+ * re-sending the same block cannot work.
+ */
+uint32_t esp_loader_flash_resume_offset(const esp_loader_t *l);
+
+#define ESP_LOADER_FINISH_NO_VERIFY (1u << 0) /* skip the MD5 check */
+#define ESP_LOADER_FINISH_REBOOT (1u << 1)    /* leave the loader and run the app afterwards */
+
+/* End the write: stub FLASH_END, then SPI_FLASH_MD5 of the region compared with the host
+ * MD5 (ESP_LOADER_ERR_VERIFY on mismatch). On the ESP8266 ROM there is no MD5: the check is
+ * skipped and esp_loader_flash_verified() reports false. */
+int esp_loader_flash_finish(esp_loader_t *l, uint32_t flags);
+bool esp_loader_flash_verified(const esp_loader_t *l);
+
+/* Compressed write (FLASH_DEFL_*) of caller-supplied zlib data that inflates to image_size
+ * bytes. Verification needs the MD5 of the uncompressed image (NULL: no verification). */
+int esp_loader_flash_defl_start(esp_loader_t *l, uint32_t offset, uint32_t image_size,
+                                uint32_t compressed_size, uint32_t block_size);
+int esp_loader_flash_defl_write(esp_loader_t *l, const void *data, uint32_t size);
+int esp_loader_flash_defl_finish(esp_loader_t *l, const uint8_t expected_md5[16],
+                                 uint32_t flags);
+
+/* MD5 of a flash region as the target computes it (ROM hex text and stub raw bytes both end
+ * up as 16 raw bytes here). */
+int esp_loader_flash_md5(esp_loader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16]);
+/* OK if the region's MD5 equals md5, ESP_LOADER_ERR_VERIFY if not. */
+int esp_loader_flash_verify_md5(esp_loader_t *l, uint32_t offset, uint32_t size,
+                                const uint8_t md5[16]);
+
+/* Read flash: the stub's flow-controlled stream (MD5-checked) or the ROM's 64-byte slow
+ * read. ESP_LOADER_ERR_UNSUPPORTED on the ESP8266 ROM. */
+int esp_loader_flash_read(esp_loader_t *l, uint32_t offset, void *buf, uint32_t size);
+
+/* Erase the whole chip (stub only) or a sector-aligned region (stub, or the ROM through
+ * FLASH_BEGIN, which erases). */
+int esp_loader_flash_erase(esp_loader_t *l);
+int esp_loader_flash_erase_region(esp_loader_t *l, uint32_t offset, uint32_t size);
+
+/* Write a whole buffer: start/write/finish with the recovery rule above applied
+ * automatically (up to 3 restarts), verified unless flags say otherwise. If
+ * ESP_LOADER_WRITE_SKIP_UNCHANGED is set and the loader can MD5, sectors whose MD5 already
+ * matches are not rewritten. progress (may be NULL) is called after each block. */
+#define ESP_LOADER_WRITE_SKIP_UNCHANGED (1u << 8)
+typedef void (*esp_loader_progress_fn)(void *user, uint32_t done, uint32_t total);
+int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *data,
+                                  uint32_t size, uint32_t flags, esp_loader_progress_fn progress,
+                                  void *user);
+
+/* ------------------------------------------------------------------------------------------ */
+/* RAM                                                                                         */
+
+int esp_loader_mem_start(esp_loader_t *l, uint32_t address, uint32_t size, uint32_t block_size);
+int esp_loader_mem_write(esp_loader_t *l, const void *data, uint32_t size);
+/* entry 0: just finish; otherwise jump to entry. */
+int esp_loader_mem_finish(esp_loader_t *l, uint32_t entry);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Registers, identity, security                                                               */
+
+int esp_loader_read_register(esp_loader_t *l, uint32_t address, uint32_t *value);
+int esp_loader_write_register(esp_loader_t *l, uint32_t address, uint32_t value);
+int esp_loader_write_register_masked(esp_loader_t *l, uint32_t address, uint32_t value,
+                                     uint32_t mask, uint32_t delay_us);
+
+int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6]);
+
+typedef struct esp_loader_security_info {
+    uint32_t flags;
+    uint8_t flash_crypt_cnt;
+    uint8_t key_purposes[7];
+    uint32_t chip_id;     /* valid if has_chip_id */
+    uint32_t eco_version; /* valid if has_chip_id */
+    bool has_chip_id;     /* false on ESP32-S2 (12-byte reply) */
+} esp_loader_security_info_t;
+
+#define ESP_LOADER_SEC_SECURE_BOOT_EN (1u << 0)
+#define ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE (1u << 2)
+
+/* GET_SECURITY_INFO. ESP_LOADER_ERR_UNSUPPORTED on ESP8266 / ESP32. */
+int esp_loader_get_security_info(esp_loader_t *l, esp_loader_security_info_t *info);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Leaving                                                                                     */
+
+/* Hard reset through the RESET (RTS/EN) line into the application. */
+int esp_loader_reset_target(esp_loader_t *l);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ESP_LOADER_H */

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what building and testing esploader needs on a fresh Debian machine (idempotent).
+# Usage: scripts/deps.sh [build|test]   (test also installs the cross compiler and Node deps)
+set -euo pipefail
+want=(cmake make gcc pkg-config zlib1g-dev libcmocka-dev libcjson-dev)
+if [ "${1:-build}" = test ]; then
+  want+=(gcc-arm-none-eabi libnewlib-arm-none-eabi clang libclang-rt-14-dev binutils nodejs
+         socat)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

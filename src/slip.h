@@ -1,0 +1,55 @@
+/*
+ * Push-fed SLIP codec (PROTOCOL.md §1). No I/O: the caller feeds whatever bytes it has and
+ * is told "frame ready", "need more" or "error, resynchronised at the next 0xC0". The same
+ * code serves a blocking read loop, an ISR ring buffer and tests.
+ */
+#ifndef ESP_SLIP_H
+#define ESP_SLIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ESP_SLIP_END 0xC0
+#define ESP_SLIP_ESC 0xDB
+#define ESP_SLIP_ESC_END 0xDC
+#define ESP_SLIP_ESC_ESC 0xDD
+
+typedef enum {
+    ESP_SLIP_NEED_MORE = 0,   /* all input consumed, no complete frame yet */
+    ESP_SLIP_FRAME = 1,       /* a non-empty frame is complete in buf[0..len) */
+    ESP_SLIP_ERR_OVERSIZE = -1, /* frame longer than cap: dropped, resync at next 0xC0 */
+    ESP_SLIP_ERR_ESCAPE = -2,   /* 0xDB followed by neither 0xDC nor 0xDD: dropped, resync */
+} esp_slip_status_t;
+
+typedef struct {
+    uint8_t *buf;  /* where the decoded frame body goes */
+    size_t cap;
+    size_t len;    /* decoded bytes of the current frame */
+    uint8_t state; /* private */
+    size_t noise;  /* bytes seen outside any frame (boot log, garbage), for diagnostics */
+} esp_slip_dec_t;
+
+void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
+
+/* Retarget the decoder's output buffer (e.g. straight into a caller's read buffer). Only
+ * between frames. */
+void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
+
+/*
+ * Feed len bytes. Stops right after the byte that completes a frame or causes an error and
+ * stores in *used how many input bytes it consumed (the caller feeds the rest later).
+ * Empty frames (C0 C0) are skipped silently. Bytes outside a frame are counted in d->noise.
+ * After FRAME or an error the next feed starts a new frame.
+ */
+esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t len,
+                                    size_t *used);
+
+/*
+ * Escape up to in_len body bytes into out (no delimiters: the caller writes 0xC0 before and
+ * after the frame body). Stops when out cannot take the next (possibly 2-byte) encoding.
+ * Returns bytes written to out; *in_used = body bytes consumed.
+ */
+size_t esp_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
+                       size_t out_cap);
+
+#endif
