@@ -19,10 +19,10 @@ cmake --build "$BUILD" -j"$JOBS"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
-ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" --timeout 600 || status=$?
-
+# Fuzz first so that ctest's summary line is the last thing printed.
 if [ -x scripts/fuzz.sh ]; then
   echo "== fuzzing the simulator's frame handling (${FUZZ_SECONDS:-20} s)"
   scripts/fuzz.sh "${FUZZ_SECONDS:-20}" || status=$?
 fi
+ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" --timeout 600 || status=$?
 exit $status
