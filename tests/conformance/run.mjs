@@ -1,0 +1,539 @@
+#!/usr/bin/env node
+// Conformance run: esptool-js 0.7 (an independent client nobody here wrote, from the npm
+// registry) drives one esploader-sim process over TCP through a Web Serial shim, with its own
+// flasher stub, and every result is checked.
+//
+//   node run.mjs --sim PATH --chip CHIP [--timing] [--timeout S] [--baud N] [--verbose] [--trace]
+//
+// Steps (one summary line each; the run stops at the first failure and exits 1, or 2 on the
+// overall timeout):
+//   connection 1: detect (chip name, stub up, in-place baud change), MAC, flash id + size,
+//                 MD5 of an untouched region, compressed write with esptool-js's MD5 verification,
+//                 read-back, uncompressed odd-sized write + read-back
+//   connection 2 (a new TCP connection = a chip reset): detect again, same MAC, flash kept,
+//                 erase region, erase flash, write at the very end of the flash
+//   after the sim exits: its --flash-file holds exactly what the last steps left.
+//
+// Bounded: an overall timer (default 60 s, 180 s with --timing) kills the sim and exits.
+
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { TcpSerialPort } from "./serial_shim.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, "..", "..");
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+const CHIPS = {
+  esp8266: "ESP8266",
+  esp32: "ESP32",
+  esp32s2: "ESP32-S2",
+  esp32s3: "ESP32-S3",
+  esp32c2: "ESP32-C2",
+  esp32c3: "ESP32-C3",
+  esp32c5: "ESP32-C5",
+  esp32c6: "ESP32-C6",
+  esp32c61: "ESP32-C61",
+  esp32h2: "ESP32-H2",
+  esp32p4: "ESP32-P4",
+};
+
+function usage(msg) {
+  if (msg) console.error(`run.mjs: ${msg}`);
+  console.error(
+    "usage: node run.mjs --sim PATH --chip CHIP [--timing] [--timeout S] [--baud N] [--flash-size 2MB] [--verbose] [--trace]\n" +
+      `  CHIP: ${Object.keys(CHIPS).join(" ")}`,
+  );
+  process.exit(64);
+}
+
+const args = { timing: false, verbose: false, trace: false, baud: 460800, flashSize: "2MB" };
+{
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i++) {
+    const need = () => {
+      if (i + 1 >= a.length) usage(`${a[i]} needs a value`);
+      return a[++i];
+    };
+    switch (a[i]) {
+      case "--sim": args.sim = need(); break;
+      case "--chip": args.chip = need(); break;
+      case "--timing": args.timing = true; break;
+      case "--timeout": args.timeout = Number(need()); break;
+      case "--baud": args.baud = Number(need()); break;
+      case "--flash-size": args.flashSize = need(); break;
+      case "--verbose": args.verbose = true; break;
+      case "--trace": args.trace = true; args.verbose = true; break;
+      case "-h": case "--help": usage(); break;
+      default: usage(`unknown argument ${a[i]}`);
+    }
+  }
+}
+if (!args.sim || !args.chip) usage("--sim and --chip are required");
+const chipKey = args.chip.toLowerCase().replace(/[-_]/g, "");
+const EXPECTED = CHIPS[chipKey];
+if (!EXPECTED) usage(`unknown chip ${args.chip}`);
+const TIMEOUT_S = args.timeout || (args.timing ? 180 : 60);
+const FLASH_BYTES = parseSize(args.flashSize);
+if (!FLASH_BYTES) usage(`bad --flash-size ${args.flashSize}`);
+
+function parseSize(s) {
+  const m = /^(\d+)(KB|MB)$/i.exec(s);
+  if (!m) return 0;
+  return Number(m[1]) * (m[2].toUpperCase() === "MB" ? 1 << 20 : 1 << 10);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const T0 = Date.now();
+const secs = (ms) => (ms / 1000).toFixed(2);
+let currentStep = "start";
+let sim = null;
+let simLog = "";
+let tmpDir = null;
+const esptoolLog = [];
+let finished = false;
+
+class CheckError extends Error {}
+function check(cond, msg) {
+  if (!cond) throw new CheckError(msg);
+}
+
+function line(status, step, detail, ms) {
+  const t = ms === undefined ? "" : ` (${secs(ms)} s)`;
+  console.log(`conformance ${EXPECTED}: [${status}] ${step}: ${detail}${t}`);
+}
+
+async function step(name, fn) {
+  currentStep = name;
+  const t = Date.now();
+  let detail;
+  try {
+    detail = await fn();
+  } catch (e) {
+    line("FAIL", name, e instanceof CheckError ? e.message : `esptool-js raised: ${e && e.stack ? e.stack : e}`, Date.now() - t);
+    await fail(1);
+  }
+  line("PASS", name, detail || "ok", Date.now() - t);
+}
+
+function tailOf(text, n) {
+  const lines = text.split("\n").filter((l) => l.length);
+  return lines.slice(-n).join("\n");
+}
+
+async function fail(code) {
+  if (finished) return;
+  finished = true;
+  if (esptoolLog.length && !args.verbose) {
+    console.log(`--- last esptool-js output ---\n${esptoolLog.slice(-25).join("\n")}`);
+  }
+  if (simLog) console.log(`--- last esploader-sim output ---\n${tailOf(simLog, 25)}`);
+  await stopSim();
+  cleanup();
+  console.log(`conformance ${EXPECTED}: FAILED in step "${currentStep}" after ${secs(Date.now() - T0)} s`);
+  process.exit(code);
+}
+
+function cleanup() {
+  if (tmpDir) {
+    try {
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+const overall = setTimeout(() => {
+  line("FAIL", currentStep, `overall timeout of ${TIMEOUT_S} s reached (the step never finished)`);
+  fail(2);
+}, TIMEOUT_S * 1000);
+
+process.on("unhandledRejection", (e) => {
+  line("FAIL", currentStep, `unhandled rejection inside esptool-js: ${e && e.stack ? e.stack : e}`);
+  fail(1);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The simulator process
+
+async function startSim() {
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `esploader-conf-${chipKey}-`));
+  const flashFile = path.join(tmpDir, "flash.bin");
+  const portFile = path.join(tmpDir, "port");
+  const simArgs = ["--chip", chipKey, "--flash-size", args.flashSize, "--flash-file", flashFile,
+    "--listen", "tcp:127.0.0.1:0", "--port-file", portFile];
+  if (!args.timing) simArgs.push("--no-timing");
+  if (args.verbose) console.log(`starting ${args.sim} ${simArgs.join(" ")}`);
+  sim = spawn(args.sim, simArgs, { stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise((resolve) => sim.once("exit", (code, sig) => resolve({ code, sig })));
+  sim.exitPromise = exited;
+  sim.stderr.on("data", (d) => {
+    simLog += d.toString();
+    if (args.verbose) process.stdout.write(`[sim] ${d}`);
+  });
+  const endpoint = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new CheckError("esploader-sim printed no 'listening on tcp:...' line within 10 s")), 10000);
+    sim.stdout.on("data", (d) => {
+      const s = d.toString();
+      simLog += s;
+      if (args.verbose) process.stdout.write(`[sim] ${s}`);
+      out += s;
+      const m = /listening on tcp:([0-9.]+|\[[0-9a-f:]+\]):(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]), line: out.split("\n").find((l) => l.includes("listening")) });
+      }
+    });
+    sim.once("error", (e) => {
+      clearTimeout(timer);
+      reject(new CheckError(`cannot start ${args.sim}: ${e.message}`));
+    });
+    exited.then(({ code, sig }) => {
+      clearTimeout(timer);
+      reject(new CheckError(`esploader-sim exited before listening (code ${code}, signal ${sig})`));
+    });
+  });
+  return { ...endpoint, flashFile, portFile };
+}
+
+async function stopSim() {
+  if (!sim || sim.exitCode !== null || sim.signalCode !== null) return sim ? await sim.exitPromise : null;
+  sim.kill("SIGTERM");
+  const killer = setTimeout(() => sim.kill("SIGKILL"), 3000);
+  const r = await sim.exitPromise;
+  clearTimeout(killer);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// esptool-js
+
+const esptoolDir = path.join(REPO, "node_modules", "esptool-js");
+if (!fs.existsSync(path.join(esptoolDir, "package.json"))) {
+  console.error(`run.mjs: esptool-js is not installed (${esptoolDir}); run 'npm ci' in ${REPO}`);
+  process.exit(64);
+}
+const esptoolVersion = JSON.parse(fs.readFileSync(path.join(esptoolDir, "package.json"), "utf8")).version;
+const { ESPLoader, Transport } = await import(pathToFileURL(path.join(esptoolDir, "lib", "index.js")).href);
+
+function makeTerminal() {
+  const out = [];
+  let partial = "";
+  const push = (s) => {
+    out.push(s);
+    esptoolLog.push(s);
+    if (args.verbose) console.log(`[esptool-js] ${s}`);
+  };
+  return {
+    lines: out,
+    clean() {},
+    writeLine(s) {
+      push(partial + s);
+      partial = "";
+    },
+    write(s) {
+      partial += s;
+    },
+  };
+}
+
+async function openSession(endpoint) {
+  const port = new TcpSerialPort(endpoint.host, endpoint.port);
+  const transport = new Transport(port, args.trace);
+  const terminal = makeTerminal();
+  const loader = new ESPLoader({
+    transport,
+    baudrate: args.baud,
+    romBaudrate: 115200,
+    terminal,
+    debugLogging: args.trace,
+  });
+  return { port, transport, terminal, loader };
+}
+
+async function closeSession(s) {
+  await s.transport.disconnect();
+}
+
+const md5hex = (u8) => createHash("md5").update(u8).digest("hex");
+const hex = (n, w = 8) => "0x" + (n >>> 0).toString(16).padStart(w, "0");
+
+function firstDiff(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+function expectBytes(got, want, what, base) {
+  check(got.length === want.length, `${what}: got ${got.length} bytes, expected ${want.length}`);
+  const d = firstDiff(got, want);
+  check(d < 0, `${what}: first difference at ${hex(base + d)}: flash ${hex(got[d], 2)}, expected ${hex(want[d], 2)}`);
+}
+
+function expectErased(got, what, base) {
+  const i = got.findIndex((b) => b !== 0xff);
+  check(i < 0, `${what}: byte at ${hex(base + i)} is ${hex(got[i], 2)}, expected 0xff (erased)`);
+}
+
+// Deterministic test data: half text lines (compressible), half xorshift noise (not), and
+// explicit 0xC0 / 0xDB bytes so frames carry SLIP escapes.
+function makeData(len, seed) {
+  const out = new Uint8Array(len);
+  let x = seed >>> 0 || 1;
+  let i = 0;
+  let lineNo = 0;
+  while (i < len) {
+    if ((i >> 12) % 2 === 0) {
+      const txt = new TextEncoder().encode(`esploader conformance ${EXPECTED} seed ${seed} line ${lineNo++}\n`);
+      for (let k = 0; k < txt.length && i < len; k++) out[i++] = txt[k];
+    } else {
+      x ^= x << 13; x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5; x >>>= 0;
+      out[i++] = x & 0xff;
+    }
+  }
+  for (let k = 0; k < len; k += 997) out[k] = k & 1 ? 0xc0 : 0xdb;
+  return out;
+}
+
+async function readFlash(loader, addr, len) {
+  const got = await loader.readFlash(addr, len);
+  check(got instanceof Uint8Array, `readFlash returned ${typeof got}`);
+  return got;
+}
+
+async function writeFile(loader, data, address, compress) {
+  let lastProgress = null;
+  const t = Date.now();
+  const before = loader.terminal ? 0 : 0;
+  await loader.writeFlash({
+    fileArray: [{ data, address }],
+    flashSize: "keep",
+    flashMode: "keep",
+    flashFreq: "keep",
+    eraseAll: false,
+    compress,
+    reportProgress: (_i, written, total) => (lastProgress = [written, total]),
+    calculateMD5Hash: md5hex,
+  });
+  void before;
+  return { lastProgress, ms: Date.now() - t };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+const DATA_ADDR = 0x10000;
+const DATA = makeData(64 * 1024, 0xc0ffee);
+const ODD_ADDR = 0x21000;
+const ODD = makeData(10001, 0x5eed); // esptool-js pads to 10004 with 0xFF, then to a 16 KB block
+const ODD_PADDED = new Uint8Array(10004).fill(0xff);
+ODD_PADDED.set(ODD);
+const TAIL_ADDR = FLASH_BYTES - 4096;
+const TAIL = makeData(4096, 0x7a11);
+const ERASE_ADDR = 0x14000;
+const ERASE_LEN = 0x4000;
+const ESP_ERASE_REGION = 0xd1;
+
+console.log(`conformance ${EXPECTED}: esptool-js ${esptoolVersion}, node ${process.version}, sim ${args.sim}, ` +
+  `${args.timing ? "real-time timing model" : "--no-timing"}, baud 115200 -> ${args.baud}, flash ${args.flashSize}`);
+
+let endpoint;
+await step("start sim", async () => {
+  endpoint = await startSim();
+  return endpoint.line.trim();
+});
+
+async function connectAndDetect(s, label) {
+  const desc = await s.loader.main("default_reset");
+  const name = s.loader.chip && s.loader.chip.CHIP_NAME;
+  check(name === EXPECTED, `esptool-js detected ${name}, expected ${EXPECTED}`);
+  check(s.loader.IS_STUB === true, `esptool-js is not running its stub after connect (IS_STUB=${s.loader.IS_STUB})`);
+  const uploaded = s.terminal.lines.some((l) => l.startsWith("Stub running"));
+  const reused = s.terminal.lines.some((l) => l.startsWith("Stub is already running"));
+  check(uploaded || reused, "esptool-js printed neither 'Stub running' nor 'Stub is already running'");
+  // The baud change must have happened in place on the same connection: a fallback reconnect
+  // would mean the chip stopped answering after CHANGE_BAUDRATE.
+  check(s.port.opens === 1, `esptool-js opened the port ${s.port.opens} times (fell back to a reconnect)`);
+  if (args.baud !== 115200) {
+    check(s.port.baudLog.includes(args.baud), `no in-place baud change to ${args.baud} (log: ${s.port.baudLog})`);
+    check(!s.terminal.lines.some((l) => /Continuing at 115200/.test(l)), "esptool-js gave up the baud change and continued at 115200");
+  }
+  const crystal = s.terminal.lines.find((l) => l.startsWith("Crystal is")) || "crystal ?";
+  const fid = s.terminal.lines.find((l) => l.startsWith("Flash ID")) || "";
+  return `${label}: ${name} "${desc}", ${crystal}, stub ${uploaded ? "uploaded (OHAI)" : "already running (SYNC value 0)"}, ` +
+    `baud ${s.port.baudLog.length ? s.port.baudLog.join(",") : "unchanged"}, ${fid}`;
+}
+
+function checkMac(mac) {
+  check(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac), `MAC "${mac}" is not six hex bytes`);
+  const b = mac.split(":").map((h) => parseInt(h, 16));
+  check(b.some((x) => x !== 0), `MAC ${mac} is all zero (blank eFuse)`);
+  check(b.some((x) => x !== 0xff), `MAC ${mac} is all 0xFF`);
+  check((b[0] & 1) === 0, `MAC ${mac} is a multicast address; an eFuse MAC is unicast`);
+  check(!b.slice(3).every((x) => x === 0), `MAC ${mac} has an all-zero NIC part`);
+}
+
+// ---- connection 1 ----
+const s1 = await openSession(endpoint);
+await step("detect (connection 1)", () => connectAndDetect(s1, "connection 1"));
+
+let mac1;
+await step("read MAC", async () => {
+  mac1 = await s1.loader.chip.readMac(s1.loader);
+  checkMac(mac1);
+  const again = await s1.loader.chip.readMac(s1.loader);
+  check(again === mac1, `MAC changed between two reads: ${mac1} then ${again}`);
+  return mac1;
+});
+
+await step("flash id", async () => {
+  const id = (await s1.loader.readFlashId()) >>> 0;
+  const mfr = id & 0xff;
+  const dev = (id >> 8) & 0xffff;
+  const cap = (id >> 16) & 0xff;
+  check(id !== 0xffffff && id !== 0 && id !== 0xffff3f, `flash id ${hex(id, 6)} is a "no flash" id`);
+  check(mfr !== 0 && mfr !== 0xff, `manufacturer ${hex(mfr, 2)} invalid`);
+  check(dev !== 0 && dev !== 0xffff, `device ${hex(dev, 4)} invalid`);
+  const sizeStr = s1.loader.DETECTED_FLASH_SIZES[cap];
+  check(sizeStr === args.flashSize, `capacity byte ${hex(cap, 2)} means ${sizeStr}, the sim was started with --flash-size ${args.flashSize}`);
+  const detected = await s1.loader.detectFlashSize();
+  check(detected === args.flashSize, `detectFlashSize() said ${detected}`);
+  const id2 = (await s1.loader.readFlashId()) >>> 0;
+  check(id2 === id, `flash id not stable: ${hex(id, 6)} then ${hex(id2, 6)}`);
+  return `id ${hex(id, 6)}: manufacturer ${hex(mfr, 2)}, device ${hex((id >> 8) & 0xff, 2)}${cap.toString(16).padStart(2, "0")}, size ${sizeStr}`;
+});
+
+await step("MD5 of an untouched region", async () => {
+  // Fresh flash is erased: the stub's raw MD5 must be that of 8 KB of 0xFF (a loader that
+  // answered a constant or the wrong encoding fails here, before any write).
+  const got = await s1.loader.flashMd5sum(0x40000, 8192);
+  const want = md5hex(new Uint8Array(8192).fill(0xff));
+  check(got === want, `SPI_FLASH_MD5(0x40000, 8192) = ${got}, expected md5 of erased flash ${want}`);
+  return got;
+});
+
+await step("compressed write 64 KB + esptool-js MD5 verify", async () => {
+  const n = s1.terminal.lines.length;
+  const { lastProgress, ms } = await writeFile(s1.loader, DATA, DATA_ADDR, true);
+  const out = s1.terminal.lines.slice(n);
+  const comp = out.find((l) => l.startsWith("Compressed "));
+  check(comp, "esptool-js did not report a compressed write");
+  check(out.includes("Hash of data verified."), "esptool-js did not report 'Hash of data verified.'");
+  const flashMd5 = out.find((l) => l.startsWith("Flash md5: "));
+  check(flashMd5 === `Flash md5: ${md5hex(DATA)}`, `esptool-js saw ${flashMd5}, data md5 is ${md5hex(DATA)}`);
+  check(lastProgress && lastProgress[0] === lastProgress[1], `progress ended at ${lastProgress}`);
+  return `${comp.replace(/\.\.\.$/, "")}, ${out.find((l) => l.startsWith("Wrote ")) || ""} md5 ${md5hex(DATA)} verified by esptool-js (${secs(ms)} s)`;
+});
+
+await step("read back (READ_FLASH)", async () => {
+  const got = await readFlash(s1.loader, DATA_ADDR, DATA.length);
+  expectBytes(got, DATA, "read-back of the compressed write", DATA_ADDR);
+  const after = await readFlash(s1.loader, DATA_ADDR + DATA.length, 4096);
+  expectErased(after, "the 4 KB after the written region", DATA_ADDR + DATA.length);
+  const before = await readFlash(s1.loader, DATA_ADDR - 4096, 4096);
+  expectErased(before, "the 4 KB before the written region", DATA_ADDR - 4096);
+  return `${DATA.length} bytes at ${hex(DATA_ADDR)} identical; neighbours still erased`;
+});
+
+await step("uncompressed odd-size write + read back", async () => {
+  const n = s1.terminal.lines.length;
+  await writeFile(s1.loader, ODD, ODD_ADDR, false);
+  const out = s1.terminal.lines.slice(n);
+  check(out.includes("Hash of data verified."), "esptool-js did not report 'Hash of data verified.'");
+  // esptool-js pads the file to 4 bytes with 0xFF and the last (only) block to 16 KB with 0xFF;
+  // the stub writes only the announced size, so flash after it must stay erased.
+  const got = await readFlash(s1.loader, ODD_ADDR, 16384);
+  expectBytes(got.slice(0, ODD_PADDED.length), ODD_PADDED, "read-back of the uncompressed write", ODD_ADDR);
+  expectErased(got.slice(ODD_PADDED.length), "flash after the announced size", ODD_ADDR + ODD_PADDED.length);
+  const md5 = await s1.loader.flashMd5sum(ODD_ADDR, ODD_PADDED.length);
+  check(md5 === md5hex(ODD_PADDED), `SPI_FLASH_MD5 ${md5}, expected ${md5hex(ODD_PADDED)}`);
+  return `${ODD.length} bytes (padded ${ODD_PADDED.length}) at ${hex(ODD_ADDR)}, FLASH_BEGIN/DATA/END, identical`;
+});
+
+await step("disconnect (connection 1)", async () => {
+  await closeSession(s1);
+  return `${s1.port.bytesOut} bytes sent, ${s1.port.bytesIn} received`;
+});
+
+// ---- connection 2: a new TCP connection is a reset into download mode ----
+const s2 = await openSession(endpoint);
+await step("detect (connection 2, after reset)", () => connectAndDetect(s2, "connection 2"));
+
+await step("MAC stable across reset", async () => {
+  const mac2 = await s2.loader.chip.readMac(s2.loader);
+  check(mac2 === mac1, `MAC was ${mac1} on connection 1, ${mac2} on connection 2`);
+  return mac2;
+});
+
+await step("flash kept across reset", async () => {
+  const got = await readFlash(s2.loader, DATA_ADDR, DATA.length);
+  expectBytes(got, DATA, "flash after reset", DATA_ADDR);
+  const md5 = await s2.loader.flashMd5sum(DATA_ADDR, DATA.length);
+  check(md5 === md5hex(DATA), `SPI_FLASH_MD5 ${md5}, expected ${md5hex(DATA)}`);
+  return `${DATA.length} bytes at ${hex(DATA_ADDR)} unchanged`;
+});
+
+await step("erase region (ERASE_REGION)", async () => {
+  const pkt = new Uint8Array(8);
+  new DataView(pkt.buffer).setUint32(0, ERASE_ADDR, true);
+  new DataView(pkt.buffer).setUint32(4, ERASE_LEN, true);
+  await s2.loader.checkCommand("erase region", ESP_ERASE_REGION, pkt, 0, 0, s2.loader.timeoutPerMb(30000, ERASE_LEN));
+  const got = await readFlash(s2.loader, DATA_ADDR, DATA.length);
+  const lo = ERASE_ADDR - DATA_ADDR;
+  const hi = lo + ERASE_LEN;
+  expectBytes(got.slice(0, lo), DATA.slice(0, lo), "data before the erased region", DATA_ADDR);
+  expectErased(got.slice(lo, hi), "erased region", ERASE_ADDR);
+  expectBytes(got.slice(hi), DATA.slice(hi), "data after the erased region", ERASE_ADDR + ERASE_LEN);
+  return `${hex(ERASE_ADDR)}+${hex(ERASE_LEN, 4)} erased, the rest of the write intact`;
+});
+
+await step("erase flash (ERASE_FLASH)", async () => {
+  await s2.loader.eraseFlash();
+  expectErased(await readFlash(s2.loader, DATA_ADDR, DATA.length), "written region after chip erase", DATA_ADDR);
+  expectErased(await readFlash(s2.loader, ODD_ADDR, 16384), "odd-size region after chip erase", ODD_ADDR);
+  const md5 = await s2.loader.flashMd5sum(0, FLASH_BYTES);
+  const want = md5hex(new Uint8Array(FLASH_BYTES).fill(0xff));
+  check(md5 === want, `MD5 of the whole ${args.flashSize} flash ${md5}, expected ${want} (all 0xFF)`);
+  return `whole ${args.flashSize} reads back erased (MD5 ${md5})`;
+});
+
+await step("write at the end of the flash", async () => {
+  await writeFile(s2.loader, TAIL, TAIL_ADDR, true);
+  const got = await readFlash(s2.loader, TAIL_ADDR, TAIL.length);
+  expectBytes(got, TAIL, "last sector", TAIL_ADDR);
+  return `${TAIL.length} bytes at ${hex(TAIL_ADDR)} written, verified and read back`;
+});
+
+await step("disconnect (connection 2)", async () => {
+  await closeSession(s2);
+  return `${s2.port.bytesOut} bytes sent, ${s2.port.bytesIn} received`;
+});
+
+await step("stop sim, check --flash-file", async () => {
+  const r = await stopSim();
+  check(r && (r.code === 0 || r.sig === "SIGTERM"), `esploader-sim ended with code ${r && r.code}, signal ${r && r.sig}`);
+  check(fs.existsSync(endpoint.flashFile), `esploader-sim did not create its --flash-file`);
+  const img = new Uint8Array(fs.readFileSync(endpoint.flashFile));
+  check(img.length === FLASH_BYTES, `flash file is ${img.length} bytes, expected ${FLASH_BYTES}`);
+  expectErased(img.slice(0, TAIL_ADDR), "flash file below the last sector (erased by ERASE_FLASH)", 0);
+  expectBytes(img.slice(TAIL_ADDR), TAIL, "flash file, last sector", TAIL_ADDR);
+  return `${endpoint.flashFile}: ${img.length} bytes, exactly the expected image; exit ${r.code ?? r.sig}`;
+});
+
+clearTimeout(overall);
+finished = true;
+cleanup();
+console.log(`conformance ${EXPECTED}: PASSED in ${secs(Date.now() - T0)} s`);
+process.exit(0);
