@@ -19,10 +19,10 @@ extern "C" {
 typedef struct esp_loader_posix_port esp_loader_posix_port_t;
 
 typedef struct esp_loader_posix_options {
-    uint32_t baud;            /* 0 = 115200 */
-    const char *gpio_chip;    /* e.g. "gpiochip0": drive BOOT/RESET by GPIO instead of DTR/RTS */
+    uint32_t baud;             /* 0 = 115200 */
+    const char *gpio_chip;     /* e.g. "gpiochip0": drive BOOT/RESET by GPIO instead of DTR/RTS */
     int gpio_boot, gpio_reset; /* line offsets (used when gpio_chip is set) */
-    int exclusive;            /* non-zero: take an exclusive lock on the device (TIOCEXCL) */
+    int exclusive;             /* non-zero: take an exclusive lock on the device (TIOCEXCL) */
 } esp_loader_posix_options_t;
 
 /* Open a device path or URL. On failure returns a negative esp_loader_err_t and writes a
