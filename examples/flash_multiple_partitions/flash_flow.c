@@ -1,0 +1,407 @@
+/* The flash-multiple-partitions flow; see flash_flow.h. */
+#include "flash_flow.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define ROM_BLOCK  0x400u  /* the ROM loaders' flash block (PROTOCOL.md §6) */
+#define STUB_BLOCK 0x4000u /* the stub's, if the caller started one */
+#define ROM_BAUD   115200u /* every ROM loader talks at this rate after reset */
+#define PT_ENTRY   32u
+#define PT_MAX_LEN 0xC00u
+
+static const char *const image_files[EXAMPLE_IMAGES] = {"bootloader.bin", "partition-table.bin",
+                                                        "app.bin"};
+
+static void say(example_flow_t *f, char level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (f->log)
+        f->log(f->user, level, fmt, ap);
+    va_end(ap);
+}
+
+static uint32_t now(example_flow_t *f)
+{
+    return f->now_ms ? f->now_ms(f->user) : 0;
+}
+
+static int same_name(const char *a, const char *b)
+{
+    /* Ignore case, '-' and '_': "esp32c3", "ESP32-C3" and "esp32_c3" are the same chip. */
+    for (;;) {
+        while (*a == '-' || *a == '_')
+            a++;
+        while (*b == '-' || *b == '_')
+            b++;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+        if (*a == '\0')
+            return 1;
+        a++;
+        b++;
+    }
+}
+
+esp_loader_chip_t example_chip_from_name(const char *name)
+{
+    for (int c = ESP_LOADER_CHIP_AUTO + 1; c < ESP_LOADER_CHIP_COUNT; c++) {
+        const esp_loader_chip_info_t *info = esp_loader_chip_info((esp_loader_chip_t)c);
+        if (info && same_name(info->name, name))
+            return (esp_loader_chip_t)c;
+    }
+    return ESP_LOADER_CHIP_AUTO;
+}
+
+static const char *chip_name(esp_loader_chip_t chip)
+{
+    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    return info ? info->name : "unknown chip";
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int example_find_app_partition(const uint8_t *table, uint32_t len, uint32_t *offset, uint32_t *size,
+                               char label[17])
+{
+    for (uint32_t at = 0; at + PT_ENTRY <= len; at += PT_ENTRY) {
+        const uint8_t *e = table + at;
+        if (e[0] != 0xAA || e[1] != 0x50)
+            break;          /* the MD5 entry (0xEBEB) or erased flash ends the list */
+        if (e[2] == 0x00) { /* type app */
+            *offset = le32(e + 4);
+            *size = le32(e + 8);
+            memcpy(label, e + 12, 16);
+            label[16] = '\0';
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static const char *diag_text(esp_loader_connect_diag_t d)
+{
+    switch (d) {
+    case ESP_LOADER_DIAG_NO_SERIAL_DATA:
+        return "nothing came back: check power, TX/RX wiring (crossed?) and the port";
+    case ESP_LOADER_DIAG_WRONG_BOOT_MODE:
+        return "the target booted normally: BOOT (IO0) was not held low during reset";
+    case ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC:
+        return "the target is in download mode but did not answer SYNC: check our TX -> its RX";
+    case ESP_LOADER_DIAG_WRONG_CHIP:
+        return "the detected chip differs from the configured one";
+    case ESP_LOADER_DIAG_UNKNOWN_CHIP:
+        return "the chip answered but is not one libesploader knows";
+    default:
+        return "no further diagnosis";
+    }
+}
+
+static void say_lib_error(example_flow_t *f, const char *what, int err)
+{
+    if (err == ESP_LOADER_ERR_TARGET) {
+        const esp_loader_failure_t *fail = esp_loader_last_failure(f->loader);
+        say(f, 'E', "%s failed: the %s refused command 0x%02x (status 0x%02x, reason 0x%02x)", what,
+            fail->stub ? "stub" : "ROM", fail->command, fail->status, fail->reason);
+    } else {
+        say(f, 'E', "%s failed: %s (%d)", what, esp_loader_strerror(err), err);
+    }
+}
+
+/* Connect, check the chip against the configuration and find its folder. */
+static int connect_and_pick(example_flow_t *f, char names[][EXAMPLE_TARGET_NAME_MAX], int n)
+{
+    say(f, 'I', "Connecting: BOOT low, pulse RESET, then SYNC with the ROM loader...");
+    int err = esp_loader_connect(f->loader);
+    if (err != ESP_LOADER_OK) {
+        say_lib_error(f, "Connect", err);
+        say(f, 'E', "Diagnosis: %s", diag_text(esp_loader_connect_diag(f->loader)));
+        return EXAMPLE_ERR_CONNECT;
+    }
+    f->chip = esp_loader_get_target(f->loader);
+    say(f, 'I', "Connected to %s (%s loader)", chip_name(f->chip),
+        esp_loader_stub_running(f->loader) ? "stub" : "ROM");
+    if (f->target != ESP_LOADER_CHIP_AUTO && f->target != f->chip) {
+        say(f, 'E',
+            "Wrong chip: configured target is %s but the connected chip is %s. "
+            "Check the board, or the configured target.",
+            chip_name(f->target), chip_name(f->chip));
+        return EXAMPLE_ERR_WRONG_CHIP;
+    }
+    for (int i = 0; i < n; i++) {
+        if (same_name(names[i], chip_name(f->chip))) {
+            memcpy(f->folder, names[i], sizeof f->folder);
+            say(f, 'I', "Using binaries folder '%s'", f->folder);
+            return EXAMPLE_OK;
+        }
+    }
+    say(f, 'E', "No binaries folder for %s (expected a folder named '%s')", chip_name(f->chip),
+        chip_name(f->chip));
+    return EXAMPLE_ERR_NO_FOLDER;
+}
+
+static void raise_baud(example_flow_t *f)
+{
+    if (f->baud == 0 || f->baud == ROM_BAUD)
+        return;
+    const esp_loader_chip_info_t *info = esp_loader_chip_info(f->chip);
+    if (!esp_loader_stub_running(f->loader) && info && !info->rom_can_change_baud) {
+        say(f, 'I', "The %s ROM cannot change its baud rate: staying at %u baud", info->name,
+            (unsigned)ROM_BAUD);
+        return;
+    }
+    int err = esp_loader_change_baudrate(f->loader, f->baud);
+    if (err == ESP_LOADER_OK)
+        say(f, 'I', "Baud rate changed to %u", (unsigned)f->baud);
+    else
+        say(f, 'W', "Could not change the baud rate to %u (%s): staying at %u baud",
+            (unsigned)f->baud, esp_loader_strerror(err), (unsigned)ROM_BAUD);
+}
+
+/* The app goes where the partition table says (the first app partition). */
+static int app_offset_from_table(example_flow_t *f, uint32_t *offset, uint32_t *part_size)
+{
+    uint8_t table[PT_MAX_LEN];
+    uint32_t size = 0, got = 0;
+    *offset = EXAMPLE_DEFAULT_APP_OFFSET;
+    *part_size = 0;
+    void *h = f->store->open(f->store->ctx, f->folder, "partition-table.bin", &size);
+    if (!h) {
+        say(f, 'W', "No partition-table.bin: app goes to the default 0x%x",
+            (unsigned)EXAMPLE_DEFAULT_APP_OFFSET);
+        return EXAMPLE_OK;
+    }
+    while (got < sizeof table && got < size) {
+        int32_t n = f->store->read(f->store->ctx, h, table + got, (uint32_t)sizeof table - got);
+        if (n <= 0)
+            break;
+        got += (uint32_t)n;
+    }
+    f->store->close(f->store->ctx, h);
+    char label[17];
+    if (example_find_app_partition(table, got, offset, part_size, label) != 0) {
+        say(f, 'W', "The partition table has no app partition: app goes to 0x%x",
+            (unsigned)EXAMPLE_DEFAULT_APP_OFFSET);
+        *offset = EXAMPLE_DEFAULT_APP_OFFSET;
+        return EXAMPLE_OK;
+    }
+    say(f, 'I', "Partition table: app partition '%s' at 0x%x (%u KB)", label, (unsigned)*offset,
+        (unsigned)(*part_size / 1024));
+    return EXAMPLE_OK;
+}
+
+/* ESP8266 ROM: no MD5, no read command. Compare with what the read-back hook sees. */
+static int read_back_check(example_flow_t *f, const char *file, uint32_t offset)
+{
+    uint8_t want[ROM_BLOCK], have[ROM_BLOCK];
+    uint32_t size = 0, at = 0;
+    void *h = f->store->open(f->store->ctx, f->folder, file, &size);
+    if (!h)
+        return EXAMPLE_ERR_STORE;
+    int rc = EXAMPLE_OK;
+    for (;;) {
+        int32_t n = f->store->read(f->store->ctx, h, want, sizeof want);
+        if (n <= 0) {
+            if (n < 0)
+                rc = EXAMPLE_ERR_STORE;
+            break;
+        }
+        if (f->read_back(f->user, offset + at, have, (uint32_t)n) != 0) {
+            say(f, 'E', "%s: read-back of 0x%x failed", file, (unsigned)(offset + at));
+            rc = EXAMPLE_ERR_VERIFY;
+            break;
+        }
+        if (memcmp(want, have, (size_t)n) != 0) {
+            uint32_t i = 0;
+            while (want[i] == have[i])
+                i++;
+            say(f, 'E', "%s: read-back differs at 0x%x: flash 0x%02x, file 0x%02x", file,
+                (unsigned)(offset + at + i), have[i], want[i]);
+            rc = EXAMPLE_ERR_VERIFY;
+            break;
+        }
+        at += (uint32_t)n;
+    }
+    f->store->close(f->store->ctx, h);
+    return rc;
+}
+
+static int flash_one(example_flow_t *f, const char *file, uint32_t offset, uint32_t limit,
+                     example_image_result_t *r)
+{
+    uint8_t block[ROM_BLOCK];
+    uint32_t size = 0;
+    void *h = f->store->open(f->store->ctx, f->folder, file, &size);
+    if (!h) {
+        say(f, 'E', "Cannot open %s/%s", f->folder, file);
+        return EXAMPLE_ERR_STORE;
+    }
+    memset(r, 0, sizeof *r);
+    r->file = file;
+    r->offset = offset;
+    r->size = size;
+    say(f, 'I', "%s: Image size: %u B, writing at 0x%x", file, (unsigned)size, (unsigned)offset);
+    if (size == 0 || (limit && size > limit)) {
+        say(f, 'E', "%s does not fit: %u B for a %u B partition", file, (unsigned)size,
+            (unsigned)limit);
+        f->store->close(f->store->ctx, h);
+        return EXAMPLE_ERR_IMAGE;
+    }
+
+    /* The ROM only takes 1 KB blocks; a running stub would take 16 KB. The buffer here is
+     * 1 KB, so stay with ROM-sized blocks either way (a stub accepts smaller blocks too). */
+    uint32_t block_size = ROM_BLOCK;
+    uint32_t t0 = now(f);
+    int err = esp_loader_flash_start(f->loader, offset, size, block_size);
+    if (err != ESP_LOADER_OK) {
+        say_lib_error(f, "flash_start", err);
+        f->store->close(f->store->ctx, h);
+        return EXAMPLE_ERR_FLASH;
+    }
+    say(f, 'I', "flash_start: region erased in %u ms, now writing %u packets of %u B",
+        (unsigned)(now(f) - t0), (unsigned)((size + block_size - 1) / block_size),
+        (unsigned)block_size);
+
+    uint32_t written = 0;
+    while (written < size) {
+        uint32_t want = size - written < block_size ? size - written : block_size;
+        uint32_t got = 0;
+        while (got < want) {
+            int32_t n = f->store->read(f->store->ctx, h, block + got, want - got);
+            if (n <= 0)
+                break;
+            got += (uint32_t)n;
+        }
+        if (got != want) {
+            say(f, 'E', "%s: short read at %u of %u B", file, (unsigned)written, (unsigned)size);
+            f->store->close(f->store->ctx, h);
+            return EXAMPLE_ERR_STORE;
+        }
+        err = esp_loader_flash_write(f->loader, block, want);
+        if (err != ESP_LOADER_OK) {
+            say_lib_error(f, "flash_write", err);
+            say(f, 'E',
+                "Packet %u of %s was not written; a new flash_start from 0x%x would "
+                "resume",
+                (unsigned)(r->blocks + 1), file,
+                (unsigned)esp_loader_flash_resume_offset(f->loader));
+            f->store->close(f->store->ctx, h);
+            return EXAMPLE_ERR_FLASH;
+        }
+        written += want;
+        r->blocks++;
+        say(f, 'I', "packet: %u  written: %u B", (unsigned)r->blocks, (unsigned)written);
+    }
+    f->store->close(f->store->ctx, h);
+
+    err = esp_loader_flash_finish(f->loader, 0);
+    if (err == ESP_LOADER_ERR_VERIFY) {
+        say(f, 'E', "%s: MD5 of the flash differs from the file: the write went wrong", file);
+        return EXAMPLE_ERR_VERIFY;
+    }
+    if (err != ESP_LOADER_OK) {
+        say_lib_error(f, "flash_finish", err);
+        return EXAMPLE_ERR_FLASH;
+    }
+    if (esp_loader_flash_verified(f->loader)) {
+        r->verified = EXAMPLE_VERIFIED_MD5;
+        say(f, 'I', "%s: flash MD5 matches (computed by the target)", file);
+    } else if (f->read_back) {
+        say(f, 'I', "%s: this ROM has no MD5 command: verifying by reading the flash back", file);
+        int rc = read_back_check(f, file, offset);
+        if (rc != EXAMPLE_OK)
+            return rc;
+        r->verified = EXAMPLE_VERIFIED_READBACK;
+        say(f, 'I', "%s: read-back matches", file);
+    } else {
+        say(f, 'W', "%s: NOT verified: this ROM can neither MD5 nor read its flash", file);
+    }
+    r->ms = now(f) - t0;
+    return EXAMPLE_OK;
+}
+
+static void summary(example_flow_t *f)
+{
+    static const char *const how[] = {"no", "MD5", "read-back"};
+    uint32_t bytes = 0, ms = 0;
+    say(f, 'I', "%-20s %8s %9s %9s %11s  %s", "image", "offset", "bytes", "time", "rate",
+        "verified");
+    for (int i = 0; i < f->images_done; i++) {
+        const example_image_result_t *r = &f->image[i];
+        uint32_t t = r->ms ? r->ms : 1;
+        say(f, 'I', "%-20s 0x%06x %9u %7u.%02u s %6u.%u KB/s  %s", r->file, (unsigned)r->offset,
+            (unsigned)r->size, (unsigned)(t / 1000), (unsigned)(t % 1000 / 10),
+            (unsigned)((uint64_t)r->size * 1000 / t / 1024),
+            (unsigned)((uint64_t)r->size * 10000 / t / 1024 % 10), how[r->verified]);
+        bytes += r->size;
+        ms += r->ms;
+    }
+    if (ms == 0)
+        ms = 1;
+    say(f, 'I', "%-20s %8s %9u %7u.%02u s %6u.%u KB/s", "total", "", (unsigned)bytes,
+        (unsigned)(ms / 1000), (unsigned)(ms % 1000 / 10),
+        (unsigned)((uint64_t)bytes * 1000 / ms / 1024),
+        (unsigned)((uint64_t)bytes * 10000 / ms / 1024 % 10));
+}
+
+int example_flow_run(example_flow_t *f)
+{
+    char names[EXAMPLE_MAX_TARGETS][EXAMPLE_TARGET_NAME_MAX];
+    f->images_done = 0;
+    f->chip = ESP_LOADER_CHIP_AUTO;
+    f->folder[0] = '\0';
+
+    int n = f->store->list_targets(f->store->ctx, names, EXAMPLE_MAX_TARGETS);
+    if (n <= 0) {
+        say(f, 'E', "No target folders in the binaries store");
+        return EXAMPLE_ERR_STORE;
+    }
+    char list[EXAMPLE_MAX_TARGETS * (EXAMPLE_TARGET_NAME_MAX + 2)];
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(names[i]);
+        if (i) {
+            memcpy(list + len, ", ", 2);
+            len += 2;
+        }
+        memcpy(list + len, names[i], l);
+        len += l;
+    }
+    list[len] = '\0';
+    say(f, 'I', "Binaries for %d targets: %s", n, list);
+
+    int rc = connect_and_pick(f, names, n);
+    if (rc != EXAMPLE_OK)
+        return rc;
+    raise_baud(f);
+
+    const esp_loader_chip_info_t *info = esp_loader_chip_info(f->chip);
+    uint32_t app_offset, app_limit;
+    app_offset_from_table(f, &app_offset, &app_limit);
+    const uint32_t offsets[EXAMPLE_IMAGES] = {info->bootloader_offset,
+                                              EXAMPLE_PARTITION_TABLE_OFFSET, app_offset};
+    /* The bootloader must end before the partition table; the table is 0xC00 bytes. */
+    const uint32_t limits[EXAMPLE_IMAGES] = {
+        EXAMPLE_PARTITION_TABLE_OFFSET - info->bootloader_offset, PT_MAX_LEN, app_limit};
+    uint32_t t0 = now(f);
+    for (int i = 0; i < EXAMPLE_IMAGES; i++) {
+        rc = flash_one(f, image_files[i], offsets[i], limits[i], &f->image[i]);
+        if (rc != EXAMPLE_OK)
+            return rc;
+        f->images_done++;
+    }
+    say(f, 'I', "Finished programming: %d images in %u ms", f->images_done,
+        (unsigned)(now(f) - t0));
+    summary(f);
+
+    int err = esp_loader_reset_target(f->loader);
+    if (err == ESP_LOADER_OK)
+        say(f, 'I', "Target reset: it now boots the new firmware");
+    else
+        say(f, 'W', "Could not reset the target (%s): reset it by hand", esp_loader_strerror(err));
+    return EXAMPLE_OK;
+}

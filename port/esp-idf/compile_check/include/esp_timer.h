@@ -1,0 +1,14 @@
+/*
+ * STAND-IN for ESP-IDF, used ONLY by the compile check (port/esp-idf/compile_check). It
+ * declares just the few ESP-IDF names the ESP-IDF port and example use, written from the
+ * ESP-IDF API reference, so CI can compile them without ESP-IDF. It is not ESP-IDF, is never
+ * linked, and says nothing about whether the code works on hardware.
+ */
+#ifndef STANDIN_ESP_TIMER_H
+#define STANDIN_ESP_TIMER_H
+
+#include <stdint.h>
+
+int64_t esp_timer_get_time(void); /* microseconds since boot */
+
+#endif
