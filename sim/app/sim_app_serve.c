@@ -127,8 +127,10 @@ static void flush_out(app_t *a)
         a->pty_hung_up = true;
         off = a->out_len;
     }
-    memmove(a->out, a->out + off, a->out_len - off);
-    a->out_len -= off;
+    if (off > 0) {
+        memmove(a->out, a->out + off, a->out_len - off);
+        a->out_len -= off;
+    }
 }
 
 /* The host side follows the chip's baud on TCP and PTY: nothing there could observe a
