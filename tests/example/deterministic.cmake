@@ -1,0 +1,20 @@
+# esploader-mkimage twice with the same options must produce identical bytes, and a different
+# seed must produce different ones (so the comparison can fail).
+file(MAKE_DIRECTORY ${OUT})
+foreach(run a b)
+  execute_process(COMMAND ${MKIMAGE} app --chip ESP32-C6 --size 64K -o ${OUT}/${run}.bin
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "mkimage failed")
+  endif()
+endforeach()
+execute_process(COMMAND ${MKIMAGE} app --chip ESP32-C6 --size 64K --seed 2 -o ${OUT}/c.bin)
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/a.bin ${OUT}/b.bin RESULT_VARIABLE same)
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/a.bin ${OUT}/c.bin RESULT_VARIABLE differ)
+if(NOT same EQUAL 0)
+  message(FATAL_ERROR "two runs with the same seed differ")
+endif()
+if(differ EQUAL 0)
+  message(FATAL_ERROR "a different seed gave the same bytes")
+endif()
+message("deterministic: same seed same bytes, other seed other bytes")
