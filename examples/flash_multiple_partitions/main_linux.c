@@ -31,6 +31,8 @@ typedef struct options {
     const char *chip; /* NULL = auto */
     const char *sim_chip;
     const char *port;
+    const char *gpio_chip; /* BOOT/RESET on GPIO lines (Raspberry Pi) instead of DTR/RTS */
+    int gpio_boot, gpio_reset;
     uint32_t baud;
     int check;
 } options_t;
@@ -58,6 +60,9 @@ static void usage(FILE *out)
             "  --port DEV|URL   a real board (/dev/ttyUSB0: DTR/RTS auto-reset) or an "
             "esploader-sim process\n"
             "                   (socket://host:port, rfc2217://host:port)\n"
+            "  --gpio CHIP:BOOT:RESET  with --port: drive BOOT (IO0) and RESET (EN) from GPIO "
+            "lines,\n"
+            "                   e.g. gpiochip0:17:27 on a Raspberry Pi (needs libgpiod)\n"
 #else
             "  --port DEV|URL   (not available: built without the POSIX port)\n"
 #endif
@@ -95,6 +100,13 @@ static int parse_options(int argc, char **argv, options_t *o)
             o->sim_chip = v;
         } else if (strcmp(a, "--port") == 0) {
             o->port = v;
+        } else if (strcmp(a, "--gpio") == 0) {
+            static char chip[64];
+            if (sscanf(v, "%63[^:]:%d:%d", chip, &o->gpio_boot, &o->gpio_reset) != 3) {
+                fprintf(stderr, "flash_multiple_partitions: --gpio wants CHIP:BOOT:RESET\n");
+                return -1;
+            }
+            o->gpio_chip = chip;
         } else if (strcmp(a, "--baud") == 0) {
             char *end;
             unsigned long b = strtoul(v, &end, 10);
@@ -115,6 +127,10 @@ static int parse_options(int argc, char **argv, options_t *o)
     if (o->check && o->port) {
         fprintf(stderr, "flash_multiple_partitions: --check needs the simulator (it reads "
                         "the simulated flash)\n");
+        return -1;
+    }
+    if (o->gpio_chip && !o->port) {
+        fprintf(stderr, "flash_multiple_partitions: --gpio needs --port\n");
         return -1;
     }
     if (!o->port && !o->sim_chip)
@@ -223,6 +239,9 @@ int main(int argc, char **argv)
 #ifdef EXAMPLE_HAVE_POSIX_PORT
         esp_loader_posix_options_t po;
         memset(&po, 0, sizeof po);
+        po.gpio_chip = o.gpio_chip;
+        po.gpio_boot = o.gpio_boot;
+        po.gpio_reset = o.gpio_reset;
         char err[256];
         if (esp_loader_posix_open(&posix, o.port, &po, err, sizeof err) != 0) {
             fprintf(stderr, "flash_multiple_partitions: %s: %s\n", o.port, err);
