@@ -1,0 +1,516 @@
+/* The scripted fake target: see fake_port.h. Test code, so malloc and cmocka are fine here. */
+#include "fake_port.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* A library that loops without making progress must fail the test, not hang it. */
+#define FP_CALL_LIMIT 2000000u
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void count_call(fake_port_t *fp)
+{
+    if (++fp->calls > FP_CALL_LIMIT)
+        fail_msg("library made more than %u port calls: it does not make progress",
+                 FP_CALL_LIMIT);
+}
+
+static void add_event(fake_port_t *fp, fp_event_t ev)
+{
+    ev.at = fp->now;
+    if (fp->nevents < FP_MAX_EVENTS)
+        fp->events[fp->nevents++] = ev;
+}
+
+void fp_queue(fake_port_t *fp, const uint8_t *bytes, size_t len)
+{
+    if (fp->rx_pos == fp->rx_len)
+        fp->rx_pos = fp->rx_len = 0;
+    assert_true(fp->rx_len + len <= FP_RX_MAX);
+    memcpy(fp->rx + fp->rx_len, bytes, len);
+    fp->rx_len += len;
+}
+
+size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *data,
+                     size_t data_len, const uint8_t *status, size_t status_len)
+{
+    uint8_t body[8 + 128];
+    size_t n = 0, i, o = 0;
+    body[n++] = 0x01;
+    body[n++] = op;
+    body[n++] = (uint8_t)(data_len + status_len);
+    body[n++] = (uint8_t)((data_len + status_len) >> 8);
+    put32(body + n, value);
+    n += 4;
+    assert_true(data_len + status_len <= 128);
+    if (data_len)
+        memcpy(body + n, data, data_len);
+    n += data_len;
+    memcpy(body + n, status, status_len);
+    n += status_len;
+    out[o++] = 0xC0;
+    for (i = 0; i < n; i++) {
+        if (body[i] == 0xC0) {
+            out[o++] = 0xDB;
+            out[o++] = 0xDC;
+        } else if (body[i] == 0xDB) {
+            out[o++] = 0xDB;
+            out[o++] = 0xDD;
+        } else {
+            out[o++] = body[i];
+        }
+    }
+    out[o++] = 0xC0;
+    return o;
+}
+
+static void reply(fake_port_t *fp, uint8_t op, uint32_t value, const uint8_t *data,
+                  size_t data_len, bool ok, uint8_t code, unsigned repeat)
+{
+    uint8_t st[4] = {0, 0, 0, 0};
+    uint8_t out[300];
+    size_t slen, n;
+    unsigned i;
+    if (fp->stub) {
+        slen = 2;
+        st[0] = ok ? 0 : code; /* stub: error code in the first byte */
+    } else {
+        slen = fp->status_len;
+        if (ok) {
+            if (fp->stale_status) { /* the real ROMs leave bytes 1..3 of a reused buffer */
+                st[1] = 0x05;
+                st[2] = 0x38;
+                st[3] = 0x31;
+            }
+        } else {
+            st[0] = 1;
+            st[1] = code;
+            if (fp->stale_status && slen == 4) {
+                st[2] = 0x02;
+                st[3] = 0x03;
+            }
+        }
+    }
+    n = fp_build_resp(out, op, value, data, data_len, st, slen);
+    for (i = 0; i < repeat; i++)
+        fp_queue(fp, out, n);
+}
+
+static uint32_t reg_value(const fake_port_t *fp, uint32_t addr)
+{
+    size_t i;
+    for (i = 0; i < fp->nregs; i++)
+        if (fp->regs[i].addr == addr)
+            return fp->regs[i].value;
+    return 0;
+}
+
+void fp_set_reg(fake_port_t *fp, uint32_t addr, uint32_t value)
+{
+    size_t i;
+    for (i = 0; i < fp->nregs; i++) {
+        if (fp->regs[i].addr == addr) {
+            fp->regs[i].value = value;
+            return;
+        }
+    }
+    assert_true(fp->nregs < FP_MAX_REGS);
+    fp->regs[fp->nregs].addr = addr;
+    fp->regs[fp->nregs].value = value;
+    fp->nregs++;
+}
+
+fp_rule_t *fp_add_rule(fake_port_t *fp, uint8_t op, const uint8_t *reply_bytes, size_t reply_len,
+                       unsigned repeat)
+{
+    fp_rule_t *r;
+    assert_true(fp->nrules < FP_MAX_RULES);
+    assert_true(reply_len <= sizeof(r->reply));
+    r = &fp->rules[fp->nrules++];
+    memset(r, 0, sizeof(*r));
+    r->op = op;
+    if (reply_len)
+        memcpy(r->reply, reply_bytes, reply_len);
+    r->reply_len = reply_len;
+    r->repeat = repeat;
+    return r;
+}
+
+static bool rom_supports(const fake_port_t *fp, uint8_t op)
+{
+    if (op >= 0xD0)
+        return false; /* stub-only commands */
+    if (fp->rom_8266 && (op == 0x0B || op == 0x0D || op == 0x0E || op == 0x0F ||
+                         (op >= 0x10 && op <= 0x14)))
+        return false;
+    if (op == 0x14 && fp->no_sec_info)
+        return false;
+    if (fp->read_reg_unsupported) { /* Secure Download Mode whitelist (PROTOCOL.md §4) */
+        switch (op) {
+        case 0x08: case 0x0D: case 0x0B: case 0x0F: case 0x02: case 0x03: case 0x04: case 0x14:
+            return true;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
+static void model(fake_port_t *fp, const uint8_t *f, size_t len)
+{
+    uint8_t op = f[1];
+    const uint8_t *pl = f + 8;
+    size_t plen = len - 8;
+    uint32_t value;
+    size_t i;
+
+    if (op == 0x08) {
+        fp->syncs_seen++;
+        if (fp->syncs_seen <= fp->sync_ignore)
+            return;
+        value = fp->stub ? 0 : 0x20120707;
+        fp->sticky = value;
+        fp->last_op = op;
+        reply(fp, op, value, NULL, 0, true, 0, 8);
+        return;
+    }
+    if (fp->stub) {
+        if ((op == 0x14 && fp->no_sec_info) || op == 0x0E) { /* legacy stub: CMD_NOT_IMPLEMENTED */
+            reply(fp, op, 0, NULL, 0, false, 0xFF, 1);
+            return;
+        }
+    } else if (!rom_supports(fp, op)) {
+        /* The real ROMs re-send their last reply header with 01 05: 8 times if that was a
+         * SYNC reply, else once (traces/README.md). */
+        reply(fp, fp->last_op, fp->sticky, NULL, 0, false, 0x05, fp->last_op == 0x08 ? 8 : 1);
+        return;
+    }
+    fp->last_op = op;
+    value = fp->stub ? 0 : fp->sticky;
+    switch (op) {
+    case 0x0A: /* READ_REG */
+        value = plen >= 4 ? reg_value(fp, get32(pl)) : 0;
+        if (!fp->stub)
+            fp->sticky = value;
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        break;
+    case 0x09: /* WRITE_REG: apply each record with its mask */
+        for (i = 0; i + 16 <= plen; i += 16) {
+            uint32_t a = get32(pl + i), v = get32(pl + i + 4), m = get32(pl + i + 8);
+            fp_set_reg(fp, a, (v & m) | (reg_value(fp, a) & ~m));
+        }
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        break;
+    case 0x14:
+        reply(fp, op, value, fp->sec_info, fp->sec_info_len, true, 0, 1);
+        break;
+    case 0x0E: {
+        uint8_t zero[64] = {0};
+        reply(fp, op, value, zero, 64, true, 0, 1);
+        break;
+    }
+    case 0x0F: {
+        static const uint8_t empty[2] = {0xC0, 0xC0};
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        if (!fp->stub)
+            fp_queue(fp, empty, 2); /* the ROMs follow the reply with C0 C0 */
+        break;
+    }
+    case 0x06: { /* MEM_END: with an entry point the uploaded code starts */
+        static const uint8_t ohai[6] = {0xC0, 'O', 'H', 'A', 'I', 0xC0};
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        if (!fp->stub && plen >= 8 && get32(pl) == 0) {
+            fp_queue(fp, ohai, 6);
+            fp_stub_mode(fp);
+        }
+        break;
+    }
+    default:
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        break;
+    }
+}
+
+static void host_frame(fake_port_t *fp, const uint8_t *f, size_t len)
+{
+    size_t i;
+    fp_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    if (len == 0)
+        return;
+    if (fp->nframes < FP_MAX_FRAMES) {
+        memcpy(fp->frames[fp->nframes].bytes, f, len);
+        fp->frames[fp->nframes].len = len;
+        ev.kind = FP_EV_WRITE;
+        ev.frame = fp->nframes;
+        add_event(fp, ev);
+        fp->nframes++;
+    }
+    if (!fp->present || len < 8 || f[0] != 0x00)
+        return;
+    for (i = 0; i < fp->nrules; i++) {
+        fp_rule_t *r = &fp->rules[i];
+        if (r->op != f[1])
+            continue;
+        if (r->prefix_len && (len < 8 + r->prefix_len || memcmp(f + 8, r->prefix, r->prefix_len)))
+            continue;
+        if (r->uses && r->matched >= r->uses)
+            continue;
+        if (r->skip) {
+            r->skip--;
+            return;
+        }
+        r->matched++;
+        if (!r->silent) {
+            unsigned k;
+            for (k = 0; k < r->repeat; k++)
+                fp_queue(fp, r->reply, r->reply_len);
+            fp->last_op = f[1];
+        }
+        return;
+    }
+    model(fp, f, len);
+}
+
+static int32_t fp_write(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
+{
+    fake_port_t *fp = ctx;
+    size_t i;
+    (void)timeout_ms;
+    count_call(fp);
+    for (i = 0; i < len; i++) {
+        uint8_t b = data[i];
+        if (!fp->in_frame) {
+            if (b == 0xC0) {
+                fp->in_frame = true;
+                fp->cur_len = 0;
+                fp->esc = false;
+            }
+            continue;
+        }
+        if (b == 0xC0) {
+            if (fp->cur_len == 0)
+                continue; /* C0 C0: treat the second as the start of the frame */
+            host_frame(fp, fp->cur, fp->cur_len);
+            fp->in_frame = false;
+            continue;
+        }
+        if (fp->esc) {
+            fp->esc = false;
+            b = b == 0xDC ? 0xC0 : b == 0xDD ? 0xDB : b;
+        } else if (b == 0xDB) {
+            fp->esc = true;
+            continue;
+        }
+        if (fp->cur_len < FP_FRAME_MAX)
+            fp->cur[fp->cur_len++] = b;
+    }
+    return 0;
+}
+
+static int32_t fp_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
+{
+    fake_port_t *fp = ctx;
+    size_t n;
+    count_call(fp);
+    fp->read_calls++;
+    if (len > fp->read_bytes_asked_max)
+        fp->read_bytes_asked_max = len;
+    if (fp->rx_pos >= fp->rx_len) {
+        fp->now += timeout_ms; /* nothing came: the whole timeout passes */
+        return 0;
+    }
+    n = fp->rx_len - fp->rx_pos;
+    if (n > len)
+        n = len;
+    if (fp->max_read_chunk && n > fp->max_read_chunk)
+        n = fp->max_read_chunk;
+    memcpy(buf, fp->rx + fp->rx_pos, n);
+    fp->rx_pos += n;
+    return (int32_t)n;
+}
+
+static int32_t fp_set_lines(void *ctx, int dtr, int rts)
+{
+    fake_port_t *fp = ctx;
+    fp_event_t ev;
+    int old_rts = fp->rts;
+    count_call(fp);
+    if (dtr != ESP_LOADER_LINE_KEEP)
+        fp->dtr = dtr;
+    if (rts != ESP_LOADER_LINE_KEEP)
+        fp->rts = rts;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = FP_EV_LINES;
+    ev.dtr = fp->dtr;
+    ev.rts = fp->rts;
+    add_event(fp, ev);
+    /* EN rises: the chip boots and prints its banner */
+    if (old_rts == ESP_LOADER_LINE_ASSERT && fp->rts == ESP_LOADER_LINE_RELEASE && fp->banner)
+        fp_queue(fp, (const uint8_t *)fp->banner, strlen(fp->banner));
+    return 0;
+}
+
+static int32_t fp_set_baudrate(void *ctx, uint32_t baud)
+{
+    fake_port_t *fp = ctx;
+    fp_event_t ev;
+    count_call(fp);
+    fp->baud = baud;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = FP_EV_BAUD;
+    ev.baud = baud;
+    add_event(fp, ev);
+    return 0;
+}
+
+static void fp_flush(void *ctx)
+{
+    fake_port_t *fp = ctx;
+    count_call(fp);
+    fp->rx_pos = fp->rx_len = 0;
+}
+
+static void fp_delay(void *ctx, uint32_t ms)
+{
+    fake_port_t *fp = ctx;
+    fp_event_t ev;
+    count_call(fp);
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = FP_EV_DELAY;
+    ev.ms = ms;
+    add_event(fp, ev);
+    fp->now += ms;
+}
+
+static uint32_t fp_now(void *ctx)
+{
+    fake_port_t *fp = ctx;
+    count_call(fp);
+    return fp->now;
+}
+
+const esp_loader_port_ops_t fp_ops = {
+    .write = fp_write,
+    .read = fp_read,
+    .set_lines = fp_set_lines,
+    .set_baudrate = fp_set_baudrate,
+    .flush_input = fp_flush,
+    .delay_ms = fp_delay,
+    .now_ms = fp_now,
+};
+
+void fp_init(fake_port_t *fp)
+{
+    memset(fp, 0, sizeof(*fp));
+    fp->frames = calloc(FP_MAX_FRAMES, sizeof(fp_frame_t));
+    assert_non_null(fp->frames);
+    fp->present = true;
+    fp->status_len = 4;
+    fp->baud = 115200;
+    fp->now = 1000; /* not zero, so "elapsed" arithmetic is exercised */
+}
+
+void fp_free(fake_port_t *fp)
+{
+    free(fp->frames);
+    fp->frames = NULL;
+}
+
+void fp_stub_mode(fake_port_t *fp)
+{
+    fp->stub = true;
+    fp->sticky = 0;
+}
+
+void fp_chip_rom(fake_port_t *fp, esp_loader_chip_t chip)
+{
+    static const struct {
+        esp_loader_chip_t chip;
+        uint32_t id;
+    } ids[] = {
+        {ESP_LOADER_CHIP_ESP32S3, 9},   {ESP_LOADER_CHIP_ESP32C2, 12},
+        {ESP_LOADER_CHIP_ESP32C3, 5},   {ESP_LOADER_CHIP_ESP32C5, 23},
+        {ESP_LOADER_CHIP_ESP32C6, 13},  {ESP_LOADER_CHIP_ESP32C61, 20},
+        {ESP_LOADER_CHIP_ESP32H2, 16},  {ESP_LOADER_CHIP_ESP32P4, 18},
+    };
+    size_t i;
+    fp->status_len = 4;
+    memset(fp->sec_info, 0, sizeof(fp->sec_info));
+    fp->sec_info[11] = 0x0C; /* key purposes as in the C3 trace */
+    switch (chip) {
+    case ESP_LOADER_CHIP_ESP8266:
+        fp->status_len = 2;
+        fp->no_sec_info = true;
+        fp->rom_8266 = true;
+        fp_set_reg(fp, 0x40001000, 0xFFF0C101);
+        return;
+    case ESP_LOADER_CHIP_ESP32:
+        fp->no_sec_info = true;
+        fp_set_reg(fp, 0x40001000, 0x00F01D83);
+        return;
+    case ESP_LOADER_CHIP_ESP32S2:
+        fp->sec_info_len = 12;
+        fp_set_reg(fp, 0x40001000, 0x000007C6);
+        return;
+    default:
+        break;
+    }
+    fp->sec_info_len = 20;
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (ids[i].chip == chip)
+            put32(fp->sec_info + 12, ids[i].id);
+    put32(fp->sec_info + 16, 1);
+}
+
+size_t fp_count_op(const fake_port_t *fp, uint8_t op)
+{
+    size_t i, n = 0;
+    for (i = 0; i < fp->nframes; i++)
+        if (fp->frames[i].len >= 8 && fp->frames[i].bytes[0] == 0 && fp->frames[i].bytes[1] == op)
+            n++;
+    return n;
+}
+
+const fp_frame_t *fp_find_op(const fake_port_t *fp, uint8_t op, size_t nth)
+{
+    size_t i;
+    for (i = 0; i < fp->nframes; i++)
+        if (fp->frames[i].len >= 8 && fp->frames[i].bytes[0] == 0 &&
+            fp->frames[i].bytes[1] == op && nth-- == 0)
+            return &fp->frames[i];
+    return NULL;
+}
+
+long fp_index_of(const fake_port_t *fp, uint8_t op, size_t from)
+{
+    size_t i;
+    for (i = from; i < fp->nframes; i++)
+        if (fp->frames[i].len >= 8 && fp->frames[i].bytes[0] == 0 && fp->frames[i].bytes[1] == op)
+            return (long)i;
+    return -1;
+}
+
+void fp_config(fake_port_t *fp, esp_loader_config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->port = &fp_ops;
+    cfg->port_ctx = fp;
+    cfg->before = ESP_LOADER_BEFORE_NO_RESET;
+}
