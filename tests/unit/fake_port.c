@@ -27,8 +27,7 @@ static uint32_t get32(const uint8_t *p)
 static void count_call(fake_port_t *fp)
 {
     if (++fp->calls > FP_CALL_LIMIT)
-        fail_msg("library made more than %u port calls: it does not make progress",
-                 FP_CALL_LIMIT);
+        fail_msg("library made more than %u port calls: it does not make progress", FP_CALL_LIMIT);
 }
 
 static void add_event(fake_port_t *fp, fp_event_t ev)
@@ -47,8 +46,8 @@ void fp_queue(fake_port_t *fp, const uint8_t *bytes, size_t len)
     fp->rx_len += len;
 }
 
-size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *data,
-                     size_t data_len, const uint8_t *status, size_t status_len)
+size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *data, size_t data_len,
+                     const uint8_t *status, size_t status_len)
 {
     uint8_t body[8 + 128];
     size_t n = 0, i, o = 0;
@@ -80,8 +79,8 @@ size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *da
     return o;
 }
 
-static void reply(fake_port_t *fp, uint8_t op, uint32_t value, const uint8_t *data,
-                  size_t data_len, bool ok, uint8_t code, unsigned repeat)
+static void reply(fake_port_t *fp, uint8_t op, uint32_t value, const uint8_t *data, size_t data_len,
+                  bool ok, uint8_t code, unsigned repeat)
 {
     uint8_t st[4] = {0, 0, 0, 0};
     uint8_t out[300];
@@ -156,14 +155,21 @@ static bool rom_supports(const fake_port_t *fp, uint8_t op)
 {
     if (op >= 0xD0)
         return false; /* stub-only commands */
-    if (fp->rom_8266 && (op == 0x0B || op == 0x0D || op == 0x0E || op == 0x0F ||
-                         (op >= 0x10 && op <= 0x14)))
+    if (fp->rom_8266 &&
+        (op == 0x0B || op == 0x0D || op == 0x0E || op == 0x0F || (op >= 0x10 && op <= 0x14)))
         return false;
     if (op == 0x14 && fp->no_sec_info)
         return false;
     if (fp->read_reg_unsupported) { /* Secure Download Mode whitelist (PROTOCOL.md §4) */
         switch (op) {
-        case 0x08: case 0x0D: case 0x0B: case 0x0F: case 0x02: case 0x03: case 0x04: case 0x14:
+        case 0x08:
+        case 0x0D:
+        case 0x0B:
+        case 0x0F:
+        case 0x02:
+        case 0x03:
+        case 0x04:
+        case 0x14:
             return true;
         default:
             return false;
@@ -445,10 +451,10 @@ void fp_chip_rom(fake_port_t *fp, esp_loader_chip_t chip)
         esp_loader_chip_t chip;
         uint32_t id;
     } ids[] = {
-        {ESP_LOADER_CHIP_ESP32S3, 9},   {ESP_LOADER_CHIP_ESP32C2, 12},
-        {ESP_LOADER_CHIP_ESP32C3, 5},   {ESP_LOADER_CHIP_ESP32C5, 23},
-        {ESP_LOADER_CHIP_ESP32C6, 13},  {ESP_LOADER_CHIP_ESP32C61, 20},
-        {ESP_LOADER_CHIP_ESP32H2, 16},  {ESP_LOADER_CHIP_ESP32P4, 18},
+        {ESP_LOADER_CHIP_ESP32S3, 9},  {ESP_LOADER_CHIP_ESP32C2, 12},
+        {ESP_LOADER_CHIP_ESP32C3, 5},  {ESP_LOADER_CHIP_ESP32C5, 23},
+        {ESP_LOADER_CHIP_ESP32C6, 13}, {ESP_LOADER_CHIP_ESP32C61, 20},
+        {ESP_LOADER_CHIP_ESP32H2, 16}, {ESP_LOADER_CHIP_ESP32P4, 18},
     };
     size_t i;
     fp->status_len = 4;
@@ -492,8 +498,8 @@ const fp_frame_t *fp_find_op(const fake_port_t *fp, uint8_t op, size_t nth)
 {
     size_t i;
     for (i = 0; i < fp->nframes; i++)
-        if (fp->frames[i].len >= 8 && fp->frames[i].bytes[0] == 0 &&
-            fp->frames[i].bytes[1] == op && nth-- == 0)
+        if (fp->frames[i].len >= 8 && fp->frames[i].bytes[0] == 0 && fp->frames[i].bytes[1] == op &&
+            nth-- == 0)
             return &fp->frames[i];
     return NULL;
 }

@@ -20,10 +20,10 @@
 #include "esploader/esp_loader.h"
 
 #define FP_MAX_FRAMES 512
-#define FP_FRAME_MAX 4200
-#define FP_RX_MAX 65536
-#define FP_MAX_RULES 32
-#define FP_MAX_REGS 32
+#define FP_FRAME_MAX  4200
+#define FP_RX_MAX     65536
+#define FP_MAX_RULES  32
+#define FP_MAX_REGS   32
 #define FP_MAX_EVENTS 256
 
 typedef struct {
@@ -66,16 +66,16 @@ typedef struct {
 
 typedef struct {
     /* model of the loader behind the port */
-    bool present;          /* false: the line is dead (nothing ever answers) */
-    bool stub;             /* stub conventions: 2 status bytes, SYNC value 0 */
-    uint8_t status_len;    /* ROM: 2 (ESP8266) or 4 */
-    bool stale_status;     /* send stale bytes 1..3 on success (as real ROMs can) */
-    bool no_sec_info;      /* GET_SECURITY_INFO unsupported (ESP8266/ESP32 ROM) */
+    bool present;              /* false: the line is dead (nothing ever answers) */
+    bool stub;                 /* stub conventions: 2 status bytes, SYNC value 0 */
+    uint8_t status_len;        /* ROM: 2 (ESP8266) or 4 */
+    bool stale_status;         /* send stale bytes 1..3 on success (as real ROMs can) */
+    bool no_sec_info;          /* GET_SECURITY_INFO unsupported (ESP8266/ESP32 ROM) */
     bool read_reg_unsupported; /* Secure Download Mode */
-    bool rom_8266;         /* ESP8266 ROM: no 0x0B..0x14 */
+    bool rom_8266;             /* ESP8266 ROM: no 0x0B..0x14 */
     uint8_t sec_info[20];
-    size_t sec_info_len;   /* 20, 12 (S2) */
-    unsigned sync_ignore;  /* SYNCs to leave unanswered before answering */
+    size_t sec_info_len;  /* 20, 12 (S2) */
+    unsigned sync_ignore; /* SYNCs to leave unanswered before answering */
     struct {
         uint32_t addr, value;
     } regs[FP_MAX_REGS];
@@ -88,8 +88,8 @@ typedef struct {
 
     /* state */
     uint32_t now;
-    uint8_t last_op;    /* last opcode the model answered (for the stale unsupported reply) */
-    uint32_t sticky;    /* sticky value field */
+    uint8_t last_op; /* last opcode the model answered (for the stale unsupported reply) */
+    uint32_t sticky; /* sticky value field */
     int dtr, rts;
     uint32_t baud;
     unsigned syncs_seen;
@@ -125,8 +125,8 @@ void fp_set_reg(fake_port_t *fp, uint32_t addr, uint32_t value);
 fp_rule_t *fp_add_rule(fake_port_t *fp, uint8_t op, const uint8_t *reply, size_t reply_len,
                        unsigned repeat);
 /* Build a SLIP-framed response (header, data, status) into out; returns its length. */
-size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *data,
-                     size_t data_len, const uint8_t *status, size_t status_len);
+size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *data, size_t data_len,
+                     const uint8_t *status, size_t status_len);
 /* Queue raw bytes for the host to read. */
 void fp_queue(fake_port_t *fp, const uint8_t *bytes, size_t len);
 

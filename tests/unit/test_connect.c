@@ -34,7 +34,8 @@ static const char sync_hex[] = "00 08 24 00 00 00 00 00 07 07 12 20"
 /* Index of the READ_REG(0x40001000) frame, or -1. */
 static long magic_read_index(const fake_port_t *fp)
 {
-    static const uint8_t magic_rd[12] = {0x00, 0x0A, 0x04, 0x00, 0, 0, 0, 0, 0x00, 0x10, 0x00, 0x40};
+    static const uint8_t magic_rd[12] = {0x00, 0x0A, 0x04, 0x00, 0,    0,
+                                         0,    0,    0x00, 0x10, 0x00, 0x40};
     size_t i;
     for (i = 0; i < fp->nframes; i++)
         if (fp->frames[i].len == 12 && memcmp(fp->frames[i].bytes, magic_rd, 12) == 0)
@@ -174,7 +175,7 @@ static void wrong_chip(esp_loader_chip_t actual, esp_loader_chip_t configured)
 static void test_wrong_chip(void **state)
 {
     (void)state;
-    wrong_chip(ESP_LOADER_CHIP_ESP32, ESP_LOADER_CHIP_ESP32C3);  /* magic vs configured id */
+    wrong_chip(ESP_LOADER_CHIP_ESP32, ESP_LOADER_CHIP_ESP32C3);   /* magic vs configured id */
     wrong_chip(ESP_LOADER_CHIP_ESP32C3, ESP_LOADER_CHIP_ESP32C6); /* chip id mismatch */
     wrong_chip(ESP_LOADER_CHIP_ESP32S2, ESP_LOADER_CHIP_ESP32);   /* magic mismatch */
     wrong_chip(ESP_LOADER_CHIP_ESP8266, ESP_LOADER_CHIP_ESP32S3);

@@ -67,8 +67,8 @@ static void md5_of(const uint8_t *d, size_t len, uint8_t out[16])
 }
 
 /* Check one FLASH_DATA frame: header, sub-header, data, 0xFF padding, checksum by hand. */
-static void check_data_frame(const fp_frame_t *f, uint32_t seq, const uint8_t *data,
-                             size_t len, size_t block)
+static void check_data_frame(const fp_frame_t *f, uint32_t seq, const uint8_t *data, size_t len,
+                             size_t block)
 {
     uint8_t chk = 0xEF;
     size_t i;
@@ -229,7 +229,7 @@ static void test_verify_md5_api(void **state)
     (void)state;
     connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
     hex_bytes("6ae59e64850377ee5470c854761551ea", d, 16); /* erased 4 KB (traces) */
-    rom_md5_rule(&fp, d); /* answers every MD5 request */
+    rom_md5_rule(&fp, d);                                 /* answers every MD5 request */
     assert_int_equal(esp_loader_flash_md5(&l, 0x3000, 0x1000, got), ESP_LOADER_OK);
     assert_memory_equal(got, d, 16);
     assert_int_equal(esp_loader_flash_verify_md5(&l, 0x3000, 0x1000, d), ESP_LOADER_OK);

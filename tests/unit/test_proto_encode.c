@@ -88,12 +88,9 @@ static void test_read_reg(void **state)
 {
     uint8_t out[12];
     (void)state;
-    expect_hex(out, esp_proto_enc_read_reg(out, 0x40001000),
-               "00 0a 04 00 00 00 00 00 00 10 00 40");
-    expect_hex(out, esp_proto_enc_read_reg(out, 0x3FF5A00C),
-               "00 0a 04 00 00 00 00 00 0c a0 f5 3f");
-    expect_hex(out, esp_proto_enc_read_reg(out, 0x60008850),
-               "00 0a 04 00 00 00 00 00 50 88 00 60");
+    expect_hex(out, esp_proto_enc_read_reg(out, 0x40001000), "00 0a 04 00 00 00 00 00 00 10 00 40");
+    expect_hex(out, esp_proto_enc_read_reg(out, 0x3FF5A00C), "00 0a 04 00 00 00 00 00 0c a0 f5 3f");
+    expect_hex(out, esp_proto_enc_read_reg(out, 0x60008850), "00 0a 04 00 00 00 00 00 50 88 00 60");
 }
 
 static void test_write_reg(void **state)
@@ -120,21 +117,18 @@ static void test_begin(void **state)
                esp_proto_enc_begin(out, ESP_OP_FLASH_BEGIN, 0xC00, 3, 0x400, 0x10000, false, 0),
                "00 02 10 00 00 00 00 00 00 0c 00 00 03 00 00 00 00 04 00 00 00 00 01 00");
     /* ESP32-C3 ROM FLASH_BEGIN, 5 words (esp32c3-rom-write-flash-u) */
-    expect_hex(out,
-               esp_proto_enc_begin(out, ESP_OP_FLASH_BEGIN, 0xC00, 3, 0x400, 0x10000, true, 0),
+    expect_hex(out, esp_proto_enc_begin(out, ESP_OP_FLASH_BEGIN, 0xC00, 3, 0x400, 0x10000, true, 0),
                "00 02 14 00 00 00 00 00 00 0c 00 00 03 00 00 00 00 04 00 00 00 00 01 00"
                " 00 00 00 00");
     /* ESP32 ROM FLASH_DEFL_BEGIN (esp32-rom-write-flash-z) */
-    expect_hex(out,
-               esp_proto_enc_begin(out, ESP_OP_FLASH_DEFL_BEGIN, 0xC00, 1, 0x400, 0x20000, false,
-                                   0),
-               "00 10 10 00 00 00 00 00 00 0c 00 00 01 00 00 00 00 04 00 00 00 00 02 00");
+    expect_hex(
+        out, esp_proto_enc_begin(out, ESP_OP_FLASH_DEFL_BEGIN, 0xC00, 1, 0x400, 0x20000, false, 0),
+        "00 10 10 00 00 00 00 00 00 0c 00 00 01 00 00 00 00 04 00 00 00 00 02 00");
     /* stub FLASH_DEFL_BEGIN, 5 words, block 0x4000 (esp32-stub-write-flash-z) */
-    expect_hex(out,
-               esp_proto_enc_begin(out, ESP_OP_FLASH_DEFL_BEGIN, 0xC00, 1, 0x4000, 0x30000, true,
-                                   0),
-               "00 10 14 00 00 00 00 00 00 0c 00 00 01 00 00 00 00 40 00 00 00 00 03 00"
-               " 00 00 00 00");
+    expect_hex(
+        out, esp_proto_enc_begin(out, ESP_OP_FLASH_DEFL_BEGIN, 0xC00, 1, 0x4000, 0x30000, true, 0),
+        "00 10 14 00 00 00 00 00 00 0c 00 00 01 00 00 00 00 40 00 00 00 00 03 00"
+        " 00 00 00 00");
     /* stub FLASH_BEGIN(0, 0) before FLASH_END(0) (esp32-stub-read-flash) */
     expect_hex(out, esp_proto_enc_begin(out, ESP_OP_FLASH_BEGIN, 0, 0, 0x4000, 0, true, 0),
                "00 02 14 00 00 00 00 00 00 00 00 00 00 00 00 00 00 40 00 00 00 00 00 00"
@@ -144,8 +138,7 @@ static void test_begin(void **state)
                esp_proto_enc_begin(out, ESP_OP_MEM_BEGIN, 0xDD4, 1, 0x1800, 0x400BE000, false, 0),
                "00 05 10 00 00 00 00 00 d4 0d 00 00 01 00 00 00 00 18 00 00 00 e0 0b 40");
     /* by hand: the encrypted word */
-    expect_hex(out,
-               esp_proto_enc_begin(out, ESP_OP_FLASH_BEGIN, 0x2000, 8, 0x400, 0x8000, true, 1),
+    expect_hex(out, esp_proto_enc_begin(out, ESP_OP_FLASH_BEGIN, 0x2000, 8, 0x400, 0x8000, true, 1),
                "00 02 14 00 00 00 00 00 00 20 00 00 08 00 00 00 00 04 00 00 00 80 00 00"
                " 01 00 00 00");
 }
@@ -165,7 +158,8 @@ static void test_end(void **state)
     expect_hex(out, esp_proto_enc_mem_end(out, 0x400BE658),
                "00 06 08 00 00 00 00 00 00 00 00 00 58 e6 0b 40");
     /* entry 0: flag 1 = just finish (§5.4) */
-    expect_hex(out, esp_proto_enc_mem_end(out, 0), "00 06 08 00 00 00 00 00 01 00 00 00 00 00 00 00");
+    expect_hex(out, esp_proto_enc_mem_end(out, 0),
+               "00 06 08 00 00 00 00 00 01 00 00 00 00 00 00 00");
 }
 
 static void test_data_hdr(void **state)
@@ -206,10 +200,9 @@ static void test_spi_attach(void **state)
     /* by hand: HSPI = 1; packed pins clk 6 | q 17<<6 | d 8<<12 | cs 11<<18 | hd 16<<24 */
     expect_hex(out, esp_proto_enc_spi_attach(out, 1, true),
                "00 0d 08 00 00 00 00 00 01 00 00 00 00 00 00 00");
-    expect_hex(out,
-               esp_proto_enc_spi_attach(out, 6u | 17u << 6 | 8u << 12 | 11u << 18 | 16u << 24,
-                                        false),
-               "00 0d 04 00 00 00 00 00 46 84 2c 10");
+    expect_hex(
+        out, esp_proto_enc_spi_attach(out, 6u | 17u << 6 | 8u << 12 | 11u << 18 | 16u << 24, false),
+        "00 0d 04 00 00 00 00 00 46 84 2c 10");
 }
 
 static void test_spi_set_params(void **state)
@@ -287,14 +280,22 @@ static void test_simple(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_le_helpers),      cmocka_unit_test(test_checksum),
-        cmocka_unit_test(test_header),          cmocka_unit_test(test_sync),
-        cmocka_unit_test(test_read_reg),        cmocka_unit_test(test_write_reg),
-        cmocka_unit_test(test_begin),           cmocka_unit_test(test_end),
-        cmocka_unit_test(test_data_hdr),        cmocka_unit_test(test_spi_attach),
-        cmocka_unit_test(test_spi_set_params),  cmocka_unit_test(test_change_baud),
-        cmocka_unit_test(test_md5),             cmocka_unit_test(test_read_flash_slow),
-        cmocka_unit_test(test_read_flash),      cmocka_unit_test(test_erase_region),
+        cmocka_unit_test(test_le_helpers),
+        cmocka_unit_test(test_checksum),
+        cmocka_unit_test(test_header),
+        cmocka_unit_test(test_sync),
+        cmocka_unit_test(test_read_reg),
+        cmocka_unit_test(test_write_reg),
+        cmocka_unit_test(test_begin),
+        cmocka_unit_test(test_end),
+        cmocka_unit_test(test_data_hdr),
+        cmocka_unit_test(test_spi_attach),
+        cmocka_unit_test(test_spi_set_params),
+        cmocka_unit_test(test_change_baud),
+        cmocka_unit_test(test_md5),
+        cmocka_unit_test(test_read_flash_slow),
+        cmocka_unit_test(test_read_flash),
+        cmocka_unit_test(test_erase_region),
         cmocka_unit_test(test_simple),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,7 @@
 #include "trace_data.h"
 
 #define MAX_FRAMES 8
-#define CAP 64
+#define CAP        64
 
 /* What a stream decoded into: the frames (copied out), the errors, the noise count. */
 typedef struct {
@@ -188,9 +188,8 @@ static void test_bad_escape_resync(void **state)
 static void test_oversize_resync(void **state)
 {
     /* cap 8: a 9-byte body is dropped; an exactly-8-byte body fits; the next frame decodes. */
-    static const uint8_t wire[] = {0xC0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xC0,
-                                   0xC0, 1, 2, 3, 4, 5, 6, 7, 8, 0xC0,
-                                   0xC0, 0xAA, 0xDB, 0xDC, 0xC0};
+    static const uint8_t wire[] = {0xC0, 1, 2, 3, 4, 5, 6, 7,    8,    9,    0xC0, 0xC0, 1,
+                                   2,    3, 4, 5, 6, 7, 8, 0xC0, 0xC0, 0xAA, 0xDB, 0xDC, 0xC0};
     static const uint8_t f0[] = {1, 2, 3, 4, 5, 6, 7, 8}, f1[] = {0xAA, 0xC0};
     result_t r;
     (void)state;
@@ -218,10 +217,9 @@ static void test_oversize_escaped_tail(void **state)
 
 /* A stream with noise, escapes at the edges, back-to-back frames and an empty frame (C0 C0)
  * between two frames; its expected frames. */
-static const uint8_t stream[] = {'b', 'o', 'o', 't', '\n', 0xC0, 0x01, 0x0A, 0xDB, 0xDC, 0x00,
-                                 0xDB, 0xDD, 0xC0, 0xC0, 0xDB, 0xDC, 0xC0, 0xC0, 0x11, 0x22,
-                                 0x33, 0xDB, 0xDD, 0xC0, 0xC0, 0xC0, 0xC0, 0x4F, 0x48, 0x41, 0x49,
-                                 0xC0};
+static const uint8_t stream[] = {'b',  'o',  'o',  't',  '\n', 0xC0, 0x01, 0x0A, 0xDB, 0xDC, 0x00,
+                                 0xDB, 0xDD, 0xC0, 0xC0, 0xDB, 0xDC, 0xC0, 0xC0, 0x11, 0x22, 0x33,
+                                 0xDB, 0xDD, 0xC0, 0xC0, 0xC0, 0xC0, 0x4F, 0x48, 0x41, 0x49, 0xC0};
 static const uint8_t s0[] = {0x01, 0x0A, 0xC0, 0x00, 0xDB}, s1[] = {0xC0},
                      s2[] = {0x11, 0x22, 0x33, 0xDB}, s3[] = {'O', 'H', 'A', 'I'};
 

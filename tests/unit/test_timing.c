@@ -247,9 +247,9 @@ static void test_reset_parse_waits(void **state)
 
 static void test_reset_parse_bad(void **state)
 {
-    static const char *bad[] = {"",      "X1",     "D2",      "R",        "W",     "Wabc",
-                                "D0|",   "|D0",    "U0",      "U0,2",     "U1,",   "D0||R1",
-                                "W-1",   "D0 R1",  "d0",      "U0,1,1",   "W0.1x", "D01"};
+    static const char *bad[] = {"",    "X1",    "D2", "R",      "W",     "Wabc",
+                                "D0|", "|D0",   "U0", "U0,2",   "U1,",   "D0||R1",
+                                "W-1", "D0 R1", "d0", "U0,1,1", "W0.1x", "D01"};
     esp_loader_reset_step_t s[16];
     size_t i;
     (void)state;
@@ -489,11 +489,10 @@ static void test_connect_diag(void **state)
 {
     bool has;
     (void)state;
-    assert_int_equal(
-        diag_for("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 "
-                 "(SPI_FAST_FLASH_BOOT)\r\n",
-                 &has),
-        ESP_LOADER_DIAG_WRONG_BOOT_MODE);
+    assert_int_equal(diag_for("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 "
+                              "(SPI_FAST_FLASH_BOOT)\r\n",
+                              &has),
+                     ESP_LOADER_DIAG_WRONG_BOOT_MODE);
     assert_true(has);
     assert_int_equal(
         diag_for("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 "

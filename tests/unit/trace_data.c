@@ -11,8 +11,8 @@ void small_bin(uint8_t out[SMALL_BIN_LEN])
     for (n = 0; n < 256; n++)
         out[n] = (uint8_t)n;
     while (n < SMALL_BIN_LEN) {
-        int len = snprintf(text, sizeof(text), "ESP serial-loader trace test data, line %04u.\n",
-                           line++);
+        int len =
+            snprintf(text, sizeof(text), "ESP serial-loader trace test data, line %04u.\n", line++);
         int i;
         for (i = 0; i < len && n < SMALL_BIN_LEN; i++)
             out[n++] = (uint8_t)text[i];
