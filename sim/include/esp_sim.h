@@ -40,13 +40,13 @@ const char *sim_chip_name(sim_chip_id_t chip); /* "ESP32-C3" */
 
 typedef struct sim_config {
     sim_chip_id_t chip;
-    uint32_t flash_size;     /* bytes; 0 = 4 MB */
-    const char *flash_file;  /* NULL: flash in memory; else a file of flash_size bytes, created
-                                (erased, 0xFF) if missing, written back as the flash changes */
-    bool strict;             /* send the stale status bytes 1-3 real ROMs send */
-    bool secure_download;    /* Secure Download Mode (S2 and later) */
-    bool no_timing;          /* everything instantaneous (fast functional tests) */
-    bool start_in_run_mode;  /* power up running the app instead of in download mode */
+    uint32_t flash_size;    /* bytes; 0 = 4 MB */
+    const char *flash_file; /* NULL: flash in memory; else a file of flash_size bytes, created
+                               (erased, 0xFF) if missing, written back as the flash changes */
+    bool strict;            /* send the stale status bytes 1-3 real ROMs send */
+    bool secure_download;   /* Secure Download Mode (S2 and later) */
+    bool no_timing;         /* everything instantaneous (fast functional tests) */
+    bool start_in_run_mode; /* power up running the app instead of in download mode */
 } sim_config_t;
 
 typedef struct sim sim_t;
@@ -80,6 +80,11 @@ uint32_t sim_uart_baud(const sim_t *s);
 const uint8_t *sim_flash(const sim_t *s, size_t *size);
 void sim_flash_fill(sim_t *s, uint32_t offset, const uint8_t *data, size_t len); /* no timing */
 bool sim_stub_running(const sim_t *s);
+/* A word of the chip's address space as READ_REG / WRITE_REG see it (registers, eFuse words,
+ * RAM written by MEM_DATA). Poking emulates burnt eFuses or board state in tests (e.g. the
+ * blank eFuses of the QEMU traces); writing the SPI CMD register runs the SPI command. */
+uint32_t sim_peek32(sim_t *s, uint32_t addr);
+void sim_poke32(sim_t *s, uint32_t addr, uint32_t value);
 bool sim_in_download_mode(const sim_t *s);
 sim_chip_id_t sim_chip(const sim_t *s);
 

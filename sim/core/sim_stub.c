@@ -1,0 +1,488 @@
+/*
+ * The flasher stub's conventions (PROTOCOL.md §3.2, §5, §9; legacy stub v1 as in traces 7-8):
+ * 2 status bytes with the error code first, value 0 except READ_REG, 16 KB blocks, exact
+ * FLASH_BEGIN sizes with lazy erase, blocks acknowledged before they are written (double
+ * buffered), zlib inflate per transfer, raw MD5, ERASE_FLASH/REGION and the ack-gated
+ * READ_FLASH stream. The sim does not execute the uploaded stub; it plays its part.
+ */
+#include "sim_internal.h"
+
+#include <string.h>
+
+enum {
+    S_BAD_DATA_LEN = 0xC0,
+    S_BAD_CHECKSUM = 0xC1,
+    S_BAD_BLOCKSIZE = 0xC2,
+    S_INVALID_CMD = 0xC3,
+    S_FAILED_SPI = 0xC4,
+    S_NOT_FLASH_MODE = 0xC6,
+    S_INFLATE = 0xC7,
+    S_NOT_ENOUGH = 0xC8,
+    S_TOO_MUCH = 0xC9,
+    S_ERASE_ADDR = 0x32,
+    S_ERASE_LEN = 0x33,
+    S_NOT_IMPL = 0xFF,
+};
+
+#define MAX_BLOCK        0x4000u
+#define FLASH_READ_NS_PB 100u /* SPI read at 40 MHz QIO-ish: ~10 MB/s */
+
+static void reply(sim_t *s, uint64_t t, uint8_t op, uint32_t value, const uint8_t *data, size_t n,
+                  uint8_t err)
+{
+    uint8_t body[8 + 32];
+    size_t size = n + 2;
+    body[0] = 0x01;
+    body[1] = op;
+    body[2] = (uint8_t)size;
+    body[3] = (uint8_t)(size >> 8);
+    sim_put32(body + 4, value);
+    if (n)
+        memcpy(body + 8, data, n);
+    body[8 + n] = err;
+    body[9 + n] = 0;
+    sim_emit_frame(s, t, body, 8 + size);
+}
+
+static void status(sim_t *s, uint64_t t, uint8_t op, uint8_t err)
+{
+    reply(s, t, op, 0, NULL, 0, err);
+}
+
+static uint64_t max64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Erase lazily up to `end` (64 KB blocks when aligned and at least a block of the transfer is
+ * left, else 4 KB sectors), then program. Returns the flash busy time. */
+static uint64_t stub_write(sim_t *s, const uint8_t *d, uint32_t n)
+{
+    const sim_timing_t *tm = &s->chip->t;
+    uint64_t us = 0;
+    uint32_t addr = s->xf_ptr, end = addr + n;
+    uint32_t xf_end = s->xf_ptr + s->xf_remaining; /* end of the announced transfer */
+    while (s->xf_erased_to < end) {
+        uint32_t a = s->xf_erased_to;
+        if ((a & 0xFFFF) == 0 && xf_end >= a && xf_end - a >= 0x10000) {
+            sim_nor_erase(&s->flash, a, 0x10000);
+            us += tm->block_erase_us;
+            s->stats.sectors_erased += 16;
+            s->xf_erased_to = a + 0x10000;
+        } else {
+            sim_nor_erase(&s->flash, a, 0x1000);
+            us += tm->sector_erase_us;
+            s->stats.sectors_erased += 1;
+            s->xf_erased_to = a + 0x1000;
+        }
+    }
+    s->stats.erase_us += us;
+    sim_nor_program(&s->flash, addr, d, n);
+    uint64_t pages = n ? ((uint64_t)end + 255) / 256 - addr / 256 : 0;
+    uint64_t p = pages * tm->stub_page_us;
+    s->stats.pages_programmed += (uint32_t)pages;
+    s->stats.program_us += p;
+    s->xf_ptr = end;
+    s->xf_remaining -= n;
+    return us + p;
+}
+
+static uint8_t checksum(const uint8_t *d, size_t n)
+{
+    uint8_t c = 0xEF;
+    for (size_t i = 0; i < n; i++)
+        c ^= d[i];
+    return c;
+}
+
+static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
+{
+    if (size != 16 && size != 20) {
+        status(s, t, op, S_BAD_DATA_LEN);
+        return;
+    }
+    uint32_t total = sim_le32(d), bsize = sim_le32(d + 8), offset = sim_le32(d + 12);
+    if (op != 0x05 && bsize > MAX_BLOCK) {
+        status(s, t, op, S_BAD_BLOCKSIZE);
+        return;
+    }
+    t = max64(t, s->prog_done_at); /* the previous transfer's last write finishes first */
+    sim_xf_end(s);
+    if (op == 0x05) {
+        s->xf = XF_MEM;
+        s->xf_ptr = offset;
+        s->xf_seq = 0;
+        status(s, t, op, 0);
+        s->busy_until = t;
+        return;
+    }
+    if ((uint64_t)offset + total > s->flash.size || (uint64_t)offset + total > s->stub_flash_size) {
+        status(s, t, op, S_FAILED_SPI); /* sim choice: beyond the flash */
+        s->busy_until = t;
+        return;
+    }
+    s->xf = op == 0x10 ? XF_DEFL : XF_FLASH;
+    s->xf_ptr = offset;
+    s->xf_remaining = total;
+    s->xf_total = total;
+    s->xf_erased_to = offset & ~0xFFFu;
+    s->xf_seq = 0;
+    if (s->xf == XF_DEFL) {
+        memset(&s->zs, 0, sizeof(s->zs));
+        s->zs_live = inflateInit(&s->zs) == Z_OK;
+        s->xf_stream_end = false;
+    }
+    status(s, t, op, 0);
+    s->busy_until = t;
+}
+
+static void cmd_data(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
+{
+    int want = op == 0x07 ? XF_MEM : op == 0x11 ? XF_DEFL : XF_FLASH;
+    if ((int)s->xf != want) {
+        status(s, t, op, S_NOT_FLASH_MODE);
+        return;
+    }
+    uint32_t len = sim_le32(d);
+    if (size < 16 || len != (uint32_t)size - 16) {
+        status(s, t, op, S_BAD_DATA_LEN);
+        return;
+    }
+    const uint8_t *data = d + 16;
+    if (sim_le32(s->rxb + 4) != checksum(data, len)) {
+        status(s, t, op, S_BAD_CHECKSUM);
+        return;
+    }
+    if (op == 0x07) {
+        for (uint32_t i = 0; i < len; i++) {
+            uint32_t a = s->xf_ptr + i;
+            sim_reg_write(s, a, (uint32_t)data[i] << (8 * (a & 3)), 0xFFu << (8 * (a & 3)));
+        }
+        s->xf_ptr += len;
+        status(s, t, op, 0);
+        return;
+    }
+    /* The block is taken into the second buffer as soon as the previous one is written,
+     * acknowledged, and written while the host sends the next (double buffering). */
+    uint64_t ack = max64(t, s->prog_done_at);
+    uint64_t busy = 0;
+    uint8_t err = 0;
+    if (op != 0x11) {
+        if (s->xf_remaining == 0 && len > 0) {
+            err = S_TOO_MUCH;
+        } else {
+            uint32_t w = len < s->xf_remaining ? len : s->xf_remaining; /* padding dropped */
+            busy = stub_write(s, data, w);
+        }
+    } else if (!s->zs_live) {
+        err = S_INFLATE;
+    } else if (!s->xf_stream_end) {
+        s->zs.next_in = (Bytef *)data;
+        s->zs.avail_in = len;
+        uint64_t produced = 0;
+        while (!err && s->zs.avail_in > 0) {
+            s->zs.next_out = s->scratch;
+            s->zs.avail_out = sizeof(s->scratch);
+            int r = inflate(&s->zs, Z_NO_FLUSH);
+            uint32_t out = (uint32_t)(sizeof(s->scratch) - s->zs.avail_out);
+            produced += out;
+            if (out > s->xf_remaining) {
+                out = s->xf_remaining;
+                err = S_TOO_MUCH;
+            }
+            if (out)
+                busy += stub_write(s, s->scratch, out);
+            if (r == Z_STREAM_END) {
+                s->xf_stream_end = true;
+                break;
+            }
+            if (r != Z_OK && !(r == Z_BUF_ERROR && out == 0))
+                err = S_INFLATE;
+            else if (r == Z_BUF_ERROR)
+                break;
+        }
+        busy += produced * s->chip->t.stub_inflate_ns_pb / 1000;
+    }
+    s->prog_done_at = ack + sim_us(s, busy);
+    status(s, ack, op, err);
+    s->busy_until = ack;
+}
+
+static void cmd_end(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
+{
+    if (size != 4) {
+        status(s, t, op, S_BAD_DATA_LEN);
+        return;
+    }
+    uint32_t flag = sim_le32(d);
+    t = max64(t, s->prog_done_at); /* answered after the last write (PROTOCOL.md §5.7) */
+    s->busy_until = t;
+    if (op == 0x06) { /* MEM_END */
+        sim_xf_end(s);
+        status(s, t, op, 0);
+        if (flag == 0)
+            s->mode = SIM_MODE_DEAD; /* jumps into code the sim does not run */
+        return;
+    }
+    if (s->xf != XF_FLASH && s->xf != XF_DEFL) {
+        status(s, t, op, S_NOT_FLASH_MODE);
+        return;
+    }
+    uint8_t err = s->xf_remaining != 0 ? S_NOT_ENOUGH : 0;
+    sim_xf_end(s);
+    status(s, t, op, err);
+    if (flag == 0)
+        sim_soft_reset(s, t, true); /* trace 8: SW_RESET banner, back in the ROM */
+}
+
+static void send_packet(sim_t *s, uint64_t t)
+{
+    uint32_t n = s->rf_len - s->rf_sent;
+    if (n > s->rf_pkt)
+        n = s->rf_pkt;
+    const uint8_t *p = s->flash.mem + s->rf_offset + s->rf_sent;
+    sim_md5_update(&s->rf_md5, p, n);
+    t += sim_us(s, s->chip->t.stub_read_pkt_us + (uint64_t)n * FLASH_READ_NS_PB / 1000);
+    sim_emit_frame(s, t, p, n);
+    s->rf_sent += n;
+    s->busy_until = t;
+}
+
+static void read_flash_ack(sim_t *s, uint64_t t)
+{
+    uint32_t acked = sim_le32(s->rxb);
+    if (acked < s->rf_sent)
+        return; /* one packet in flight: wait for the ack of the last one */
+    if (s->rf_sent < s->rf_len) {
+        send_packet(s, t);
+        return;
+    }
+    uint8_t dig[16];
+    sim_md5_final(&s->rf_md5, dig);
+    sim_emit_frame(s, t, dig, sizeof(dig));
+    s->rf_active = false;
+}
+
+static void cmd_read_flash(sim_t *s, uint64_t t, uint16_t size, const uint8_t *d)
+{
+    if (size != 16) {
+        status(s, t, 0xD2, S_BAD_DATA_LEN);
+        return;
+    }
+    uint32_t off = sim_le32(d), len = sim_le32(d + 4), pkt = sim_le32(d + 8);
+    t = max64(t, s->prog_done_at);
+    if (pkt == 0 || pkt > MAX_BLOCK) {
+        status(s, t, 0xD2, S_BAD_DATA_LEN);
+        return;
+    }
+    if ((uint64_t)off + len > s->flash.size) {
+        status(s, t, 0xD2, S_FAILED_SPI);
+        return;
+    }
+    status(s, t, 0xD2, 0);
+    s->rf_active = true;
+    s->rf_offset = off;
+    s->rf_len = len;
+    s->rf_sent = 0;
+    s->rf_pkt = pkt;
+    sim_md5_init(&s->rf_md5);
+    if (len == 0) {
+        uint8_t dig[16];
+        sim_md5_final(&s->rf_md5, dig);
+        sim_emit_frame(s, t, dig, sizeof(dig));
+        s->rf_active = false;
+        return;
+    }
+    send_packet(s, t);
+}
+
+static void cmd_erase(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
+{
+    const sim_timing_t *tm = &s->chip->t;
+    t = max64(t, s->prog_done_at);
+    uint32_t start = 0, end = s->flash.size;
+    uint64_t us;
+    uint32_t sectors;
+    if (op == 0xD0) {
+        if (size != 0) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        sim_erase_plan_us(tm, 0, end, &sectors);
+        us = (uint64_t)(sectors / 16) * tm->block_erase_us / 2; /* chip erase ~ half */
+    } else {
+        if (size != 8) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        start = sim_le32(d);
+        uint32_t len = sim_le32(d + 4);
+        if (start & 0xFFF) {
+            status(s, t, op, S_ERASE_ADDR);
+            return;
+        }
+        if (len & 0xFFF) {
+            status(s, t, op, S_ERASE_LEN);
+            return;
+        }
+        if ((uint64_t)start + len > s->flash.size) {
+            status(s, t, op, S_FAILED_SPI);
+            return;
+        }
+        end = start + len;
+        us = sim_erase_plan_us(tm, start, end, &sectors);
+    }
+    sim_erase_range(s, start, end);
+    s->stats.sectors_erased += sectors;
+    s->stats.erase_us += us;
+    t += sim_us(s, us);
+    status(s, t, op, 0);
+    s->busy_until = t;
+}
+
+void sim_stub_command(sim_t *s, uint64_t t)
+{
+    const uint8_t *p = s->rxb;
+    size_t n = s->rxlen;
+    if (s->rf_active) {
+        if (n == 4)
+            read_flash_ack(s, t); /* the stub is in its READ_FLASH loop: only acks count */
+        return;
+    }
+    if (n < 8)
+        return;
+    const sim_timing_t *tm = &s->chip->t;
+    uint8_t op = p[1];
+    uint16_t size = (uint16_t)(p[2] | p[3] << 8);
+    const uint8_t *d = p + 8;
+    t += sim_us(s, tm->cmd_us);
+    s->busy_until = t;
+    if (p[0] != 0) {
+        status(s, t, op, S_INVALID_CMD);
+        return;
+    }
+    if ((size_t)size + 8 != n) {
+        status(s, t, op, S_BAD_DATA_LEN);
+        return;
+    }
+    switch (op) {
+    case 0x08: /* SYNC: 8 replies with value 0 (how esptool recognises a running stub) */
+        if (size != 36) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        for (int i = 0; i < 8; i++)
+            status(s, t, op, 0);
+        return;
+    case 0x0A:
+        if (size != 4) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        reply(s, t, op, sim_reg_read(s, sim_le32(d)), NULL, 0, 0);
+        return;
+    case 0x09:
+        if (size % 16 != 0) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        for (uint32_t i = 0; i < size / 16u; i++) {
+            const uint8_t *r = d + 16 * i;
+            t += sim_us(s, sim_le32(r + 12));
+            sim_reg_write(s, sim_le32(r), sim_le32(r + 4), sim_le32(r + 8));
+        }
+        s->busy_until = t;
+        status(s, t, op, 0);
+        return;
+    case 0x05:
+    case 0x02:
+    case 0x10:
+        cmd_begin(s, t, op, size, d);
+        return;
+    case 0x07:
+    case 0x03:
+    case 0x11:
+        cmd_data(s, t, op, size, d);
+        return;
+    case 0xD4: /* FLASH_ENCRYPT_DATA: written plain (no encryption engine modelled) */
+        if (s->chip->id == SIM_CHIP_ESP8266)
+            break;
+        cmd_data(s, t, 0x03, size, d);
+        return;
+    case 0x06:
+    case 0x04:
+    case 0x12:
+        cmd_end(s, t, op, size, d);
+        return;
+    case 0x0B:
+        if (size != 24) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        s->stub_flash_size = sim_le32(d + 4);
+        status(s, t, op, 0);
+        return;
+    case 0x0D:
+        status(s, t, op, size == 4 || size == 8 ? 0 : S_BAD_DATA_LEN);
+        return;
+    case 0x0F: {
+        if (size != 8) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        uint32_t baud = sim_le32(d);
+        status(s, t, op, 0); /* answered at the old rate, then switched */
+        if (baud != 0)
+            s->chip_baud = baud;
+        s->busy_until = s->tx.free_at;
+        return;
+    }
+    case 0x13: {
+        if (size != 16) {
+            status(s, t, op, S_BAD_DATA_LEN);
+            return;
+        }
+        uint32_t addr = sim_le32(d), len = sim_le32(d + 4);
+        t = max64(t, s->prog_done_at);
+        if ((uint64_t)addr + len > s->flash.size) {
+            status(s, t, op, S_FAILED_SPI);
+            return;
+        }
+        sim_md5_t m;
+        uint8_t dig[16];
+        sim_md5_init(&m);
+        sim_md5_update(&m, s->flash.mem + addr, len);
+        sim_md5_final(&m, dig);
+        t += sim_us(s, (uint64_t)len * tm->md5_ns_pb / 1000);
+        reply(s, t, op, 0, dig, sizeof(dig), 0);
+        s->busy_until = t;
+        return;
+    }
+    case 0x14: {
+        const sim_chip_info_t *c = s->chip;
+        if (c->secinfo_len == 0)
+            break; /* ESP8266 / ESP32 stubs: not implemented */
+        uint8_t info[20];
+        memset(info, 0, sizeof(info));
+        sim_put32(info, s->cfg.secure_download ? 1u << 2 : 0);
+        info[11] = c->key_purpose_last;
+        sim_put32(info + 12, c->image_id);
+        sim_put32(info + 16, c->secinfo_api);
+        reply(s, t, op, 0, info, c->secinfo_len, 0);
+        return;
+    }
+    case 0xD0:
+    case 0xD1:
+        cmd_erase(s, t, op, size, d);
+        return;
+    case 0xD2:
+        cmd_read_flash(s, t, size, d);
+        return;
+    case 0xD3: /* RUN_USER_CODE: no reply, the stub leaves */
+        s->mode = SIM_MODE_RUN;
+        return;
+    default:
+        break;
+    }
+    status(s, t, op, S_NOT_IMPL);
+}
