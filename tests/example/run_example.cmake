@@ -3,6 +3,12 @@
 #   -DEXPECT="re1;re2"        regexes that must ALL match the output (stdout + stderr)
 #   -DREJECT="re1"            regexes that must NOT match
 #   -DEXPECT_FAIL=1           the program must exit non-zero (default: must exit 0)
+#   -DCOPY_FROM=dir -DCOPY_TO=dir   first make COPY_TO afresh holding a copy of COPY_FROM
+if(COPY_TO)
+  file(REMOVE_RECURSE ${COPY_TO})
+  file(MAKE_DIRECTORY ${COPY_TO})
+  file(COPY ${COPY_FROM} DESTINATION ${COPY_TO})
+endif()
 execute_process(COMMAND ${CMD} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 set(all "${out}${err}")
 message("${all}")
