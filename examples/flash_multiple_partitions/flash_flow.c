@@ -245,7 +245,7 @@ static int flash_one(example_flow_t *f, const char *file, uint32_t offset, uint3
     r->offset = offset;
     r->size = size;
     say(f, 'I', "%s: Image size: %u B, writing at 0x%x", file, (unsigned)size, (unsigned)offset);
-    if (size == 0 || (limit && size > limit)) {
+    if (size == 0 || (limit && size > limit)) { /* changed since the pre-flight check */
         say(f, 'E', "%s does not fit: %u B for a %u B partition", file, (unsigned)size,
             (unsigned)limit);
         f->store->close(f->store->ctx, h);
@@ -387,6 +387,22 @@ int example_flow_run(example_flow_t *f)
     /* The bootloader must end before the partition table; the table is 0xC00 bytes. */
     const uint32_t limits[EXAMPLE_IMAGES] = {
         EXAMPLE_PARTITION_TABLE_OFFSET - info->bootloader_offset, PT_MAX_LEN, app_limit};
+    /* Check every image before erasing anything: a missing file or an app too big for its
+     * partition must not leave the target with a new bootloader and no app. */
+    for (int i = 0; i < EXAMPLE_IMAGES; i++) {
+        uint32_t size = 0;
+        void *h = f->store->open(f->store->ctx, f->folder, image_files[i], &size);
+        if (!h) {
+            say(f, 'E', "Cannot open %s/%s: nothing written", f->folder, image_files[i]);
+            return EXAMPLE_ERR_STORE;
+        }
+        f->store->close(f->store->ctx, h);
+        if (size == 0 || (limits[i] && size > limits[i])) {
+            say(f, 'E', "%s does not fit: %u B for a %u B partition: nothing written",
+                image_files[i], (unsigned)size, (unsigned)limits[i]);
+            return EXAMPLE_ERR_IMAGE;
+        }
+    }
     uint32_t t0 = now(f);
     for (int i = 0; i < EXAMPLE_IMAGES; i++) {
         rc = flash_one(f, image_files[i], offsets[i], limits[i], &f->image[i]);

@@ -4,10 +4,17 @@
 #   -DREJECT="re1"            regexes that must NOT match
 #   -DEXPECT_FAIL=1           the program must exit non-zero (default: must exit 0)
 #   -DCOPY_FROM=dir -DCOPY_TO=dir   first make COPY_TO afresh holding a copy of COPY_FROM
+#   -DPRE_CMD="prog;arg;..."  then run this (must succeed), e.g. to replace a binary
 if(COPY_TO)
   file(REMOVE_RECURSE ${COPY_TO})
   file(MAKE_DIRECTORY ${COPY_TO})
   file(COPY ${COPY_FROM} DESTINATION ${COPY_TO})
+endif()
+if(PRE_CMD)
+  execute_process(COMMAND ${PRE_CMD} RESULT_VARIABLE pre_rc)
+  if(NOT pre_rc EQUAL 0)
+    message(FATAL_ERROR "set-up command failed: ${PRE_CMD}")
+  endif()
 endif()
 execute_process(COMMAND ${CMD} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 set(all "${out}${err}")
