@@ -1,0 +1,259 @@
+/*
+ * Every fault kind of the in-process link (split, delay, drop, flip, garbage, cut), in both
+ * directions, at several positions, during connect (argv[1] = "connect") and during a flash
+ * write (argv[1] = "write"). Every run must end in a defined result code within a bounded
+ * virtual time (the harness watchdog), and:
+ *   - OK      => the flash holds exactly the data (and it was MD5-verified where possible);
+ *   - failure => flash outside the written region is untouched.
+ * Faults that only change timing or chunking (split, short delay) must not fail at all.
+ *
+ * Positions are fractions of the bytes a fault-free run moves in that phase and direction,
+ * measured by a dry run of the same scenario, so they land inside the phase under test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim_harness.h"
+
+#define FLASH  0x200000u
+#define OFFSET 0x30000u
+#define SIZE   12000u
+#define REGION (3 * 4096u)
+
+typedef struct variant {
+    sim_fault_kind_t kind;
+    uint32_t param;
+    bool harmless; /* must end in OK */
+    const char *name;
+} variant_t;
+
+static const variant_t variants[] = {
+    {SIM_FAULT_SPLIT, 1, true, "split1"},
+    {SIM_FAULT_SPLIT, 7, true, "split7"},
+    {SIM_FAULT_DELAY, 20000, true, "delay20ms"},
+    {SIM_FAULT_DELAY, 4000000, false, "delay4s"},
+    {SIM_FAULT_DROP, 1, false, "drop1"},
+    {SIM_FAULT_DROP, 40, false, "drop40"},
+    {SIM_FAULT_FLIP, 0x01, false, "flip01"},
+    {SIM_FAULT_FLIP, 0xFF, false, "flipFF"},
+    {SIM_FAULT_GARBAGE, 1, false, "garbage1"},
+    {SIM_FAULT_GARBAGE, 64, false, "garbage64"},
+    {SIM_FAULT_CUT, 0, false, "cut"},
+};
+#define NVAR (sizeof(variants) / sizeof(variants[0]))
+
+static const unsigned fractions[] = {0, 15, 35, 55, 75, 97}; /* percent */
+#define NPOS (sizeof(fractions) / sizeof(fractions[0]))
+
+typedef struct scenario {
+    const char *name;
+    sim_chip_id_t chip;
+    bool stub, compressed;
+} scenario_t;
+
+static uint8_t background[FLASH];
+static uint8_t data[SIZE];
+
+/* Outcome tally for the summary printed at the end (informative; assertions are above it). */
+static unsigned tally[NVAR][9]; /* [variant][-rc] */
+
+static harness_t *new_h(const scenario_t *sc)
+{
+    h_opts_t o = {.flash_size = FLASH, .budget_us = 600ull * 1000000u};
+    harness_t *h = h_new(sc->chip, &o);
+    assert_non_null(h);
+    sim_flash_fill(h->sim, 0, background, FLASH);
+    return h;
+}
+
+static void check_outside(const harness_t *h, const char *what)
+{
+    long a = h_flash_diff(h, 0, background, OFFSET);
+    long b =
+        h_flash_diff(h, OFFSET + REGION, background + OFFSET + REGION, FLASH - OFFSET - REGION);
+    if (a != -1 || b != -1) {
+        fail_msg("%s: flash outside the region changed (below at %ld, above at %ld)", what, a, b);
+    }
+}
+
+static int do_write(harness_t *h, const scenario_t *sc)
+{
+    h_arm(h);
+    if (sc->compressed) {
+        return h_write_deflated(h, OFFSET, data, SIZE);
+    }
+    /* the buffer API: restarts after a rejected block */
+    return esp_loader_flash_write_buffer(&h->loader, OFFSET, data, SIZE, 0, NULL, NULL);
+}
+
+static void check_write_result(harness_t *h, const scenario_t *sc, int rc, const char *what)
+{
+    if (!h_defined_rc(rc)) {
+        fail_msg("%s: undefined result %d", what, rc);
+    }
+    if (rc == ESP_LOADER_OK) {
+        long d = h_flash_diff(h, OFFSET, data, SIZE);
+        if (d != -1) {
+            fail_msg("%s: returned OK but flash differs at +%ld", what, d);
+        }
+        bool can_md5 = sc->stub || h->chip->rom_md5;
+        if (can_md5 && !esp_loader_flash_verified(&h->loader)) {
+            fail_msg("%s: returned OK without verification", what);
+        }
+    }
+    check_outside(h, what);
+}
+
+static void run_connect_scenario(const scenario_t *sc)
+{
+    /* dry run: how many bytes does a fault-free connect move each way? */
+    harness_t *h = new_h(sc);
+    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    sim_stats_t st;
+    sim_get_stats(h->sim, &st);
+    uint64_t total[2] = {st.bytes_from_host, st.bytes_to_host};
+    h_free(h);
+
+    for (size_t v = 0; v < NVAR; v++) {
+        for (int dir = 0; dir < 2; dir++) {
+            for (size_t p = 0; p < NPOS; p++) {
+                char what[96];
+                uint64_t at = total[dir] * fractions[p] / 100u;
+                snprintf(what, sizeof(what), "%s connect %s %s @%llu", sc->name, variants[v].name,
+                         dir ? "to-host" : "to-chip", (unsigned long long)at);
+                h = new_h(sc);
+                sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
+                assert_int_equal(sim_link_add_fault(h->link, &f), 0);
+                int rc = h_connect(h);
+                if (h->blown) {
+                    fail_msg("%s: no end within the virtual-time budget", what);
+                }
+                if (!h_defined_rc(rc)) {
+                    fail_msg("%s: undefined result %d", what, rc);
+                }
+                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                    fail_msg("%s: a timing-only fault made connect fail (%d)", what, rc);
+                }
+                tally[v][-rc]++;
+                if (rc == ESP_LOADER_OK) {
+                    /* connected means: the right chip, and a session that works */
+                    if (esp_loader_get_target(&h->loader) != h->chip->lib) {
+                        fail_msg("%s: detected chip %d", what,
+                                 (int)esp_loader_get_target(&h->loader));
+                    }
+                    sim_link_clear_faults(h->link);
+                    rc = do_write(h, sc);
+                    if (rc != ESP_LOADER_OK) {
+                        fail_msg("%s: connect OK but the session then failed (%d)", what, rc);
+                    }
+                    check_write_result(h, sc, rc, what);
+                }
+                h_free(h);
+            }
+        }
+    }
+}
+
+static void run_write_scenario(const scenario_t *sc)
+{
+    harness_t *h = new_h(sc);
+    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    if (sc->stub) {
+        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+    }
+    sim_stats_t s0, s1;
+    sim_get_stats(h->sim, &s0);
+    assert_int_equal(do_write(h, sc), ESP_LOADER_OK);
+    sim_get_stats(h->sim, &s1);
+    h_free(h);
+    uint64_t base[2] = {s0.bytes_from_host, s0.bytes_to_host};
+    uint64_t span[2] = {s1.bytes_from_host - s0.bytes_from_host,
+                        s1.bytes_to_host - s0.bytes_to_host};
+
+    for (size_t v = 0; v < NVAR; v++) {
+        for (int dir = 0; dir < 2; dir++) {
+            for (size_t p = 0; p < NPOS; p++) {
+                char what[96];
+                uint64_t at = base[dir] + span[dir] * fractions[p] / 100u;
+                snprintf(what, sizeof(what), "%s write %s %s @%llu", sc->name, variants[v].name,
+                         dir ? "to-host" : "to-chip", (unsigned long long)at);
+                h = new_h(sc);
+                assert_int_equal(h_connect(h), ESP_LOADER_OK);
+                if (sc->stub) {
+                    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+                }
+                sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
+                assert_int_equal(sim_link_add_fault(h->link, &f), 0);
+                int rc = do_write(h, sc);
+                if (h->blown) {
+                    fail_msg("%s: no end within the virtual-time budget", what);
+                }
+                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                    fail_msg("%s: a timing-only fault made the write fail (%d)", what, rc);
+                }
+                check_write_result(h, sc, rc, what);
+                if (h_defined_rc(rc)) {
+                    tally[v][-rc]++;
+                }
+                h_free(h);
+            }
+        }
+    }
+}
+
+static void test_scenario(void **state)
+{
+    const scenario_t *sc = *state;
+    if (strstr(sc->name, "connect") != NULL) {
+        run_connect_scenario(sc);
+    } else {
+        run_write_scenario(sc);
+    }
+}
+
+static const scenario_t connect_scenarios[] = {
+    {"esp32_rom_connect", SIM_CHIP_ESP32, false, false},
+    {"esp32c3_rom_connect", SIM_CHIP_ESP32C3, false, false},
+    {"esp8266_rom_connect", SIM_CHIP_ESP8266, false, false},
+};
+static const scenario_t write_scenarios[] = {
+    {"esp32_rom_plain", SIM_CHIP_ESP32, false, false},
+    {"esp32c3_rom_deflate", SIM_CHIP_ESP32C3, false, true},
+    {"esp8266_rom_plain", SIM_CHIP_ESP8266, false, false},
+    {"esp32_stub_deflate", SIM_CHIP_ESP32, true, true},
+    {"esp32c6_stub_plain", SIM_CHIP_ESP32C6, true, false},
+};
+
+int main(int argc, char **argv)
+{
+    h_wall_guard(300);
+    h_fill_pattern(background, sizeof(background), 0xFA17u);
+    h_fill_pattern(data, sizeof(data), 0xDA7Au);
+    bool connect = argc > 1 && strcmp(argv[1], "connect") == 0;
+    const scenario_t *sc = connect ? connect_scenarios : write_scenarios;
+    size_t n = connect ? sizeof(connect_scenarios) / sizeof(connect_scenarios[0])
+                       : sizeof(write_scenarios) / sizeof(write_scenarios[0]);
+    static struct CMUnitTest tests[8];
+    for (size_t i = 0; i < n; i++) {
+        tests[i] = (struct CMUnitTest){sc[i].name, test_scenario, NULL, NULL, (void *)&sc[i]};
+    }
+    int failed = _cmocka_run_group_tests(connect ? "sim_faults_connect" : "sim_faults_write", tests,
+                                         n, NULL, NULL);
+    printf("\noutcomes per fault (OK / TIMEOUT / IO / PROTOCOL / TARGET / VERIFY / UNSUPP / "
+           "INVAL / STATE):\n");
+    for (size_t v = 0; v < NVAR; v++) {
+        printf("  %-10s", variants[v].name);
+        for (int k = 0; k < 9; k++) {
+            printf(" %4u", tally[v][k]);
+        }
+        printf("\n");
+    }
+    return failed;
+}
