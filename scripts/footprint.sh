@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Cortex-M4 footprint of the core (issue 2 "Constraints"): cross-compiles the core with the
+# two footprint programs (scripts/footprint/typical.c, all_ops.c) and a do-nothing port, with
+# logging off (ESP_LOADER_LOG_LEVEL=0) and on (=2, warn), and prints
+#   - the linked program sizes (Berkeley text/data/bss of the ELF: core + port + main + the
+#     newlib-nano/crt0 start-up code),
+#   - the core's own share, summed from the linker map (input sections of the core objects),
+#   - the core's worst-case stack from -fstack-usage / -fcallgraph-info (scripts/stack-check.py).
+# Budgets (exit 1 when missed): typical <= 6000 B, all_ops <= 9000 B linked text with logging
+# off; 0 B of .data/.bss in the core; worst-case core stack <= 512 B.
+#
+# usage: scripts/footprint.sh [BUILD_DIR]      (default: build/footprint)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${1:-$ROOT/build/footprint}
+CC=arm-none-eabi-gcc
+SIZE=arm-none-eabi-size
+BUDGET_TYPICAL=6000
+BUDGET_ALL=9000
+BUDGET_STACK=512
+CFLAGS=(-Os -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections)
+LDFLAGS=(-Wl,--gc-sections --specs=nano.specs --specs=nosys.specs)
+
+command -v $CC >/dev/null || {
+    echo "footprint: $CC not found" >&2
+    exit 1
+}
+command -v python3 >/dev/null || {
+    echo "footprint: python3 not found" >&2
+    exit 1
+}
+
+if [ -f "$ROOT/src/sources.cmake" ]; then
+    mapfile -t SOURCES < <(grep -oE '[A-Za-z0-9_/]+\.c' "$ROOT/src/sources.cmake" | sort -u |
+        sed "s#^#$ROOT/src/#")
+else
+    SOURCES=("$ROOT"/src/*.c)
+fi
+
+mkdir -p "$OUT"
+fail=0
+declare -A TEXT SECT DATA BSS CTEXT CDATA CBSS
+
+# Sum the sizes of input sections in a GNU ld map, per owner (core / program / libc+crt0).
+map_sizes() { # map file -> "core_text core_data core_bss"
+    python3 - "$1" <<'EOF'
+import re, sys
+sizes = {"text": 0, "data": 0, "bss": 0}
+lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+try:
+    start = next(i for i, l in enumerate(lines) if l.startswith("Linker script and memory map"))
+except StopIteration:
+    start = 0
+pend = None
+for line in lines[start:]:
+    if pend is not None:
+        line = pend + " " + line.strip()
+        pend = None
+    m = re.match(r"^ (\.[\w.$]+|COMMON)\s*$", line)
+    if m:
+        pend = " " + m.group(1)
+        continue
+    m = re.match(r"^ (\.[\w.$]+|COMMON)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)", line)
+    if not m or "libcore.a" not in m.group(4):
+        continue
+    name, size = m.group(1), int(m.group(3), 16)
+    if name.startswith((".text", ".rodata")):
+        sizes["text"] += size
+    elif name.startswith(".data"):
+        sizes["data"] += size
+    elif name.startswith((".bss", "COMMON")):
+        sizes["bss"] += size
+print(sizes["text"], sizes["data"], sizes["bss"])
+EOF
+}
+
+for log in 0 2; do
+    dir="$OUT/log$log"
+    rm -rf "$dir"
+    mkdir -p "$dir/core"
+    objs=()
+    for src in "${SOURCES[@]}"; do
+        obj="$dir/core/$(basename "${src%.c}").o"
+        (cd "$dir/core" && $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" \
+            -DESP_LOADER_LOG_LEVEL=$log -fstack-usage -fcallgraph-info=su \
+            -I"$ROOT/include" -I"$ROOT/src" -c "$src" -o "$obj")
+        objs+=("$obj")
+    done
+    rm -f "$dir/libcore.a"
+    arm-none-eabi-ar rcs "$dir/libcore.a" "${objs[@]}"
+    $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESP_LOADER_LOG_LEVEL=$log \
+        -I"$ROOT/include" -c "$ROOT/scripts/footprint/null_port.c" -o "$dir/null_port.o"
+    for prog in typical all_ops; do
+        $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESP_LOADER_LOG_LEVEL=$log \
+            -I"$ROOT/include" -c "$ROOT/scripts/footprint/$prog.c" -o "$dir/$prog.o"
+        $CC "${CFLAGS[@]}" "${LDFLAGS[@]}" -Wl,-Map="$dir/$prog.map" "$dir/$prog.o" \
+            "$dir/null_port.o" "$dir/libcore.a" -o "$dir/$prog.elf"
+        read -r t d b _ < <($SIZE -B "$dir/$prog.elf" | awk 'NR==2{print $1, $2, $3}')
+        TEXT[$prog$log]=$t
+        SECT[$prog$log]=$($SIZE -A "$dir/$prog.elf" | awk '$1==".text"{print $2}')
+        DATA[$prog$log]=$d
+        BSS[$prog$log]=$b
+        read -r ct cd cb < <(map_sizes "$dir/$prog.map")
+        CTEXT[$prog$log]=$ct
+        CDATA[$prog$log]=$cd
+        CBSS[$prog$log]=$cb
+    done
+done
+
+echo "footprint: $CC ${CFLAGS[*]} ${LDFLAGS[*]}"
+echo "footprint: core = ${#SOURCES[@]} files from src/; program = core + do-nothing port + main + crt0/newlib-nano"
+printf '%-9s %-4s | %8s %8s %6s %6s | %10s %10s %10s\n' program log "text" ".text" data bss \
+    "core text" "core data" "core bss"
+for prog in typical all_ops; do
+    for log in 0 2; do
+        printf '%-9s %-4s | %8s %8s %6s %6s | %10s %10s %10s\n' "$prog" \
+            "$([ $log = 0 ] && echo off || echo on)" "${TEXT[$prog$log]}" "${SECT[$prog$log]}" \
+            "${DATA[$prog$log]}" "${BSS[$prog$log]}" \
+            "${CTEXT[$prog$log]}" "${CDATA[$prog$log]}" "${CBSS[$prog$log]}"
+    done
+done
+echo "(bytes; text = linked .text + .rodata + start-up as arm-none-eabi-size reports it, the budget"
+echo " figure; .text = the ELF's .text section alone; core = the core objects' input sections from"
+echo " the linker map, .rodata included; the rest is crt0/newlib-nano exit+memset, main, the port)"
+
+if [ "${TEXT[typical0]}" -gt $BUDGET_TYPICAL ]; then
+    echo "footprint: FAIL: typical links ${TEXT[typical0]} B > $BUDGET_TYPICAL B"
+    fail=1
+fi
+if [ "${TEXT[all_ops0]}" -gt $BUDGET_ALL ]; then
+    echo "footprint: FAIL: all_ops links ${TEXT[all_ops0]} B > $BUDGET_ALL B"
+    fail=1
+fi
+for k in typical0 typical2 all_ops0 all_ops2; do
+    if [ "${CDATA[$k]}" -ne 0 ] || [ "${CBSS[$k]}" -ne 0 ]; then
+        echo "footprint: FAIL: the core has .data ${CDATA[$k]} B / .bss ${CBSS[$k]} B ($k)"
+        fail=1
+    fi
+done
+
+for log in 0 2; do
+    echo "footprint: stack, logging $([ $log = 0 ] && echo off || echo on):"
+    if ! python3 "$ROOT/scripts/stack-check.py" --limit $BUDGET_STACK "$OUT/log$log"/core/*.ci |
+        sed 's/^/  /'; then
+        fail=1
+    fi
+done
+
+if [ $fail -ne 0 ]; then
+    echo "footprint: FAILED"
+    exit 1
+fi
+echo "footprint: OK (typical <= $BUDGET_TYPICAL B, all_ops <= $BUDGET_ALL B, core .data/.bss 0 B, stack <= $BUDGET_STACK B)"
