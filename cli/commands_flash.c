@@ -1,0 +1,671 @@
+/* Flash commands: write-flash, verify-flash, flash BUILD_DIR, read-flash, erase-*. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "chipname.h"
+#include "commands.h"
+#include "idf.h"
+#include "image.h"
+#include "output.h"
+#include "util.h"
+
+#define SECTOR 0x1000u
+
+static const cli_opts_t *g_opts; /* the options of this run (set by each prepare) */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int lib_fail(cli_session_t *s, const char *what, int rc)
+{
+    char eb[200];
+    cli_error("%s failed: %s", what, cli_errtext(s, rc, eb, sizeof(eb)));
+    return cli_exit_for(rc);
+}
+
+int cli_job_add_file(cli_write_job_t *job, uint32_t addr, const char *path)
+{
+    if (job->count == CLI_MAX_REGIONS) {
+        cli_error("too many files (at most %d)", CLI_MAX_REGIONS);
+        return CLI_EXIT_USAGE;
+    }
+    if (addr % 4) {
+        cli_error("%s: address 0x%x is not a multiple of 4", path, (unsigned)addr);
+        return CLI_EXIT_USAGE;
+    }
+    char err[512];
+    uint8_t *data;
+    size_t len;
+    if (cli_read_file(path, &data, &len, err, sizeof(err)) != 0) {
+        cli_error("%s", err);
+        return CLI_EXIT_USAGE;
+    }
+    if (len == 0) {
+        free(data);
+        cli_error("%s: file is empty", path);
+        return CLI_EXIT_USAGE;
+    }
+    if (len > 0x10000000u || (uint64_t)addr + len > 0x100000000ull) {
+        free(data);
+        cli_error("%s: too large for a flash address space", path);
+        return CLI_EXIT_USAGE;
+    }
+    /* Pad to 4 bytes with 0xFF, as esptool does: flash writes are word-sized. */
+    size_t padded = (len + 3) & ~(size_t)3;
+    uint8_t *p = realloc(data, padded);
+    if (!p) {
+        free(data);
+        cli_error("out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    memset(p + len, 0xFF, padded - len);
+    cli_region_t *r = &job->r[job->count++];
+    r->addr = addr;
+    r->data = p;
+    r->len = (uint32_t)padded;
+    r->path = path;
+    return CLI_EXIT_OK;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+    const cli_region_t *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int cli_job_check_layout(cli_write_job_t *job)
+{
+    qsort(job->r, (size_t)job->count, sizeof(job->r[0]), cmp_region);
+    for (int i = 0; i + 1 < job->count; i++) {
+        const cli_region_t *a = &job->r[i], *b = &job->r[i + 1];
+        uint64_t a_end = (uint64_t)a->addr + a->len;
+        if (a_end > b->addr) {
+            cli_error("%s (0x%x-0x%x) and %s (0x%x-0x%x) overlap", a->path, (unsigned)a->addr,
+                      (unsigned)(a_end - 1), b->path, (unsigned)b->addr,
+                      (unsigned)(b->addr + b->len - 1));
+            return CLI_EXIT_USAGE;
+        }
+        /* Flash is erased in 4 KB sectors: two files sharing one would erase each other. */
+        if (((a_end - 1) / SECTOR) == (b->addr / SECTOR)) {
+            cli_error("%s ends in the same 4 KB flash sector (0x%x) where %s begins at 0x%x: "
+                      "writing one would erase part of the other. Align files to 4 KB (0x1000)",
+                      a->path, (unsigned)(b->addr & ~(SECTOR - 1)), b->path, (unsigned)b->addr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Patch the header of an image at the bootloader offset and check image chip ids. */
+static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
+{
+    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    const cli_opts_t *o = s->o;
+    for (int i = 0; i < job->count; i++) {
+        cli_region_t *r = &job->r[i];
+        if (s->flash_size && (uint64_t)r->addr + r->len > s->flash_size) {
+            char sz[16];
+            cli_error("%s: 0x%x + %u bytes ends past the end of the %s flash", r->path,
+                      (unsigned)r->addr, (unsigned)r->len,
+                      cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
+            return CLI_EXIT_USAGE;
+        }
+        cli_image_t img;
+        if (info && chip != ESP_LOADER_CHIP_ESP8266 && !o->force &&
+            cli_image_parse(r->data, r->len, chip, &img) == 0 &&
+            img.chip_id != info->image_chip_id) {
+            esp_loader_chip_t other = esp_loader_chip_from_image_id(img.chip_id);
+            cli_error("%s: this image was built for %s (image chip id %u), but the chip is %s. "
+                      "Use --force to write it anyway",
+                      r->path,
+                      other != ESP_LOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
+                      (unsigned)img.chip_id, cli_chip_name(chip));
+            return CLI_EXIT_USAGE;
+        }
+        if (info && r->addr == info->bootloader_offset) {
+            const char *size = o->flash_size;
+            char detected[16];
+            if (size && strcasecmp(size, "detect") == 0) {
+                size = cli_flash_size_name(s->flash_size ? s->flash_size : 4u << 20, detected,
+                                           sizeof(detected));
+            }
+            char note[200];
+            int pr = cli_image_patch(r->data, r->len, chip, o->flash_mode, o->flash_freq, size,
+                                     note, sizeof(note));
+            if (pr < 0) {
+                cli_error("%s", note);
+                return CLI_EXIT_USAGE;
+            }
+            if (pr > 0 && !quiet) {
+                cli_info("%s: flash settings in the image header updated (mode/freq/size)%s",
+                         r->path, r->data[23] == 1 ? ", SHA-256 recomputed" : "");
+            } else if (note[0] && !quiet) {
+                cli_warn("%s: %s", r->path, note);
+            }
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+typedef struct progress_ctx {
+    const char *what;
+} progress_ctx_t;
+
+static void on_progress(void *user, uint32_t done, uint32_t total)
+{
+    progress_ctx_t *p = user;
+    cli_progress(p->what, done, total);
+}
+
+static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t addr,
+                            const uint8_t *data, uint32_t len, cJSON *j)
+{
+    uLongf clen = compressBound(len);
+    uint8_t *z = cli_xmalloc(clen);
+    if (compress2(z, &clen, data, len, s->o->compress_level) != Z_OK) {
+        free(z);
+        cli_error("%s: compression failed", r->path);
+        return CLI_EXIT_FAILED;
+    }
+    cJSON_AddNumberToObject(j, "compressed_size", (double)clen);
+    cli_info("Writing %s at 0x%08x: %u bytes (%u compressed)", r->path, (unsigned)addr,
+             (unsigned)len, (unsigned)clen);
+    uint32_t block = s->stub ? 0x4000u : 0x400u;
+    int rc = esp_loader_flash_defl_start(&s->loader, addr, len, (uint32_t)clen, block);
+    for (uint32_t off = 0; rc == 0 && off < clen; off += block) {
+        uint32_t n = (uint32_t)clen - off < block ? (uint32_t)clen - off : block;
+        rc = esp_loader_flash_defl_write(&s->loader, z + off, n);
+        cli_progress("Writing", off + n, (uint32_t)clen);
+    }
+    free(z);
+    if (rc != 0) {
+        return lib_fail(s, "writing", rc);
+    }
+    uint8_t md5[16];
+    esp_loader_md5_t m;
+    esp_loader_md5_init(&m);
+    esp_loader_md5_update(&m, data, len);
+    esp_loader_md5_final(&m, md5);
+    rc = esp_loader_flash_defl_finish(&s->loader, s->o->no_verify ? NULL : md5,
+                                      s->o->no_verify ? ESP_LOADER_FINISH_NO_VERIFY : 0);
+    if (rc != 0) {
+        return lib_fail(s, rc == ESP_LOADER_ERR_VERIFY ? "verification" : "finishing the write",
+                        rc);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
+{
+    const cli_opts_t *o = s->o;
+    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    bool rom = !s->stub;
+    bool can_md5 = s->stub || (info && info->rom_has_md5);
+    bool can_defl = s->stub || (info && info->rom_has_deflate);
+    bool compress = o->compress == CLI_COMPRESS_ON || (o->compress == CLI_COMPRESS_DEFAULT && !rom);
+    if (compress && !can_defl) {
+        cli_warn("%s cannot take compressed data; writing uncompressed", rom ? "this ROM" : "");
+        compress = false;
+    }
+    bool diff = s->stub && !o->no_diff && can_md5;
+
+    /* The loaders write whole 4 KB sectors: start at a sector boundary, filling with 0xFF as
+     * esptool does (the layout check made sure no other file shares that sector). */
+    uint32_t addr = r->addr & ~(SECTOR - 1);
+    uint32_t lead = r->addr - addr;
+    uint32_t len = r->len + lead;
+    uint8_t *buf = r->data;
+    if (lead) {
+        buf = cli_xmalloc(len);
+        memset(buf, 0xFF, lead);
+        memcpy(buf + lead, r->data, r->len);
+        cli_warn("%s: 0x%x is not 4 KB aligned: writing from 0x%x with 0xFF in front", r->path,
+                 (unsigned)r->addr, (unsigned)addr);
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToArray(arr, j);
+    cJSON_AddStringToObject(j, "file", r->path);
+    cJSON_AddNumberToObject(j, "address", addr);
+    cJSON_AddNumberToObject(j, "size", len);
+    cJSON_AddBoolToObject(j, "compressed", compress);
+    double t0 = now_s();
+    int ec = CLI_EXIT_OK;
+    bool skipped = false;
+    uint8_t md5[16];
+    if (diff && compress) {
+        /* Unchanged regions cost one MD5 instead of a transfer. */
+        esp_loader_md5_t m;
+        esp_loader_md5_init(&m);
+        esp_loader_md5_update(&m, buf, len);
+        esp_loader_md5_final(&m, md5);
+        if (esp_loader_flash_verify_md5(&s->loader, addr, len, md5) == 0) {
+            skipped = true;
+            cli_info("%s at 0x%08x: unchanged, skipped (--no-diff to write anyway)", r->path,
+                     (unsigned)addr);
+        }
+    }
+    if (!skipped) {
+        if (compress) {
+            ec = write_compressed(s, r, addr, buf, len, j);
+        } else {
+            cli_info("Writing %s at 0x%08x: %u bytes", r->path, (unsigned)addr, (unsigned)len);
+            uint32_t flags = (o->no_verify ? ESP_LOADER_FINISH_NO_VERIFY : 0) |
+                             (diff ? ESP_LOADER_WRITE_SKIP_UNCHANGED : 0);
+            progress_ctx_t pc = {"Writing"};
+            int rc =
+                esp_loader_flash_write_buffer(&s->loader, addr, buf, len, flags, on_progress, &pc);
+            if (rc != 0) {
+                ec = lib_fail(s, rc == ESP_LOADER_ERR_VERIFY ? "verification" : "writing", rc);
+            }
+        }
+    }
+    if (lead) {
+        free(buf);
+    }
+    double dt = now_s() - t0;
+    cJSON_AddBoolToObject(j, "skipped", skipped);
+    cJSON_AddNumberToObject(j, "seconds", dt);
+    if (ec != CLI_EXIT_OK) {
+        return ec;
+    }
+    bool verified = !o->no_verify && (skipped || esp_loader_flash_verified(&s->loader));
+    cJSON_AddBoolToObject(j, "verified", verified);
+    if (!skipped) {
+        cli_info("Wrote %u bytes at 0x%08x in %.2f s (%.1f KB/s)%s", (unsigned)len, (unsigned)addr,
+                 dt, dt > 0 ? len / dt / 1024 : 0.0,
+                 verified ? ", hash verified"
+                          : (o->no_verify ? "" : ", NOT verified (this loader has no MD5)"));
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_job_write(cli_session_t *s, cli_write_job_t *job)
+{
+    int ec = check_regions(s, job, false);
+    if (ec != CLI_EXIT_OK) {
+        return ec;
+    }
+    cJSON *arr = cJSON_AddArrayToObject(cli_result(), "regions");
+    for (int i = 0; i < job->count; i++) {
+        ec = write_region(s, &job->r[i], arr);
+        if (ec != CLI_EXIT_OK) {
+            return ec;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_job_verify(cli_session_t *s, cli_write_job_t *job)
+{
+    int ec = check_regions(s, job, true);
+    if (ec != CLI_EXIT_OK) {
+        return ec;
+    }
+    cJSON *arr = cJSON_AddArrayToObject(cli_result(), "regions");
+    int result = CLI_EXIT_OK;
+    for (int i = 0; i < job->count; i++) {
+        const cli_region_t *r = &job->r[i];
+        uint8_t md5[16];
+        esp_loader_md5_t m;
+        esp_loader_md5_init(&m);
+        esp_loader_md5_update(&m, r->data, r->len);
+        esp_loader_md5_final(&m, md5);
+        int rc = esp_loader_flash_verify_md5(&s->loader, r->addr, r->len, md5);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "file", r->path);
+        cJSON_AddNumberToObject(j, "address", r->addr);
+        cJSON_AddNumberToObject(j, "size", r->len);
+        cJSON_AddBoolToObject(j, "match", rc == 0);
+        cJSON_AddItemToArray(arr, j);
+        if (rc == 0) {
+            cli_info("%s at 0x%08x: verified (%u bytes match)", r->path, (unsigned)r->addr,
+                     (unsigned)r->len);
+        } else if (rc == ESP_LOADER_ERR_VERIFY) {
+            cli_error("%s at 0x%08x: flash contents DIFFER from the file", r->path,
+                      (unsigned)r->addr);
+            result = CLI_EXIT_VERIFY;
+        } else if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+            cli_error("verify-flash needs an MD5-capable loader (the ESP8266 ROM has none: "
+                      "use the stub)");
+            return CLI_EXIT_UNSUPPORTED;
+        } else {
+            return lib_fail(s, "verification", rc);
+        }
+    }
+    return result;
+}
+
+int cli_read_region(cli_session_t *s, uint32_t addr, uint8_t *buf, uint32_t size, const char *what)
+{
+    /* Chunks small enough for a live progress display; the stub streams each one. */
+    uint32_t chunk = s->stub ? 0x10000u : 0x1000u;
+    for (uint32_t off = 0; off < size; off += chunk) {
+        uint32_t n = size - off < chunk ? size - off : chunk;
+        int rc = esp_loader_flash_read(&s->loader, addr + off, buf + off, n);
+        if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+            cli_error("reading flash is not possible with this loader (the ESP8266 ROM can't: "
+                      "use the stub)");
+            return CLI_EXIT_UNSUPPORTED;
+        }
+        if (rc != 0) {
+            return lib_fail(s, "reading flash", rc);
+        }
+        cli_progress(what, off + n, size);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ---- write-flash / verify-flash ---------------------------------------------------------- */
+
+static cli_write_job_t g_job;
+
+static int check_flash_options(const cli_opts_t *o)
+{
+    if (o->flash_mode && strcasecmp(o->flash_mode, "keep") != 0 &&
+        cli_flash_mode_code(o->flash_mode) < 0) {
+        cli_error("invalid --flash-mode '%s' (qio, qout, dio, dout or keep)", o->flash_mode);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->flash_size && strcasecmp(o->flash_size, "keep") != 0 &&
+        strcasecmp(o->flash_size, "detect") != 0 && cli_flash_size_bytes(o->flash_size) == 0) {
+        cli_error("invalid --flash-size '%s' (1MB, 2MB, 4MB, ... 128MB, detect or keep)",
+                  o->flash_size);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->flash_freq && strcasecmp(o->flash_freq, "keep") != 0) {
+        esp_loader_chip_t c = o->chip == ESP_LOADER_CHIP_AUTO ? ESP_LOADER_CHIP_ESP32 : o->chip;
+        if (cli_flash_freq_code(c, o->flash_freq) < 0 &&
+            (o->chip != ESP_LOADER_CHIP_AUTO ||
+             (cli_flash_freq_code(ESP_LOADER_CHIP_ESP32C2, o->flash_freq) < 0 &&
+              cli_flash_freq_code(ESP_LOADER_CHIP_ESP32H2, o->flash_freq) < 0))) {
+            cli_error("invalid --flash-freq '%s'%s%s", o->flash_freq,
+                      o->chip != ESP_LOADER_CHIP_AUTO ? " for " : "",
+                      o->chip != ESP_LOADER_CHIP_AUTO ? cli_chip_name(o->chip) : "");
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+static int prep_pairs(cli_opts_t *o, void **ctx)
+{
+    g_opts = o;
+    if (o->pos_count % 2 != 0) {
+        cli_error("%s: expected ADDR FILE pairs (got %d arguments)", o->command, o->pos_count);
+        return CLI_EXIT_USAGE;
+    }
+    int ec = check_flash_options(o);
+    if (ec != CLI_EXIT_OK) {
+        return ec;
+    }
+    for (int i = 0; i < o->pos_count; i += 2) {
+        uint32_t addr;
+        if (!cli_parse_u32(o->pos[i], &addr)) {
+            cli_error("%s: bad address '%s' (examples: 0x1000, 65536, 64k)", o->command, o->pos[i]);
+            return CLI_EXIT_USAGE;
+        }
+        ec = cli_job_add_file(&g_job, addr, o->pos[i + 1]);
+        if (ec != CLI_EXIT_OK) {
+            return ec;
+        }
+    }
+    ec = cli_job_check_layout(&g_job);
+    if (ec != CLI_EXIT_OK) {
+        return ec;
+    }
+    /* With --chip we can check images now, before touching any board. */
+    if (o->chip != ESP_LOADER_CHIP_AUTO && o->chip != ESP_LOADER_CHIP_ESP8266 && !o->force) {
+        const esp_loader_chip_info_t *info = esp_loader_chip_info(o->chip);
+        for (int i = 0; info && i < g_job.count; i++) {
+            cli_image_t img;
+            const cli_region_t *r = &g_job.r[i];
+            if (cli_image_parse(r->data, r->len, o->chip, &img) == 0 &&
+                img.chip_id != info->image_chip_id) {
+                esp_loader_chip_t other = esp_loader_chip_from_image_id(img.chip_id);
+                cli_error("%s: this image was built for %s (image chip id %u), but --chip is "
+                          "%s. Use --force to write it anyway",
+                          r->path,
+                          other != ESP_LOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
+                          (unsigned)img.chip_id, cli_chip_name(o->chip));
+                return CLI_EXIT_USAGE;
+            }
+        }
+    }
+    *ctx = &g_job;
+    return CLI_EXIT_OK;
+}
+
+static int run_write_flash(cli_session_t *s, void *ctx)
+{
+    return cli_job_write(s, ctx);
+}
+
+static int run_verify_flash(cli_session_t *s, void *ctx)
+{
+    return cli_job_verify(s, ctx);
+}
+
+/* ---- flash BUILD_DIR ---------------------------------------------------------------------- */
+
+static cli_idf_build_t g_build;
+
+static int prep_flash_build(cli_opts_t *o, void **ctx)
+{
+    char err[1024];
+    if (cli_idf_load(o->pos[0], &g_build, err, sizeof(err)) != 0) {
+        cli_error("%s", err);
+        return CLI_EXIT_USAGE;
+    }
+    if (g_build.chip[0]) {
+        esp_loader_chip_t c;
+        if (!cli_chip_parse(g_build.chip, &c)) {
+            cli_error("%s/flasher_args.json: unknown chip '%s'", o->pos[0], g_build.chip);
+            return CLI_EXIT_USAGE;
+        }
+        if (o->chip != ESP_LOADER_CHIP_AUTO && o->chip != c) {
+            cli_error("the build in %s is for %s, but --chip is %s", o->pos[0], cli_chip_name(c),
+                      cli_chip_name(o->chip));
+            return CLI_EXIT_USAGE;
+        }
+        o->chip = c; /* connect fails clearly if a different chip answers */
+    }
+    /* The build's flash settings, unless given on the command line. */
+    if (!o->flash_mode && g_build.flash_mode[0]) {
+        o->flash_mode = g_build.flash_mode;
+    }
+    if (!o->flash_freq && g_build.flash_freq[0]) {
+        o->flash_freq = g_build.flash_freq;
+    }
+    if (!o->flash_size && g_build.flash_size[0]) {
+        o->flash_size = g_build.flash_size;
+    }
+    int ec = check_flash_options(o);
+    if (ec != CLI_EXIT_OK) {
+        cli_error("(flash settings from %s/flasher_args.json)", o->pos[0]);
+        return ec;
+    }
+    for (int i = 0; i < g_build.count; i++) {
+        ec = cli_job_add_file(&g_job, g_build.offset[i], g_build.path[i]);
+        if (ec != CLI_EXIT_OK) {
+            return ec;
+        }
+    }
+    ec = cli_job_check_layout(&g_job);
+    if (ec != CLI_EXIT_OK) {
+        return ec;
+    }
+    g_opts = o;
+    *ctx = &g_job;
+    return CLI_EXIT_OK;
+}
+
+/* ---- read-flash / erase ------------------------------------------------------------------- */
+
+typedef struct range_args {
+    uint32_t addr, size;
+    bool all;
+    const char *path;
+} range_args_t;
+
+static range_args_t g_range;
+
+static int prep_read_flash(cli_opts_t *o, void **ctx)
+{
+    g_range.path = o->pos[2];
+    g_range.all = strcasecmp(o->pos[1], "all") == 0;
+    if (!cli_parse_u32(o->pos[0], &g_range.addr) ||
+        (!g_range.all && (!cli_parse_u32(o->pos[1], &g_range.size) || g_range.size == 0))) {
+        cli_error("read-flash: expected ADDR SIZE FILE (SIZE like 0x1000, 64k, 4MB or all)");
+        return CLI_EXIT_USAGE;
+    }
+    /* Fail on an unwritable destination now, not after a long read. */
+    FILE *f = fopen(g_range.path, "ab");
+    if (!f) {
+        cli_error("%s: cannot write there", g_range.path);
+        return CLI_EXIT_USAGE;
+    }
+    fclose(f);
+    *ctx = &g_range;
+    return CLI_EXIT_OK;
+}
+
+static int run_read_flash(cli_session_t *s, void *ctx)
+{
+    range_args_t *a = ctx;
+    uint32_t size = a->size;
+    if (a->all) {
+        if (a->addr >= s->flash_size) {
+            cli_error("read-flash: 0x%x is past the end of flash", (unsigned)a->addr);
+            return CLI_EXIT_USAGE;
+        }
+        size = s->flash_size - a->addr;
+    }
+    if (s->flash_size && (uint64_t)a->addr + size > s->flash_size) {
+        char sz[16];
+        cli_error("read-flash: 0x%x + %u bytes ends past the end of the %s flash",
+                  (unsigned)a->addr, (unsigned)size,
+                  cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
+        return CLI_EXIT_USAGE;
+    }
+    uint8_t *buf = cli_xmalloc(size);
+    double t0 = now_s();
+    int ec = cli_read_region(s, a->addr, buf, size, "Reading");
+    if (ec == CLI_EXIT_OK) {
+        char err[512];
+        if (cli_write_file(a->path, buf, size, err, sizeof(err)) != 0) {
+            cli_error("%s", err);
+            ec = CLI_EXIT_FAILED;
+        } else {
+            double dt = now_s() - t0;
+            cli_info("Read %u bytes at 0x%08x in %.2f s (%.1f KB/s) into %s", (unsigned)size,
+                     (unsigned)a->addr, dt, dt > 0 ? size / dt / 1024 : 0.0, a->path);
+            cJSON_AddNumberToObject(cli_result(), "address", a->addr);
+            cJSON_AddNumberToObject(cli_result(), "size", size);
+            cJSON_AddStringToObject(cli_result(), "file", a->path);
+        }
+    }
+    free(buf);
+    return ec;
+}
+
+static int prep_erase_region(cli_opts_t *o, void **ctx)
+{
+    if (!cli_parse_u32(o->pos[0], &g_range.addr) || !cli_parse_u32(o->pos[1], &g_range.size) ||
+        g_range.size == 0) {
+        cli_error("erase-region: expected ADDR SIZE (e.g. 0x10000 64k)");
+        return CLI_EXIT_USAGE;
+    }
+    if (g_range.addr % SECTOR || g_range.size % SECTOR) {
+        cli_error("erase-region: ADDR and SIZE must be multiples of 4 KB (0x1000); got 0x%x "
+                  "and 0x%x",
+                  (unsigned)g_range.addr, (unsigned)g_range.size);
+        return CLI_EXIT_USAGE;
+    }
+    *ctx = &g_range;
+    return CLI_EXIT_OK;
+}
+
+int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size);
+int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size)
+{
+    if (s->flash_size && (uint64_t)addr + size > s->flash_size) {
+        char sz[16];
+        cli_error("erase: 0x%x + 0x%x ends past the end of the %s flash", (unsigned)addr,
+                  (unsigned)size, cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
+        return CLI_EXIT_USAGE;
+    }
+    double t0 = now_s();
+    int rc = esp_loader_flash_erase_region(&s->loader, addr, size);
+    if (rc != 0) {
+        return lib_fail(s, "erasing", rc);
+    }
+    cli_info("Erased 0x%x bytes at 0x%08x in %.2f s", (unsigned)size, (unsigned)addr, now_s() - t0);
+    cJSON_AddNumberToObject(cli_result(), "address", addr);
+    cJSON_AddNumberToObject(cli_result(), "size", size);
+    return CLI_EXIT_OK;
+}
+
+static int run_erase_region(cli_session_t *s, void *ctx)
+{
+    range_args_t *a = ctx;
+    return cli_erase(s, a->addr, a->size);
+}
+
+static int run_erase_flash(cli_session_t *s, void *ctx)
+{
+    (void)ctx;
+    double t0 = now_s();
+    if (!s->stub) {
+        /* The ROMs have no chip erase; FLASH_BEGIN over the whole chip erases it too. */
+        cli_info("No stub: erasing the whole flash region by region through the ROM");
+        return cli_erase(s, 0, s->flash_size);
+    }
+    int rc = esp_loader_flash_erase(&s->loader);
+    if (rc != 0) {
+        return lib_fail(s, "erasing the flash", rc);
+    }
+    cli_info("Chip erase completed in %.2f s", now_s() - t0);
+    return CLI_EXIT_OK;
+}
+
+#define WRITE_DETAILS                                                                              \
+    "  -z, --compress          compress (default with the stub)\n"                                 \
+    "  -u, --no-compress       don't compress (default without the stub)\n"                        \
+    "  --flash-mode, -fm MODE  qio|qout|dio|dout|keep (patches the bootloader image header)\n"     \
+    "  --flash-freq, -ff FREQ  e.g. 40m, 80m (chip dependent) | keep\n"                            \
+    "  --flash-size, -fs SIZE  1MB..128MB | detect | keep\n"                                       \
+    "  --no-verify             don't compare the MD5 after writing\n"                              \
+    "  --no-diff               write even regions/sectors that already hold the data\n"            \
+    "  --force                 write images built for another chip\n"                              \
+    "  Addresses take 0x..., decimal, or k/M suffixes. Files are padded to 4 bytes; unaligned\n"   \
+    "  addresses are written from the start of their 4 KB sector with 0xFF in front.\n"
+
+const cli_cmd_t cli_cmds_flash[] = {
+    {"write-flash", "[options] ADDR FILE [ADDR FILE ...]",
+     "write files to flash (compressed, verified, unchanged sectors skipped)", WRITE_DETAILS,
+     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 2, -1, prep_pairs, run_write_flash, false},
+    {"verify-flash", "[--flash-mode/--flash-freq/--flash-size] ADDR FILE [ADDR FILE ...]",
+     "compare flash with files (by MD5, header patched as write-flash would)", NULL,
+     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 2, -1, prep_pairs, run_verify_flash, false},
+    {"flash", "[options] BUILD_DIR",
+     "flash an ESP-IDF build directory (flasher_args.json: files, offsets, settings, chip)",
+     WRITE_DETAILS, CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 1, 1, prep_flash_build,
+     run_write_flash, false},
+    {"read-flash", "ADDR SIZE FILE", "read flash into a file (SIZE may be 'all')", NULL,
+     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 3, 3, prep_read_flash, run_read_flash, false},
+    {"erase-flash", "", "erase the whole flash", NULL, CLI_NEED_STUB | CLI_NEED_FLASH, 0, 0, NULL,
+     run_erase_flash, false},
+    {"erase-region", "ADDR SIZE", "erase a 4 KB-aligned region", NULL,
+     CLI_NEED_STUB | CLI_NEED_FLASH, 2, 2, prep_erase_region, run_erase_region, false},
+};
+const int cli_cmds_flash_count = (int)(sizeof(cli_cmds_flash) / sizeof(cli_cmds_flash[0]));

@@ -1,0 +1,290 @@
+/* Commands that identify the chip or touch RAM/registers: no flash writes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chipname.h"
+#include "commands.h"
+#include "image.h"
+#include "output.h"
+#include "util.h"
+
+static int lib_fail(cli_session_t *s, const char *what, int rc)
+{
+    char eb[160];
+    cli_error("%s failed: %s", what, cli_errtext(s, rc, eb, sizeof(eb)));
+    return cli_exit_for(rc);
+}
+
+static void mac_text(const uint8_t mac[6], char *buf, size_t len)
+{
+    snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+}
+
+static int run_chip_id(cli_session_t *s, void *ctx)
+{
+    (void)ctx;
+    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    cli_info("Chip: %s", cli_chip_name(chip));
+    esp_loader_security_info_t sec;
+    int rc = esp_loader_get_security_info(&s->loader, &sec);
+    if (rc == 0) {
+        cJSON *j = cJSON_AddObjectToObject(cli_result(), "security_info");
+        cJSON_AddNumberToObject(j, "flags", sec.flags);
+        cJSON_AddNumberToObject(j, "flash_crypt_cnt", sec.flash_crypt_cnt);
+        if (sec.has_chip_id) {
+            cJSON_AddNumberToObject(j, "chip_id", sec.chip_id);
+            cJSON_AddNumberToObject(j, "eco_version", sec.eco_version);
+            cli_info("Chip ID (image id): %u, ECO/API version: %u", (unsigned)sec.chip_id,
+                     (unsigned)sec.eco_version);
+        }
+        cli_info("Security flags: 0x%08x%s%s", (unsigned)sec.flags,
+                 (sec.flags & ESP_LOADER_SEC_SECURE_BOOT_EN) ? " (secure boot)" : "",
+                 (sec.flags & ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE) ? " (secure download)" : "");
+    } else if (info) {
+        cli_info("Chip ID (image id): %u", (unsigned)info->image_chip_id);
+    }
+    if (info) {
+        cJSON_AddNumberToObject(cli_result(), "image_chip_id", info->image_chip_id);
+    }
+    uint8_t mac[6];
+    rc = esp_loader_read_mac(&s->loader, mac);
+    if (rc == 0) {
+        char m[24];
+        mac_text(mac, m, sizeof(m));
+        cli_info("MAC: %s", m);
+        cJSON_AddStringToObject(cli_result(), "mac", m);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int run_read_mac(cli_session_t *s, void *ctx)
+{
+    (void)ctx;
+    uint8_t mac[6];
+    int rc = esp_loader_read_mac(&s->loader, mac);
+    if (rc != 0) {
+        return lib_fail(s, "reading the MAC", rc);
+    }
+    char m[24];
+    mac_text(mac, m, sizeof(m));
+    cli_info("MAC: %s", m);
+    cJSON_AddStringToObject(cli_result(), "mac", m);
+    return CLI_EXIT_OK;
+}
+
+static int run_flash_id(cli_session_t *s, void *ctx)
+{
+    (void)ctx;
+    uint32_t size = 0, jedec = 0;
+    int rc = esp_loader_flash_detect_size(&s->loader, &size, &jedec);
+    if (rc != 0 && jedec == 0) {
+        return lib_fail(s, "reading the flash id", rc);
+    }
+    unsigned manuf = (jedec >> 16) & 0xFF, dev = jedec & 0xFFFF;
+    cli_info("Manufacturer: %02x", manuf);
+    cli_info("Device: %04x", dev);
+    cJSON_AddNumberToObject(cli_result(), "manufacturer", manuf);
+    cJSON_AddNumberToObject(cli_result(), "device", dev);
+    char jt[16];
+    snprintf(jt, sizeof(jt), "%06x", (unsigned)jedec);
+    cJSON_AddStringToObject(cli_result(), "jedec_id", jt);
+    if (rc == 0) {
+        char sz[16];
+        cli_info("Detected flash size: %s", cli_flash_size_name(size, sz, sizeof(sz)));
+        cJSON_AddNumberToObject(cli_result(), "flash_size", size);
+    } else {
+        cli_warn("flash size unknown for JEDEC id %06x", (unsigned)jedec);
+    }
+    return CLI_EXIT_OK;
+}
+
+typedef struct mem_args {
+    uint32_t addr, value, mask;
+} mem_args_t;
+
+static mem_args_t g_mem;
+
+static int prep_read_mem(cli_opts_t *o, void **ctx)
+{
+    if (!cli_parse_u32(o->pos[0], &g_mem.addr)) {
+        cli_error("read-mem: bad address '%s'", o->pos[0]);
+        return CLI_EXIT_USAGE;
+    }
+    if (g_mem.addr % 4) {
+        cli_error("read-mem: address 0x%08x is not word-aligned", (unsigned)g_mem.addr);
+        return CLI_EXIT_USAGE;
+    }
+    *ctx = &g_mem;
+    return CLI_EXIT_OK;
+}
+
+static int run_read_mem(cli_session_t *s, void *ctx)
+{
+    mem_args_t *m = ctx;
+    uint32_t v;
+    int rc = esp_loader_read_register(&s->loader, m->addr, &v);
+    if (rc != 0) {
+        return lib_fail(s, "read-mem", rc);
+    }
+    cli_info("0x%08x = 0x%08x", (unsigned)m->addr, (unsigned)v);
+    cJSON_AddNumberToObject(cli_result(), "address", m->addr);
+    cJSON_AddNumberToObject(cli_result(), "value", v);
+    return CLI_EXIT_OK;
+}
+
+static int prep_write_mem(cli_opts_t *o, void **ctx)
+{
+    g_mem.mask = 0xFFFFFFFFu;
+    if (!cli_parse_u32(o->pos[0], &g_mem.addr) || !cli_parse_u32(o->pos[1], &g_mem.value) ||
+        (o->pos_count > 2 && !cli_parse_u32(o->pos[2], &g_mem.mask))) {
+        cli_error("write-mem: expected ADDR VALUE [MASK] as numbers");
+        return CLI_EXIT_USAGE;
+    }
+    if (g_mem.addr % 4) {
+        cli_error("write-mem: address 0x%08x is not word-aligned", (unsigned)g_mem.addr);
+        return CLI_EXIT_USAGE;
+    }
+    *ctx = &g_mem;
+    return CLI_EXIT_OK;
+}
+
+static int run_write_mem(cli_session_t *s, void *ctx)
+{
+    mem_args_t *m = ctx;
+    int rc = m->mask == 0xFFFFFFFFu
+                 ? esp_loader_write_register(&s->loader, m->addr, m->value)
+                 : esp_loader_write_register_masked(&s->loader, m->addr, m->value, m->mask, 0);
+    if (rc != 0) {
+        return lib_fail(s, "write-mem", rc);
+    }
+    cli_info("Wrote 0x%08x to 0x%08x (mask 0x%08x)", (unsigned)m->value, (unsigned)m->addr,
+             (unsigned)m->mask);
+    cJSON_AddNumberToObject(cli_result(), "address", m->addr);
+    cJSON_AddNumberToObject(cli_result(), "value", m->value);
+    cJSON_AddNumberToObject(cli_result(), "mask", m->mask);
+    return CLI_EXIT_OK;
+}
+
+/* `reset`: pulse EN through RTS, no protocol at all (works whatever the chip is doing). */
+static int run_reset(cli_session_t *s, void *ctx)
+{
+    (void)ctx;
+    if (!s->ops.set_lines) {
+        cli_error("%s has no reset lines (socket:// or a PTY): cannot reset", s->port_name);
+        return CLI_EXIT_UNSUPPORTED;
+    }
+    int rc = s->ops.set_lines(s->port, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_ASSERT);
+    s->ops.delay_ms(s->port, 100);
+    if (rc == 0) {
+        rc = s->ops.set_lines(s->port, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_RELEASE);
+    }
+    if (rc != 0) {
+        cli_error("%s: setting the reset lines failed", s->port_name);
+        return CLI_EXIT_FAILED;
+    }
+    cli_info("Hard reset via RTS");
+    return CLI_EXIT_OK;
+}
+
+static int run_run(cli_session_t *s, void *ctx)
+{
+    (void)ctx;
+    int rc = esp_loader_flash_start(&s->loader, 0, 0, 0);
+    if (rc == 0) {
+        rc = esp_loader_flash_finish(&s->loader,
+                                     ESP_LOADER_FINISH_REBOOT | ESP_LOADER_FINISH_NO_VERIFY);
+    }
+    if (rc != 0) {
+        return lib_fail(s, "run", rc);
+    }
+    cli_info("Leaving the loader: the app in flash is starting");
+    return CLI_EXIT_OK;
+}
+
+typedef struct ram_args {
+    uint8_t *data;
+    size_t len;
+    const char *path;
+} ram_args_t;
+
+static ram_args_t g_ram;
+
+static int prep_load_ram(cli_opts_t *o, void **ctx)
+{
+    char err[512];
+    g_ram.path = o->pos[0];
+    if (cli_read_file(o->pos[0], &g_ram.data, &g_ram.len, err, sizeof(err)) != 0) {
+        cli_error("%s", err);
+        return CLI_EXIT_USAGE;
+    }
+    cli_image_t img;
+    /* Either header size may fit until the chip is known; one of them must. */
+    if (cli_image_parse(g_ram.data, g_ram.len, ESP_LOADER_CHIP_ESP32, &img) != 0 &&
+        cli_image_parse(g_ram.data, g_ram.len, ESP_LOADER_CHIP_ESP8266, &img) != 0) {
+        cli_error("%s: not an ESP image (load-ram takes an image file, magic 0xE9)", o->pos[0]);
+        return CLI_EXIT_USAGE;
+    }
+    *ctx = &g_ram;
+    return CLI_EXIT_OK;
+}
+
+static int run_load_ram(cli_session_t *s, void *ctx)
+{
+    ram_args_t *r = ctx;
+    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    cli_image_t img;
+    if (cli_image_parse(r->data, r->len, chip, &img) != 0) {
+        cli_error("%s: not a valid image for %s", r->path, cli_chip_name(chip));
+        return CLI_EXIT_USAGE;
+    }
+    cJSON *segs = cJSON_AddArrayToObject(cli_result(), "segments");
+    for (unsigned i = 0; i < img.segment_count; i++) {
+        uint32_t addr = img.seg_addr[i], len = img.seg_len[i];
+        const uint8_t *p = r->data + img.seg_off[i];
+        cli_info("Loading segment %u: %u bytes at 0x%08x", i, (unsigned)len, (unsigned)addr);
+        int rc = esp_loader_mem_start(&s->loader, addr, len, 0x1800);
+        for (uint32_t off = 0; rc == 0 && off < len; off += 0x1800) {
+            uint32_t n = len - off < 0x1800 ? len - off : 0x1800;
+            rc = esp_loader_mem_write(&s->loader, p + off, n);
+            cli_progress("Loading RAM", off + n, len);
+        }
+        if (rc != 0) {
+            return lib_fail(s, "loading RAM", rc);
+        }
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "address", addr);
+        cJSON_AddNumberToObject(j, "size", len);
+        cJSON_AddItemToArray(segs, j);
+    }
+    int rc = esp_loader_mem_finish(&s->loader, img.entry);
+    if (rc != 0) {
+        return lib_fail(s, "starting the RAM image", rc);
+    }
+    cli_info("Started at entry 0x%08x", (unsigned)img.entry);
+    cJSON_AddNumberToObject(cli_result(), "entry", img.entry);
+    return CLI_EXIT_OK;
+}
+
+const cli_cmd_t cli_cmds_info[] = {
+    {"chip-id", "", "connect and print the chip type, its chip id / revision and MAC", NULL, 0, 0,
+     0, NULL, run_chip_id, false},
+    {"read-mac", "", "print the chip's MAC address", NULL, 0, 0, 0, NULL, run_read_mac, false},
+    {"flash-id", "", "print the SPI flash JEDEC id and its size", NULL, 0, 0, 0, NULL, run_flash_id,
+     false},
+    {"read-mem", "ADDR", "read a 32-bit word of memory / a register", NULL, 0, 1, 1, prep_read_mem,
+     run_read_mem, false},
+    {"write-mem", "ADDR VALUE [MASK]", "write a 32-bit word (only the MASK bits)", NULL, 0, 2, 3,
+     prep_write_mem, run_write_mem, false},
+    {"load-ram", "FILE", "load an ESP image's segments into RAM and run it",
+     "  FILE is an ESP image (magic 0xE9), e.g. from esptool elf2image; no ELF.\n"
+     "  Runs with the ROM loader (the stub is not needed).\n",
+     0, 1, 1, prep_load_ram, run_load_ram, false},
+    {"run", "", "leave the loader and run the app in flash (no reset lines needed)", NULL, 0, 0, 0,
+     NULL, run_run, false},
+    {"reset", "", "hard-reset the chip through RTS/EN (no protocol)", NULL, 0, 0, 0, NULL,
+     run_reset, true},
+};
+const int cli_cmds_info_count = (int)(sizeof(cli_cmds_info) / sizeof(cli_cmds_info[0]));

@@ -1,0 +1,397 @@
+#include "session.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chipname.h"
+#include "image.h"
+#include "output.h"
+#include "stub.h"
+
+int cli_exit_for(int err)
+{
+    switch (err) {
+    case ESP_LOADER_OK:
+        return CLI_EXIT_OK;
+    case ESP_LOADER_ERR_VERIFY:
+        return CLI_EXIT_VERIFY;
+    case ESP_LOADER_ERR_UNSUPPORTED:
+        return CLI_EXIT_UNSUPPORTED;
+    case ESP_LOADER_ERR_INVALID_ARG:
+        return CLI_EXIT_USAGE;
+    default:
+        return CLI_EXIT_FAILED;
+    }
+}
+
+const char *cli_errtext(cli_session_t *s, int err, char *buf, size_t len)
+{
+    if (err == ESP_LOADER_ERR_TARGET && s) {
+        const esp_loader_failure_t *f = esp_loader_last_failure(&s->loader);
+        snprintf(buf, len, "%s: command 0x%02X failed, status 0x%02X reason 0x%02X (%s)",
+                 esp_loader_strerror(err), f->command, f->status, f->reason,
+                 f->stub ? "stub" : "ROM");
+    } else {
+        snprintf(buf, len, "%s", esp_loader_strerror(err));
+    }
+    return buf;
+}
+
+static void trace_hook(void *user, bool tx, const uint8_t *frame, size_t len)
+{
+    (void)user;
+    char line[3 * 48 + 64];
+    size_t k = (size_t)snprintf(line, sizeof(line), "%s %4u:", tx ? "TX" : "RX", (unsigned)len);
+    for (size_t i = 0; i < len && i < 48; i++) {
+        k += (size_t)snprintf(line + k, sizeof(line) - k, " %02x", frame[i]);
+    }
+    if (len > 48) {
+        snprintf(line + k, sizeof(line) - k, " ...");
+    }
+    fprintf(stderr, "%s\n", line);
+}
+
+static void log_hook(void *user, esp_loader_log_level_t level, const char *msg, int32_t value)
+{
+    (void)user;
+    static const char *const names[] = {"", "E", "W", "I", "D"};
+    fprintf(stderr, "[lib %s] %s (%ld)\n", names[level <= 4 ? level : 0], msg, (long)value);
+}
+
+int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
+{
+    memset(s, 0, sizeof(*s));
+    s->o = o;
+    s->port_name = port;
+    s->tcp = strncmp(port, "socket://", 9) == 0;
+    s->rfc2217 = strncmp(port, "rfc2217://", 10) == 0;
+    esp_loader_posix_options_t popt = {0};
+    popt.baud = 115200; /* the ROM loaders start here; CHANGE_BAUDRATE raises it later */
+    popt.gpio_chip = o->gpio_chip;
+    popt.gpio_boot = o->gpio_boot;
+    popt.gpio_reset = o->gpio_reset;
+    char err[512];
+    int rc = esp_loader_posix_open(&s->port, port, &popt, err, sizeof(err));
+    if (rc != 0) {
+        cli_error("%s", err);
+        return rc == ESP_LOADER_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_PORT;
+    }
+    s->ops = esp_loader_posix_ops;
+    s->has_lines = !s->tcp;
+    if (!s->tcp && !o->gpio_chip) {
+        /* Probe the modem lines once: a PTY (or a bridge without them) can't reset. */
+        if (s->ops.set_lines(s->port, ESP_LOADER_LINE_KEEP, ESP_LOADER_LINE_KEEP) ==
+            ESP_LOADER_ERR_UNSUPPORTED) {
+            s->has_lines = false;
+        }
+    }
+    if (!s->has_lines) {
+        s->ops.set_lines = NULL;
+    }
+    return CLI_EXIT_OK;
+}
+
+static void report_connect_failure(cli_session_t *s, int rc)
+{
+    esp_loader_connect_diag_t d = esp_loader_connect_diag(&s->loader);
+    size_t log_len = 0;
+    const char *log = esp_loader_boot_log(&s->loader, &log_len);
+    char logtxt[ESP_LOADER_BOOT_LOG + 1];
+    size_t k = 0;
+    for (size_t i = 0; log && i < log_len && k < sizeof(logtxt) - 1; i++) {
+        char c = log[i];
+        logtxt[k++] = (c == '\r' || c == '\n') ? ' ' : (isprint((unsigned char)c) ? c : '.');
+    }
+    logtxt[k] = '\0';
+    cJSON_AddStringToObject(cli_result(), "boot_log", logtxt);
+    switch (d) {
+    case ESP_LOADER_DIAG_NO_SERIAL_DATA:
+        cli_error("%s: no serial data received from the chip. Check that this is the right "
+                  "port, that the board is powered, the TX/RX wiring, and that no other program "
+                  "(serial monitor) holds the port",
+                  s->port_name);
+        break;
+    case ESP_LOADER_DIAG_WRONG_BOOT_MODE:
+        cli_error("%s: wrong boot mode: the chip booted normally instead of into the "
+                  "download mode (boot log: \"%s\"). Hold BOOT/IO0 low during reset, or check "
+                  "the auto-reset circuit (DTR/RTS) and --before",
+                  s->port_name, logtxt);
+        break;
+    case ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC:
+        cli_error("%s: the chip is in download mode (boot log: \"%s\") but did not answer "
+                  "SYNC: check the host TX -> chip RX line and noise on the wire",
+                  s->port_name, logtxt);
+        break;
+    case ESP_LOADER_DIAG_WRONG_CHIP: {
+        esp_loader_chip_t got = esp_loader_get_target(&s->loader);
+        if (got != ESP_LOADER_CHIP_AUTO && got != s->o->chip) {
+            cli_error("This chip is %s, not %s. Wrong --chip argument?", cli_chip_name(got),
+                      cli_chip_name(s->o->chip));
+        } else {
+            cli_error("the connected chip is not a %s. Wrong --chip argument?",
+                      cli_chip_name(s->o->chip));
+        }
+        break;
+    }
+    case ESP_LOADER_DIAG_UNKNOWN_CHIP:
+        cli_error("%s: the chip answered but is of a kind esploader does not know", s->port_name);
+        break;
+    default: {
+        char eb[160];
+        cli_error("%s: failed to connect: %s%s%s", s->port_name, cli_errtext(s, rc, eb, sizeof(eb)),
+                  k ? "; boot log: " : "", logtxt);
+        break;
+    }
+    }
+}
+
+/* The highest of baud and the usual lower rates that the host side of the link can do: tried
+ * on the port alone, before the chip is asked to switch, so a refusal costs nothing. */
+static uint32_t usable_baud(cli_session_t *s, uint32_t want)
+{
+    static const uint32_t fallbacks[] = {3000000, 2000000, 1500000, 921600, 460800, 230400};
+    if (!s->ops.set_baudrate || s->tcp) {
+        return want;
+    }
+    uint32_t cands[8];
+    size_t n = 0;
+    cands[n++] = want;
+    for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++) {
+        if (fallbacks[i] < want) {
+            cands[n++] = fallbacks[i];
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s->ops.set_baudrate(s->port, cands[i]) == 0) {
+            s->ops.set_baudrate(s->port, 115200); /* back: the chip is still at 115200 */
+            if (cands[i] != want) {
+                cli_warn("the serial adapter does not support %u baud; using %u instead",
+                         (unsigned)want, (unsigned)cands[i]);
+            }
+            return cands[i];
+        }
+    }
+    cli_warn("the serial adapter does not support %u baud; staying at 115200", (unsigned)want);
+    return 115200;
+}
+
+static int load_stub(cli_session_t *s)
+{
+    const cli_opts_t *o = s->o;
+    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    char path[1024], err[768];
+    if (strcmp(o->stub, "auto") == 0) {
+        if (cli_stub_find(chip, o->argv0, path, sizeof(path), err, sizeof(err)) != 0) {
+            cli_warn("%s; continuing with the ROM loader (slower)", err);
+            return CLI_EXIT_OK;
+        }
+    } else {
+        snprintf(path, sizeof(path), "%s", o->stub);
+    }
+    cli_stub_t st;
+    if (cli_stub_load(path, &st, err, sizeof(err)) != 0) {
+        cli_error("%s", err);
+        return CLI_EXIT_USAGE;
+    }
+    cli_debug("stub: %s (text %u B @0x%08x, data %u B @0x%08x, entry 0x%08x)", path,
+              (unsigned)st.stub.text_size, (unsigned)st.stub.text_addr, (unsigned)st.stub.data_size,
+              (unsigned)st.stub.data_addr, (unsigned)st.stub.entry);
+    int rc = esp_loader_run_stub(&s->loader, &st.stub);
+    cli_stub_free(&st);
+    if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+        cli_warn("the stub can't run here (Secure Download Mode?); continuing with the ROM");
+        return CLI_EXIT_OK;
+    }
+    if (rc != 0) {
+        char eb[160];
+        cli_error("failed to start the flasher stub (%s): %s", path,
+                  cli_errtext(s, rc, eb, sizeof(eb)));
+        return cli_exit_for(rc);
+    }
+    s->stub = true;
+    cJSON_AddStringToObject(cli_result(), "stub_file", path);
+    return CLI_EXIT_OK;
+}
+
+static int setup_flash(cli_session_t *s)
+{
+    const cli_opts_t *o = s->o;
+    uint32_t size = 0, jedec = 0;
+    const char *fs = o->flash_size;
+    if (fs && strcmp(fs, "keep") != 0 && strcmp(fs, "detect") != 0) {
+        size = cli_flash_size_bytes(fs);
+    } else {
+        int rc = esp_loader_flash_detect_size(&s->loader, &size, &jedec);
+        if (rc != 0) {
+            char eb[160];
+            cli_warn("could not detect the flash size (%s); assuming 4MB",
+                     cli_errtext(s, rc, eb, sizeof(eb)));
+            size = 4u * 1024u * 1024u;
+        }
+    }
+    s->flash_size = size;
+    if (esp_loader_get_target(&s->loader) == ESP_LOADER_CHIP_ESP8266 && !s->stub) {
+        return CLI_EXIT_OK; /* the ESP8266 ROM has no SPI_SET_PARAMS */
+    }
+    int rc = esp_loader_flash_set_size(&s->loader, size);
+    if (rc != 0 && rc != ESP_LOADER_ERR_UNSUPPORTED) {
+        char eb[160];
+        cli_error("setting the flash size failed: %s", cli_errtext(s, rc, eb, sizeof(eb)));
+        return cli_exit_for(rc);
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, unsigned need)
+{
+    int ec = cli_port_open(s, o, port);
+    if (ec != CLI_EXIT_OK) {
+        return ec;
+    }
+    esp_loader_config_t *c = &s->cfg;
+    c->port = &s->ops;
+    c->port_ctx = s->port;
+    c->chip = o->chip;
+    c->before = o->before;
+    c->connect_attempts = o->connect_attempts;
+    c->initial_baud = 115200;
+    if (o->trace) {
+        c->trace = trace_hook;
+    }
+    if (o->verbose >= 2) {
+        c->log = log_hook;
+    }
+    if (o->before == ESP_LOADER_BEFORE_CUSTOM_RESET) {
+        int n = esp_loader_reset_parse(o->custom_reset, s->custom,
+                                       sizeof(s->custom) / sizeof(s->custom[0]));
+        if (n <= 0) {
+            cli_error("bad custom reset sequence '%s' (example: \"D0|R1|W0.1|D1|R0|W0.05|D0\")",
+                      o->custom_reset);
+            return CLI_EXIT_USAGE;
+        }
+        c->custom_reset = s->custom;
+        c->custom_reset_len = (size_t)n;
+    }
+    bool resetting =
+        o->before != ESP_LOADER_BEFORE_NO_RESET && o->before != ESP_LOADER_BEFORE_NO_RESET_NO_SYNC;
+    if (resetting && s->tcp) {
+        /* Raw TCP has no modem lines; a new connection is the reset (as esptool does). */
+        c->before = ESP_LOADER_BEFORE_NO_RESET;
+    } else if (resetting && !s->has_lines) {
+        cli_warn("%s has no DTR/RTS lines (a PTY?): the chip was NOT reset, it must already "
+                 "be in download mode",
+                 port);
+        c->before = ESP_LOADER_BEFORE_NO_RESET;
+    } else if (s->rfc2217 && o->before == ESP_LOADER_BEFORE_DEFAULT_RESET) {
+        /* RFC 2217 servers interpret the classic DTR/RTS pattern (PROTOCOL.md §10.6). */
+        c->before = ESP_LOADER_BEFORE_CLASSIC_RESET;
+    }
+    int rc = esp_loader_init(&s->loader, c);
+    if (rc != 0) {
+        cli_error("invalid configuration: %s", esp_loader_strerror(rc));
+        return CLI_EXIT_USAGE;
+    }
+    rc = esp_loader_connect(&s->loader);
+    if (rc != 0) {
+        report_connect_failure(s, rc);
+        esp_loader_connect_diag_t d = esp_loader_connect_diag(&s->loader);
+        return d == ESP_LOADER_DIAG_WRONG_CHIP ? CLI_EXIT_WRONG_CHIP : CLI_EXIT_CONNECT;
+    }
+    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    cJSON_AddStringToObject(cli_result(), "chip", cli_chip_name(chip));
+    cli_info("Connected to %s on %s", cli_chip_name(chip), port);
+    if (esp_loader_secure_download_mode(&s->loader)) {
+        cli_warn("the chip is in Secure Download Mode: only a few commands work");
+    }
+
+    if ((need & CLI_NEED_STUB) && strcmp(o->stub, "none") != 0) {
+        if (esp_loader_stub_running(&s->loader)) {
+            s->stub = true;
+            cli_info("Flasher stub already running");
+        } else {
+            ec = load_stub(s);
+            if (ec != CLI_EXIT_OK) {
+                return ec;
+            }
+            if (s->stub) {
+                cli_info("Flasher stub running");
+            }
+        }
+    }
+    cJSON_AddBoolToObject(cli_result(), "stub", s->stub);
+
+    if ((need & CLI_NEED_BAUD) && o->baud > 115200) {
+        bool rom8266 = chip == ESP_LOADER_CHIP_ESP8266 && !s->stub;
+        if (rom8266) {
+            cli_info("The ESP8266 ROM cannot change the baud rate; staying at 115200");
+        } else {
+            uint32_t b = usable_baud(s, o->baud);
+            if (b > 115200) {
+                rc = esp_loader_change_baudrate(&s->loader, b);
+                if (rc != 0) {
+                    char eb[160];
+                    cli_error("changing the baud rate to %u failed: %s", (unsigned)b,
+                              cli_errtext(s, rc, eb, sizeof(eb)));
+                    return cli_exit_for(rc);
+                }
+                cli_debug("baud rate now %u", (unsigned)b);
+            }
+        }
+    }
+    if (need & CLI_NEED_FLASH) {
+        ec = setup_flash(s);
+        if (ec != CLI_EXIT_OK) {
+            return ec;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Leave the loader and run the app from flash (FLASH_BEGIN(0,0) + FLASH_END "run"). */
+static int soft_reset(cli_session_t *s)
+{
+    int rc = esp_loader_flash_start(&s->loader, 0, 0, 0);
+    if (rc == 0) {
+        rc = esp_loader_flash_finish(&s->loader,
+                                     ESP_LOADER_FINISH_REBOOT | ESP_LOADER_FINISH_NO_VERIFY);
+    }
+    return rc;
+}
+
+int cli_session_close(cli_session_t *s, bool run_after)
+{
+    int ec = CLI_EXIT_OK;
+    if (run_after && s->port) {
+        int rc = 0;
+        switch (s->o->after) {
+        case CLI_AFTER_HARD_RESET:
+            if (!s->ops.set_lines) {
+                cli_warn("%s has no reset lines: the chip was not reset (use --after soft-reset "
+                         "to leave the loader by command)",
+                         s->port_name);
+                break;
+            }
+            rc = esp_loader_reset_target(&s->loader);
+            if (rc == 0) {
+                cli_info("Hard reset via RTS");
+            }
+            break;
+        case CLI_AFTER_SOFT_RESET:
+            rc = soft_reset(s);
+            if (rc == 0) {
+                cli_info("Soft reset: the app is starting");
+            }
+            break;
+        default:
+            break; /* no-reset, no-reset-stub: leave the loader (and stub) running */
+        }
+        if (rc != 0) {
+            char eb[160];
+            cli_warn("--after action failed: %s", cli_errtext(s, rc, eb, sizeof(eb)));
+        }
+    }
+    esp_loader_posix_close(s->port);
+    s->port = NULL;
+    return ec;
+}

@@ -1,0 +1,43 @@
+/* One connection to one board: open the port, connect (with diagnostics), stub, baud, flash. */
+#ifndef CLI_SESSION_H
+#define CLI_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "esp_loader_port_posix.h"
+#include "esploader/esp_loader.h"
+#include "opts.h"
+
+typedef struct cli_session {
+    esp_loader_t loader;
+    esp_loader_config_t cfg;
+    esp_loader_port_ops_t ops;
+    esp_loader_posix_port_t *port;
+    const cli_opts_t *o;
+    const char *port_name;
+    bool tcp, rfc2217, has_lines;
+    bool stub;
+    uint32_t flash_size; /* bytes: detected or from --flash-size; 0 = unknown */
+    esp_loader_reset_step_t custom[64];
+} cli_session_t;
+
+/* What a command needs from the session. */
+#define CLI_NEED_STUB  1u /* load the stub (unless --no-stub / unavailable) */
+#define CLI_NEED_FLASH 2u /* detect / set the flash size */
+#define CLI_NEED_BAUD  4u /* raise the baud rate (long transfers) */
+
+/* Open and connect. Returns CLI_EXIT_OK or an exit code, with the error already reported. */
+int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, unsigned need);
+/* Apply --after, then close. */
+int cli_session_close(cli_session_t *s, bool run_after);
+
+/* An exit code for a library error (reported by the caller). */
+int cli_exit_for(int err);
+/* "timeout (no answer from the chip)" plus the target's reason when it refused. */
+const char *cli_errtext(cli_session_t *s, int err, char *buf, size_t len);
+
+/* Just the port (for `reset`, which needs no loader). */
+int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port);
+
+#endif
