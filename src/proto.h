@@ -36,8 +36,8 @@ enum {
     ESP_OP_RUN_USER_CODE = 0xD3,
 };
 
-#define ESP_PROTO_HDR_LEN 8
-#define ESP_PROTO_DATA_HDR_LEN 16 /* data-packet sub-header */
+#define ESP_PROTO_HDR_LEN       8
+#define ESP_PROTO_DATA_HDR_LEN  16 /* data-packet sub-header */
 #define ESP_PROTO_CHECKSUM_SEED 0xEF
 
 void esp_put_le32(uint8_t *p, uint32_t v);
@@ -45,11 +45,20 @@ void esp_put_le16(uint8_t *p, uint16_t v);
 uint32_t esp_get_le32(const uint8_t *p);
 uint16_t esp_get_le16(const uint8_t *p);
 
+/* Byte helpers used instead of string.h, so the core links no libc routine at all (newlib's
+ * memcpy/memset/memcmp/strlen together cost ~780 bytes on Cortex-M). */
+void esp_mem_copy(void *dst, const void *src, size_t n);
+void esp_mem_fill(void *dst, uint8_t v, size_t n);
+bool esp_mem_equal(const void *a, const void *b, size_t n);
+
 /* 0xEF XOR every byte (§2.3). */
 uint8_t esp_proto_checksum(const uint8_t *data, size_t len, uint8_t seed);
 
 /* The 8-byte command header. */
 void esp_proto_header(uint8_t out[8], uint8_t op, uint16_t size, uint32_t checksum);
+
+/* Header + n little-endian payload words (the shape of most commands). Returns 8 + 4n. */
+size_t esp_proto_enc_words(uint8_t *out, uint8_t op, const uint32_t *words, size_t n);
 
 /* Whole packets (header + payload). Return the packet length. */
 size_t esp_proto_enc_sync(uint8_t out[8 + 36]);
@@ -69,8 +78,12 @@ size_t esp_proto_enc_mem_end(uint8_t out[8 + 8], uint32_t entry);
 /* Header + 16-byte sub-header of FLASH_DATA / FLASH_DEFL_DATA / MEM_DATA for data[0..len);
  * the checksum over data goes in the header. The caller sends data (and any padding, which
  * must be included in len and in the checksum) right after. Returns 24. */
-size_t esp_proto_enc_data_hdr(uint8_t out[8 + 16], uint8_t op, const uint8_t *data,
-                              uint32_t len, uint32_t seq);
+size_t esp_proto_enc_data_hdr(uint8_t out[8 + 16], uint8_t op, const uint8_t *data, uint32_t len,
+                              uint32_t seq);
+/* Same, for data followed by pad bytes of 0xFF (uncompressed flash blocks are padded to the
+ * block size): length field and checksum cover data and padding. Returns 24. */
+size_t esp_proto_enc_data_hdr_pad(uint8_t out[8 + 16], uint8_t op, const uint8_t *data,
+                                  uint32_t len, uint32_t pad, uint32_t seq);
 size_t esp_proto_enc_spi_attach(uint8_t out[8 + 8], uint32_t config, bool rom);
 size_t esp_proto_enc_spi_set_params(uint8_t out[8 + 24], uint32_t total_size);
 /* ROM: old_baud must be 0; stub: the current baud. */
@@ -86,12 +99,12 @@ size_t esp_proto_enc_simple(uint8_t out[8], uint8_t op);
 /* A decoded response (§2.2). */
 typedef struct {
     uint8_t op;
-    uint16_t size;         /* the header's size field */
-    uint32_t value;        /* sticky on ROMs: only meaningful for READ_REG and SYNC */
-    const uint8_t *data;   /* result bytes (resp_len of them), points into the frame */
+    uint16_t size;       /* the header's size field */
+    uint32_t value;      /* sticky on ROMs: only meaningful for READ_REG and SYNC */
+    const uint8_t *data; /* result bytes (resp_len of them), points into the frame */
     uint16_t data_len;
-    uint8_t status;        /* first status byte: 0 = success */
-    uint8_t reason;        /* second status byte */
+    uint8_t status; /* first status byte: 0 = success */
+    uint8_t reason; /* second status byte */
 } esp_proto_resp_t;
 
 typedef enum {

@@ -9,25 +9,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ESP_SLIP_END 0xC0
-#define ESP_SLIP_ESC 0xDB
+#include "esploader/esp_loader_slip.h"
+
+#define ESP_SLIP_END     0xC0
+#define ESP_SLIP_ESC     0xDB
 #define ESP_SLIP_ESC_END 0xDC
 #define ESP_SLIP_ESC_ESC 0xDD
 
 typedef enum {
-    ESP_SLIP_NEED_MORE = 0,   /* all input consumed, no complete frame yet */
-    ESP_SLIP_FRAME = 1,       /* a non-empty frame is complete in buf[0..len) */
+    ESP_SLIP_NEED_MORE = 0,     /* all input consumed, no complete frame yet */
+    ESP_SLIP_FRAME = 1,         /* a non-empty frame is complete in buf[0..len) */
     ESP_SLIP_ERR_OVERSIZE = -1, /* frame longer than cap: dropped, resync at next 0xC0 */
     ESP_SLIP_ERR_ESCAPE = -2,   /* 0xDB followed by neither 0xDC nor 0xDD: dropped, resync */
 } esp_slip_status_t;
 
-typedef struct {
-    uint8_t *buf;  /* where the decoded frame body goes */
-    size_t cap;
-    size_t len;    /* decoded bytes of the current frame */
-    uint8_t state; /* private */
-    size_t noise;  /* bytes seen outside any frame (boot log, garbage), for diagnostics */
-} esp_slip_dec_t;
+/*
+ * The decoder state (defined in esploader/esp_loader_slip.h so that esp_loader_t can embed one):
+ *   buf, cap   where the decoded frame body goes
+ *   len        decoded bytes of the current frame
+ *   state      private
+ *   noise      bytes seen outside any frame (boot log, garbage), for diagnostics
+ *   noise_buf, noise_cap  optional copy of the first noise_cap noise bytes (init: NULL, 0)
+ */
+typedef struct esp_slip_dec esp_slip_dec_t;
 
 void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
 
@@ -41,8 +45,7 @@ void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
  * Empty frames (C0 C0) are skipped silently. Bytes outside a frame are counted in d->noise.
  * After FRAME or an error the next feed starts a new frame.
  */
-esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t len,
-                                    size_t *used);
+esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t len, size_t *used);
 
 /*
  * Escape up to in_len body bytes into out (no delimiters: the caller writes 0xC0 before and

@@ -27,6 +27,7 @@
 #include "esp_loader_chip.h"
 #include "esp_loader_md5.h"
 #include "esp_loader_port.h"
+#include "esp_loader_slip.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,12 +61,12 @@ typedef struct esp_loader_failure {
 
 /* Why connect failed, from the boot log bytes captured during the reset (diagnostics). */
 typedef enum esp_loader_connect_diag {
-    ESP_LOADER_DIAG_NONE = 0,            /* connected, or nothing to say */
-    ESP_LOADER_DIAG_NO_SERIAL_DATA,      /* nothing at all came back */
-    ESP_LOADER_DIAG_WRONG_BOOT_MODE,     /* the boot log shows a normal (SPI) boot */
-    ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC,    /* download mode seen in the log, but SYNC failed */
-    ESP_LOADER_DIAG_WRONG_CHIP,          /* detected chip differs from config.chip */
-    ESP_LOADER_DIAG_UNKNOWN_CHIP,        /* the magic value / chip id matches no known chip */
+    ESP_LOADER_DIAG_NONE = 0,         /* connected, or nothing to say */
+    ESP_LOADER_DIAG_NO_SERIAL_DATA,   /* nothing at all came back */
+    ESP_LOADER_DIAG_WRONG_BOOT_MODE,  /* the boot log shows a normal (SPI) boot */
+    ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC, /* download mode seen in the log, but SYNC failed */
+    ESP_LOADER_DIAG_WRONG_CHIP,       /* detected chip differs from config.chip */
+    ESP_LOADER_DIAG_UNKNOWN_CHIP,     /* the magic value / chip id matches no known chip */
 } esp_loader_connect_diag_t;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -119,12 +120,12 @@ typedef struct esp_loader_config {
     const esp_loader_port_ops_t *port; /* required */
     void *port_ctx;
 
-    esp_loader_chip_t chip;    /* AUTO (0): detect; otherwise connect fails on a mismatch */
+    esp_loader_chip_t chip; /* AUTO (0): detect; otherwise connect fails on a mismatch */
     esp_loader_before_t before;
     const esp_loader_reset_step_t *custom_reset; /* for ESP_LOADER_BEFORE_CUSTOM_RESET */
     size_t custom_reset_len;
-    uint32_t reset_hold_ms;  /* 0 = 100: time EN is held low */
-    uint32_t boot_delay_ms;  /* 0 = 50: wait after releasing EN (alternate attempts use 550) */
+    uint32_t reset_hold_ms;    /* 0 = 100: time EN is held low */
+    uint32_t boot_delay_ms;    /* 0 = 50: wait after releasing EN (alternate attempts use 550) */
     uint32_t connect_attempts; /* 0 = 7 reset+sync rounds */
     uint32_t sync_tries;       /* 0 = 5 SYNCs per round */
     uint32_t sync_timeout_ms;  /* 0 = 100 per SYNC reply */
@@ -139,35 +140,41 @@ typedef struct esp_loader_config {
 /* ------------------------------------------------------------------------------------------ */
 /* The context. Declare one per target; all fields are private to the library.                */
 
-#define ESP_LOADER_RX_FRAME_MAX 96 /* largest reply we parse (READ_FLASH_SLOW: 8+64+4) */
-#define ESP_LOADER_IN_BUF 128      /* raw bytes read from the port in one call */
-#define ESP_LOADER_TX_BUF 256      /* SLIP-encoding buffer for sends */
-#define ESP_LOADER_BOOT_LOG 160    /* boot-log bytes kept for diagnostics */
+#define ESP_LOADER_RX_FRAME_MAX 96  /* largest reply we parse (READ_FLASH_SLOW: 8+64+4) */
+#define ESP_LOADER_IN_BUF       128 /* raw bytes read from the port in one call */
+#define ESP_LOADER_TX_BUF       256 /* SLIP-encoding buffer for sends */
+#define ESP_LOADER_BOOT_LOG     160 /* boot-log bytes kept for diagnostics */
+#define ESP_LOADER_CMD_BUF      48  /* one unescaped command (header + fixed payload) */
 
 typedef struct esp_loader {
     esp_loader_config_t cfg;
-    esp_loader_chip_t chip;
-    uint8_t state;         /* private: idle / flash / defl / mem / ... */
-    uint8_t stub;          /* the flasher stub is running */
-    uint8_t sdm;           /* Secure Download Mode */
-    uint8_t diag;          /* esp_loader_connect_diag_t */
+    esp_loader_chip_t chip; /* AUTO until connected */
+    uint8_t state;          /* private: idle / flash / defl / mem */
+    uint8_t stub;           /* the flasher stub is running */
+    uint8_t sdm;            /* Secure Download Mode */
+    uint8_t diag;           /* esp_loader_connect_diag_t */
+    uint8_t verified;       /* the last finished write was MD5-verified */
+    uint8_t rx_any;         /* any byte arrived during connect */
+    uint16_t rlen;          /* result bytes of the last response */
     uint32_t baud;
-    uint32_t flash_size;   /* from SPI_SET_PARAMS / detection, 0 = unknown */
+    uint32_t flash_size; /* from SPI_SET_PARAMS / detection, 0 = unknown */
+    uint32_t value;      /* value field of the last response (READ_REG result) */
     esp_loader_failure_t failure;
 
     /* transfer in progress (flash / deflate / RAM) */
     uint32_t xfer_offset, xfer_size, xfer_block, xfer_seq, xfer_written, xfer_total;
+    uint32_t xfer_timeout;
     uint32_t resume_offset;
     esp_loader_md5_t md5;
 
     /* SLIP decoder state and buffers */
-    uint8_t slip_state;
-    uint16_t frame_len;
+    struct esp_slip_dec slip;
     uint16_t in_pos, in_len;
     uint16_t boot_log_len;
     uint8_t frame[ESP_LOADER_RX_FRAME_MAX];
     uint8_t in[ESP_LOADER_IN_BUF];
     uint8_t tx[ESP_LOADER_TX_BUF];
+    uint8_t cmd[ESP_LOADER_CMD_BUF];
     char boot_log[ESP_LOADER_BOOT_LOG];
 } esp_loader_t;
 
@@ -248,7 +255,7 @@ int esp_loader_flash_write(esp_loader_t *l, const void *data, uint32_t size);
 uint32_t esp_loader_flash_resume_offset(const esp_loader_t *l);
 
 #define ESP_LOADER_FINISH_NO_VERIFY (1u << 0) /* skip the MD5 check */
-#define ESP_LOADER_FINISH_REBOOT (1u << 1)    /* leave the loader and run the app afterwards */
+#define ESP_LOADER_FINISH_REBOOT    (1u << 1) /* leave the loader and run the app afterwards */
 
 /* End the write: stub FLASH_END, then SPI_FLASH_MD5 of the region compared with the host
  * MD5 (ESP_LOADER_ERR_VERIFY on mismatch). On the ESP8266 ROM there is no MD5: the check is
@@ -261,8 +268,7 @@ bool esp_loader_flash_verified(const esp_loader_t *l);
 int esp_loader_flash_defl_start(esp_loader_t *l, uint32_t offset, uint32_t image_size,
                                 uint32_t compressed_size, uint32_t block_size);
 int esp_loader_flash_defl_write(esp_loader_t *l, const void *data, uint32_t size);
-int esp_loader_flash_defl_finish(esp_loader_t *l, const uint8_t expected_md5[16],
-                                 uint32_t flags);
+int esp_loader_flash_defl_finish(esp_loader_t *l, const uint8_t expected_md5[16], uint32_t flags);
 
 /* MD5 of a flash region as the target computes it (ROM hex text and stub raw bytes both end
  * up as 16 raw bytes here). */
@@ -286,9 +292,8 @@ int esp_loader_flash_erase_region(esp_loader_t *l, uint32_t offset, uint32_t siz
  * matches are not rewritten. progress (may be NULL) is called after each block. */
 #define ESP_LOADER_WRITE_SKIP_UNCHANGED (1u << 8)
 typedef void (*esp_loader_progress_fn)(void *user, uint32_t done, uint32_t total);
-int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *data,
-                                  uint32_t size, uint32_t flags, esp_loader_progress_fn progress,
-                                  void *user);
+int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *data, uint32_t size,
+                                  uint32_t flags, esp_loader_progress_fn progress, void *user);
 
 /* ------------------------------------------------------------------------------------------ */
 /* RAM                                                                                         */
@@ -317,7 +322,7 @@ typedef struct esp_loader_security_info {
     bool has_chip_id;     /* false on ESP32-S2 (12-byte reply) */
 } esp_loader_security_info_t;
 
-#define ESP_LOADER_SEC_SECURE_BOOT_EN (1u << 0)
+#define ESP_LOADER_SEC_SECURE_BOOT_EN         (1u << 0)
 #define ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE (1u << 2)
 
 /* GET_SECURITY_INFO. ESP_LOADER_ERR_UNSUPPORTED on ESP8266 / ESP32. */

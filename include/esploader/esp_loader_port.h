@@ -17,9 +17,9 @@ extern "C" {
 #endif
 
 /* Line states for set_lines(). */
-#define ESP_LOADER_LINE_RELEASE 0  /* de-asserted: pin high (idle) */
-#define ESP_LOADER_LINE_ASSERT 1   /* asserted: pin at 0 V (both lines are active-low) */
-#define ESP_LOADER_LINE_KEEP (-1)  /* leave this line as it is */
+#define ESP_LOADER_LINE_RELEASE 0    /* de-asserted: pin high (idle) */
+#define ESP_LOADER_LINE_ASSERT  1    /* asserted: pin at 0 V (both lines are active-low) */
+#define ESP_LOADER_LINE_KEEP    (-1) /* leave this line as it is */
 
 typedef struct esp_loader_port_ops {
     /*

@@ -1,0 +1,44 @@
+/* The public per-chip facts (esp_loader_chip_info_t), expanded from ESP_CHIP_TABLE. A separate
+ * file so that programs which never ask for names and offsets do not link them. */
+#include <stddef.h>
+
+#include "targets.h"
+
+#define ESP_PUBLIC(chip, name, magic, id, boot, mac, date, spi, f)                                 \
+    {name,                                                                                         \
+     magic,                                                                                        \
+     id,                                                                                           \
+     boot,                                                                                         \
+     mac,                                                                                          \
+     date,                                                                                         \
+     (f)&ESP_T_8266 ? 2 : 4,                                                                       \
+     (f)&ESP_T_4WORDS ? 4 : 5,                                                                     \
+     !((f)&ESP_T_8266),                                                                            \
+     !((f)&ESP_T_8266),                                                                            \
+     !((f)&ESP_T_8266),                                                                            \
+     !((f)&ESP_T_8266),                                                                            \
+     !((f)&ESP_T_NOSEC)},
+
+static const esp_loader_chip_info_t info[ESP_LOADER_CHIP_COUNT - 1] = {ESP_CHIP_TABLE(ESP_PUBLIC)};
+
+const esp_loader_chip_info_t *esp_loader_chip_info(esp_loader_chip_t chip)
+{
+    if (chip <= ESP_LOADER_CHIP_AUTO || chip >= ESP_LOADER_CHIP_COUNT) {
+        return NULL;
+    }
+    return &info[chip - 1];
+}
+
+esp_loader_chip_t esp_loader_chip_from_image_id(uint16_t image_chip_id)
+{
+    int i;
+    if (image_chip_id == 0xFFFF) {
+        return ESP_LOADER_CHIP_AUTO; /* the ESP8266 has no extended header to carry an id */
+    }
+    for (i = 0; i < ESP_LOADER_CHIP_COUNT - 1; i++) {
+        if (info[i].image_chip_id == image_chip_id) {
+            return (esp_loader_chip_t)(i + 1);
+        }
+    }
+    return ESP_LOADER_CHIP_AUTO;
+}

@@ -1,0 +1,308 @@
+/* Reset into download mode, SYNC, chip detection, boot-log diagnostics (PROTOCOL.md §5.1, §7,
+ * §10). Reset sequences are data: built-in ones are byte programs, custom ones are steps. */
+#include "loader.h"
+
+/* Built-in sequence bytes: 0x0S = set lines (bit 0 DTR, bit 1 RTS, bit 2 keep DTR, bit 3 keep
+ * RTS); W_HOLD / W_BOOT = wait reset_hold_ms / boot delay. */
+#define L(dtr, rts) ((dtr) | (rts) << 1)
+#define KD          0x04
+#define KR          0x08
+#define W_HOLD      0x10
+#define W_BOOT      0x11
+#define SEQ_END     0xFF
+
+/* D0|R1|W0.1|D1|R0|W<boot>|D0 */
+static const uint8_t seq_classic[] = {L(0, 0) | KR, L(0, 1) | KD, W_HOLD,       L(1, 0) | KR,
+                                      L(0, 0) | KD, W_BOOT,       L(0, 0) | KR, SEQ_END};
+/* U0,1|W0.1|U1,0|W<boot>|U0,0 */
+static const uint8_t seq_tight[] = {L(0, 1), W_HOLD, L(1, 0), W_BOOT, L(0, 0), SEQ_END};
+/* USB-Serial/JTAG: idle, request boot strap, reset through (T,T), release (§10.4) */
+static const uint8_t seq_usb[] = {L(0, 0), W_HOLD, L(1, 0), W_HOLD, L(1, 1),
+                                  L(0, 1), W_HOLD, L(0, 0), SEQ_END};
+
+static int set_lines(esp_loader_t *l, int dtr, int rts)
+{
+    int32_t r = l->cfg.port->set_lines(l->cfg.port_ctx, dtr, rts);
+    return r < 0 ? (int)r : ESP_LOADER_OK;
+}
+
+static int run_reset(esp_loader_t *l, uint32_t attempt)
+{
+    const uint8_t *seq;
+    uint32_t hold = l->cfg.reset_hold_ms != 0 ? l->cfg.reset_hold_ms : 100;
+    uint32_t boot = l->cfg.boot_delay_ms != 0 ? l->cfg.boot_delay_ms : 50;
+    size_t i;
+    int r = ESP_LOADER_OK;
+
+    if (l->cfg.port->set_lines == NULL) {
+        return ESP_LOADER_ERR_UNSUPPORTED;
+    }
+    if (l->cfg.before == ESP_LOADER_BEFORE_CUSTOM_RESET) {
+        for (i = 0; i < l->cfg.custom_reset_len && r == 0; i++) {
+            const esp_loader_reset_step_t *s = &l->cfg.custom_reset[i];
+            if (s->op == ESP_LOADER_RESET_WAIT) {
+                esp_delay(l, s->ms);
+            } else {
+                r = set_lines(l, s->op == ESP_LOADER_RESET_SET_RTS ? ESP_LOADER_LINE_KEEP : s->a,
+                              s->op == ESP_LOADER_RESET_SET_DTR   ? ESP_LOADER_LINE_KEEP
+                              : s->op == ESP_LOADER_RESET_SET_RTS ? s->a
+                                                                  : s->b);
+            }
+        }
+        return r;
+    }
+    if ((attempt & 1) && l->cfg.boot_delay_ms == 0) {
+        boot = 550; /* esptool's alternate, slower boot delay for chips with a slow EN rise */
+    }
+    seq = l->cfg.before == ESP_LOADER_BEFORE_USB_JTAG_RESET ? seq_usb
+          : l->cfg.before == ESP_LOADER_BEFORE_CLASSIC_RESET ||
+                  (l->cfg.before == ESP_LOADER_BEFORE_DEFAULT_RESET && (attempt & 2))
+              ? seq_classic
+              : seq_tight;
+    for (; *seq != SEQ_END && r == 0; seq++) {
+        if (*seq >= W_HOLD) {
+            esp_delay(l, *seq == W_HOLD ? hold : boot);
+        } else {
+            r = set_lines(l, *seq & KD ? ESP_LOADER_LINE_KEEP : *seq & 1,
+                          *seq & KR ? ESP_LOADER_LINE_KEEP : (*seq >> 1) & 1);
+        }
+    }
+    return r;
+}
+
+/* "W0.05" seconds → 50 ms; digits and one dot only. */
+static int parse_ms(const char *p, const char *end, uint32_t *ms)
+{
+    uint32_t v = 0, scale = 1000, frac = 0;
+    int digits = 0;
+    for (; p < end; p++) {
+        if (*p == '.' && !frac) {
+            frac = 1;
+        } else if (*p >= '0' && *p <= '9' && v < 10000000) {
+            digits++;
+            if (!frac) {
+                v = v * 10 + (uint32_t)(*p - '0') * 1000;
+            } else if (scale > 1) {
+                scale /= 10;
+                v += (uint32_t)(*p - '0') * scale;
+            }
+        } else {
+            return 0;
+        }
+    }
+    *ms = v;
+    return digits > 0;
+}
+
+int esp_loader_reset_parse(const char *text, esp_loader_reset_step_t *steps, size_t max_steps)
+{
+    size_t n = 0;
+
+    if (text == NULL || steps == NULL) {
+        return ESP_LOADER_ERR_INVALID_ARG;
+    }
+    while (*text != '\0') {
+        const char *end = text;
+        esp_loader_reset_step_t *s = &steps[n];
+        while (*end != '\0' && *end != '|') {
+            end++;
+        }
+        if (n >= max_steps || end - text < 2) {
+            return ESP_LOADER_ERR_INVALID_ARG;
+        }
+        esp_mem_fill(s, 0, sizeof(*s));
+        if (*text == 'W') {
+            s->op = ESP_LOADER_RESET_WAIT;
+            if (!parse_ms(text + 1, end, &s->ms)) {
+                return ESP_LOADER_ERR_INVALID_ARG;
+            }
+        } else if ((*text == 'D' || *text == 'R') && end - text == 2 &&
+                   (text[1] == '0' || text[1] == '1')) {
+            s->op = *text == 'D' ? ESP_LOADER_RESET_SET_DTR : ESP_LOADER_RESET_SET_RTS;
+            s->a = (uint8_t)(text[1] - '0');
+        } else if (*text == 'U' && end - text == 4 && (text[1] == '0' || text[1] == '1') &&
+                   text[2] == ',' && (text[3] == '0' || text[3] == '1')) {
+            s->op = ESP_LOADER_RESET_SET_BOTH;
+            s->a = (uint8_t)(text[1] - '0');
+            s->b = (uint8_t)(text[3] - '0');
+        } else {
+            return ESP_LOADER_ERR_INVALID_ARG;
+        }
+        n++;
+        text = *end == '|' ? end + 1 : end;
+    }
+    return n > 0 ? (int)n : ESP_LOADER_ERR_INVALID_ARG;
+}
+
+/* One SYNC: the matching reply plus 7 more (§5.1). Sets l->stub from the value fields. */
+static int sync_once(esp_loader_t *l)
+{
+    uint32_t t = l->cfg.sync_timeout_ms != 0 ? l->cfg.sync_timeout_ms : 100;
+    int r, i, stub = 1;
+
+    r = esp_send(l, esp_proto_enc_sync(l->cmd), NULL, 0, 0, esp_now(l) + t);
+    for (i = 0; i < 8 && r == 0; i++) {
+        r = esp_recv(l, i == 0 ? ESP_OP_SYNC : ESP_OP_ANY, 0, esp_now(l) + t);
+        stub &= l->value == 0;
+    }
+    if (r == 0) {
+        l->stub = (uint8_t)stub;
+    }
+    return r;
+}
+
+static int contains(const char *hay, size_t n, const char *needle)
+{
+    size_t i, j;
+    for (i = 0; i < n; i++) {
+        for (j = 0; needle[j] != '\0' && i + j < n && hay[i + j] == needle[j]; j++) {
+        }
+        if (needle[j] == '\0') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static uint8_t diagnose(const esp_loader_t *l)
+{
+    /* "waiting for download", "wait uart0 download", "DOWNLOAD...", "UART_BOOT",
+     * "UART0_BOOT": what the ROMs print when strapped for download mode */
+    static const char *const download[] = {"ownload", "OWNLOAD", "UART"};
+    size_t i;
+
+    if (!l->rx_any) {
+        return ESP_LOADER_DIAG_NO_SERIAL_DATA;
+    }
+    for (i = 0; i < sizeof(download) / sizeof(download[0]); i++) {
+        if (contains(l->boot_log, l->boot_log_len, download[i])) {
+            return ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC;
+        }
+    }
+    return contains(l->boot_log, l->boot_log_len, "boot:0x") ? ESP_LOADER_DIAG_WRONG_BOOT_MODE
+                                                             : ESP_LOADER_DIAG_NONE;
+}
+
+/* §7 step 4: GET_SECURITY_INFO chip id, else the magic register. */
+static int detect(esp_loader_t *l)
+{
+    esp_loader_chip_t chip = ESP_LOADER_CHIP_AUTO;
+    uint32_t magic;
+    int r;
+
+    r = esp_cmd(l, esp_proto_enc_simple(l->cmd, ESP_OP_GET_SECURITY_INFO), ESP_RESP_VAR);
+    if (r == 0 && l->rlen >= 12) {
+        l->sdm = (l->frame[8] & ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE) != 0;
+        if (l->rlen >= 20) {
+            chip = esp_target_from_chip_id(esp_get_le32(l->frame + 8 + 12));
+            ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "chip id", esp_get_le32(l->frame + 8 + 12));
+            if (chip == ESP_LOADER_CHIP_AUTO) {
+                l->diag = ESP_LOADER_DIAG_UNKNOWN_CHIP;
+                return ESP_LOADER_ERR_UNSUPPORTED;
+            }
+        }
+    } else if (r != 0 && r != ESP_LOADER_ERR_UNSUPPORTED && r != ESP_LOADER_ERR_TARGET) {
+        return r; /* timeout, I/O: no point asking more */
+    }
+    if (chip == ESP_LOADER_CHIP_AUTO) {
+        /* ESP8266 / ESP32 (no GET_SECURITY_INFO), ESP32-S2 (no chip id in it) */
+        r = esp_read_reg(l, ESP_MAGIC_REG, &magic);
+        if (r == ESP_LOADER_ERR_UNSUPPORTED) {
+            chip = ESP_LOADER_CHIP_ESP32S2; /* only the S2 in SDM refuses READ_REG here */
+            l->sdm = 1;
+            r = 0;
+        } else if (r == 0) {
+            chip = esp_target_from_magic(magic);
+            ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "chip magic", magic);
+            if (chip == ESP_LOADER_CHIP_AUTO) {
+                l->diag = ESP_LOADER_DIAG_UNKNOWN_CHIP;
+                r = ESP_LOADER_ERR_UNSUPPORTED;
+            }
+        }
+    }
+    l->chip = chip;
+    return r;
+}
+
+int esp_loader_connect(esp_loader_t *l)
+{
+    uint32_t attempts = l->cfg.connect_attempts != 0 ? l->cfg.connect_attempts : 7;
+    uint32_t tries = l->cfg.sync_tries != 0 ? l->cfg.sync_tries : 5;
+    uint32_t a, t;
+    int r = ESP_LOADER_ERR_TIMEOUT, reset = l->cfg.before < ESP_LOADER_BEFORE_NO_RESET;
+
+    l->chip = ESP_LOADER_CHIP_AUTO;
+    l->stub = l->sdm = 0;
+    l->state = ESP_STATE_IDLE;
+    l->diag = ESP_LOADER_DIAG_NONE;
+    l->rx_any = 0;
+    l->slip.noise_buf = (uint8_t *)l->boot_log;
+    l->slip.noise_cap = sizeof(l->boot_log);
+    l->slip.noise = 0;
+    if (l->cfg.before == ESP_LOADER_BEFORE_NO_RESET_NO_SYNC) {
+        r = 0;
+        attempts = 0;
+    }
+    for (a = 0; a < attempts && r != 0; a++) {
+        if (reset) {
+            esp_drain(l, 0);
+            l->slip.noise = 0; /* keep the boot log of this attempt's reset */
+            r = run_reset(l, a);
+            if (r != 0) {
+                break; /* no reset lines: say so instead of pretending */
+            }
+        }
+        for (t = 0; t < tries; t++) {
+            esp_drain(l, 0);
+            r = sync_once(l);
+            if (r == 0 || r == ESP_LOADER_ERR_IO) {
+                break;
+            }
+            esp_delay(l, 50);
+        }
+        if (r == ESP_LOADER_ERR_IO) {
+            break;
+        }
+    }
+    l->boot_log_len =
+        (uint16_t)(l->slip.noise < sizeof(l->boot_log) ? l->slip.noise : sizeof(l->boot_log));
+    l->slip.noise_buf = NULL;
+    l->slip.noise_cap = 0;
+    if (r != 0) {
+        l->diag = diagnose(l);
+        ESP_LOG(l, ESP_LOADER_LOG_ERROR, "no SYNC reply, diag", l->diag);
+        return r;
+    }
+    esp_drain(l, 20); /* the surplus SYNC replies some chips send */
+    r = detect(l);
+    if (r == 0 && l->cfg.chip != ESP_LOADER_CHIP_AUTO && l->cfg.chip != l->chip) {
+        ESP_LOG(l, ESP_LOADER_LOG_ERROR, "wrong chip, detected", l->chip);
+        l->diag = ESP_LOADER_DIAG_WRONG_CHIP;
+        r = ESP_LOADER_ERR_INVALID_ARG;
+    }
+    if (r == 0 && !l->stub) {
+        r = esp_loader_spi_attach(l, 0);
+    }
+    if (r != 0) {
+        l->chip = ESP_LOADER_CHIP_AUTO;
+    }
+    return r;
+}
+
+int esp_loader_reset_target(esp_loader_t *l)
+{
+    int r;
+    if (l->cfg.port->set_lines == NULL) {
+        return ESP_LOADER_ERR_UNSUPPORTED;
+    }
+    /* EN low with IO0 released, then release EN: a normal boot into the application. */
+    r = set_lines(l, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_ASSERT);
+    if (r == 0) {
+        esp_delay(l, l->cfg.reset_hold_ms != 0 ? l->cfg.reset_hold_ms : 100);
+        r = set_lines(l, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_RELEASE);
+    }
+    l->chip = ESP_LOADER_CHIP_AUTO;
+    l->stub = 0;
+    l->state = ESP_STATE_IDLE;
+    return r;
+}

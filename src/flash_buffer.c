@@ -1,0 +1,145 @@
+/*
+ * Whole-buffer writes with the recovery rule and skip-unchanged (docs/library.md). A rejected
+ * block cannot be re-sent (the ROM's sequence counter already moved on), so a failed range is
+ * restarted with a new FLASH_BEGIN at the sector holding the first unwritten byte.
+ */
+#include "loader.h"
+
+#define MAX_RESTARTS 3
+#define DIFF_CHUNK   0x10000u /* first comparison granularity before going down to sectors */
+
+typedef struct {
+    const uint8_t *data;
+    uint32_t offset, size, done;
+    esp_loader_progress_fn progress;
+    void *user;
+} job_t;
+
+/* Write data[from, to) with up to MAX_RESTARTS restarts; no verification here. */
+static int write_range(esp_loader_t *l, job_t *j, uint32_t from, uint32_t to)
+{
+    uint32_t pos = from, restarts = 0, resume;
+    int r;
+
+    for (;;) {
+        r = esp_loader_flash_start(l, j->offset + pos, to - pos, 0);
+        while (r == 0 && pos < to) {
+            uint32_t n = to - pos < l->xfer_block ? to - pos : l->xfer_block;
+            r = esp_loader_flash_write(l, j->data + pos, n);
+            if (r == 0) {
+                pos += n;
+                j->done += n;
+                if (j->progress != NULL) {
+                    j->progress(j->user, j->done, j->size);
+                }
+            }
+        }
+        if (r == 0) {
+            return esp_loader_flash_finish(l, ESP_LOADER_FINISH_NO_VERIFY);
+        }
+        if (r == ESP_LOADER_ERR_INVALID_ARG || r == ESP_LOADER_ERR_UNSUPPORTED ||
+            r == ESP_LOADER_ERR_STATE || r == ESP_LOADER_ERR_IO || restarts++ >= MAX_RESTARTS) {
+            return r;
+        }
+        ESP_LOG(l, ESP_LOADER_LOG_WARN, "restarting write at", l->resume_offset);
+        esp_drain(l, 50);
+        resume = l->resume_offset < j->offset + from ? from : l->resume_offset - j->offset;
+        j->done -= pos - resume;
+        pos = resume;
+    }
+}
+
+/* Host MD5 of data[from, from + n) vs. the target's. 1 = differs, 0 = same, < 0 error. */
+static int differs(esp_loader_t *l, const job_t *j, uint32_t from, uint32_t n)
+{
+    uint8_t host[16], target[16];
+    int r = esp_loader_flash_md5(l, j->offset + from, n, target);
+
+    if (r != 0) {
+        return r;
+    }
+    esp_loader_md5_init(&l->md5);
+    esp_loader_md5_update(&l->md5, j->data + from, n);
+    esp_loader_md5_final(&l->md5, host);
+    return !esp_mem_equal(host, target, 16);
+}
+
+/* Compare 64 KB chunks, then the sectors of differing chunks; write differing sector runs. */
+static int write_changed(esp_loader_t *l, job_t *j)
+{
+    uint32_t pos, s, run = 0;
+    int cd, sd, have_run = 0;
+
+    for (pos = 0; pos < j->size; pos += DIFF_CHUNK) {
+        uint32_t end = j->size - pos < DIFF_CHUNK ? j->size : pos + DIFF_CHUNK;
+        if ((cd = differs(l, j, pos, end - pos)) < 0) {
+            return cd;
+        }
+        for (s = pos; s < end; s += ESP_SECTOR) {
+            uint32_t n = end - s < ESP_SECTOR ? end - s : ESP_SECTOR;
+            sd = cd && n < end - pos ? differs(l, j, s, n) : cd;
+            if (sd < 0) {
+                return sd;
+            }
+            if (!sd) {
+                j->done += n; /* unchanged: counts as done */
+            }
+            if (sd && !have_run) {
+                run = s;
+                have_run = 1;
+            } else if (!sd && have_run) {
+                if ((sd = write_range(l, j, run, s)) != 0) {
+                    return sd;
+                }
+                have_run = 0;
+            }
+        }
+        if (have_run) {
+            if ((sd = write_range(l, j, run, end)) != 0) {
+                return sd;
+            }
+            have_run = 0;
+        }
+    }
+    return ESP_LOADER_OK;
+}
+
+int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *data, uint32_t size,
+                                  uint32_t flags, esp_loader_progress_fn progress, void *user)
+{
+    job_t j;
+    uint8_t digest[16];
+    int r = esp_ready(l), can_md5 = !esp_is_8266_rom(l) && !l->sdm;
+
+    if (r == 0 && (data == NULL || size == 0)) {
+        r = ESP_LOADER_ERR_INVALID_ARG;
+    }
+    if (r != 0) {
+        return r;
+    }
+    j.data = (const uint8_t *)data;
+    j.offset = offset;
+    j.size = size;
+    j.done = 0;
+    j.progress = progress;
+    j.user = user;
+    l->verified = 0;
+    if ((flags & ESP_LOADER_WRITE_SKIP_UNCHANGED) && can_md5) {
+        r = write_changed(l, &j);
+    } else {
+        r = write_range(l, &j, 0, size);
+    }
+    if (r != 0 || (flags & ESP_LOADER_FINISH_NO_VERIFY) || !can_md5) {
+        return r;
+    }
+    /* One MD5 over the whole region at the end, not one per range. */
+    esp_loader_md5_init(&l->md5);
+    esp_loader_md5_update(&l->md5, data, size);
+    esp_loader_md5_final(&l->md5, digest);
+    r = esp_loader_flash_verify_md5(l, offset, size, digest);
+    l->verified = r == 0;
+    if (r == 0 && (flags & ESP_LOADER_FINISH_REBOOT)) {
+        esp_flash_leave(l, ESP_OP_FLASH_END);
+    }
+    return r;
+}

@@ -1,0 +1,296 @@
+/* Session basics: init, accessors, errors, and the one transaction path every command uses. */
+#include "loader.h"
+
+void esp_log(esp_loader_t *l, esp_loader_log_level_t level, const char *msg, int32_t value)
+{
+    if (l->cfg.log != NULL) {
+        l->cfg.log(l->cfg.hook_user, level, msg, value);
+    }
+}
+
+uint32_t esp_now(esp_loader_t *l)
+{
+    return l->cfg.port->now_ms(l->cfg.port_ctx);
+}
+
+int32_t esp_left(esp_loader_t *l, uint32_t deadline)
+{
+    return (int32_t)(deadline - esp_now(l));
+}
+
+void esp_delay(esp_loader_t *l, uint32_t ms)
+{
+    l->cfg.port->delay_ms(l->cfg.port_ctx, ms);
+}
+
+uint32_t esp_timeout(const esp_loader_t *l)
+{
+    return l->cfg.timeout_ms != 0 ? l->cfg.timeout_ms : 3000;
+}
+
+uint32_t esp_scaled_timeout(uint32_t bytes, uint32_t ms_per_mb)
+{
+    /* bytes / 1000 first: no 64-bit arithmetic, exact enough for a timeout */
+    uint32_t t = bytes / 1000 * (ms_per_mb / 1000);
+    return t < 3000 ? 3000 : t > 240000 ? 240000 : t;
+}
+
+int esp_loader_init(esp_loader_t *l, const esp_loader_config_t *cfg)
+{
+    const esp_loader_port_ops_t *p;
+
+    if (l == NULL || cfg == NULL) {
+        return ESP_LOADER_ERR_INVALID_ARG;
+    }
+    p = cfg->port;
+    if (p == NULL || p->write == NULL || p->read == NULL || p->delay_ms == NULL ||
+        p->now_ms == NULL || cfg->chip >= ESP_LOADER_CHIP_COUNT) {
+        return ESP_LOADER_ERR_INVALID_ARG;
+    }
+    esp_mem_fill(l, 0, sizeof(*l));
+    esp_mem_copy(&l->cfg, cfg, sizeof(*cfg));
+    l->baud = cfg->initial_baud != 0 ? cfg->initial_baud : 115200;
+    esp_slip_dec_init(&l->slip, l->frame, sizeof(l->frame));
+    return ESP_LOADER_OK;
+}
+
+esp_loader_connect_diag_t esp_loader_connect_diag(const esp_loader_t *l)
+{
+    return (esp_loader_connect_diag_t)l->diag;
+}
+
+const char *esp_loader_boot_log(const esp_loader_t *l, size_t *len)
+{
+    if (len != NULL) {
+        *len = l->boot_log_len;
+    }
+    return l->boot_log;
+}
+
+esp_loader_chip_t esp_loader_get_target(const esp_loader_t *l)
+{
+    return l->chip;
+}
+
+bool esp_loader_stub_running(const esp_loader_t *l)
+{
+    return l->stub != 0;
+}
+
+bool esp_loader_secure_download_mode(const esp_loader_t *l)
+{
+    return l->sdm != 0;
+}
+
+const esp_loader_failure_t *esp_loader_last_failure(const esp_loader_t *l)
+{
+    return &l->failure;
+}
+
+uint32_t esp_loader_flash_resume_offset(const esp_loader_t *l)
+{
+    return l->resume_offset;
+}
+
+bool esp_loader_flash_verified(const esp_loader_t *l)
+{
+    return l->verified != 0;
+}
+
+int esp_ready(const esp_loader_t *l)
+{
+    return l->chip != ESP_LOADER_CHIP_AUTO ? ESP_LOADER_OK : ESP_LOADER_ERR_STATE;
+}
+
+const esp_target_t *esp_chip(const esp_loader_t *l)
+{
+    return esp_target(l->chip);
+}
+
+int esp_is_8266_rom(const esp_loader_t *l)
+{
+    return l->chip == ESP_LOADER_CHIP_ESP8266 && !l->stub;
+}
+
+const char *esp_loader_strerror(int err)
+{
+    static const char *const text[] = {
+        "ok",
+        "timeout",
+        "port I/O error",
+        "protocol error",
+        "target refused the command",
+        "verification failed (MD5 mismatch)",
+        "unsupported by this chip/loader/mode",
+        "invalid argument",
+        "call out of order",
+    };
+    if (err > 0 || err < ESP_LOADER_ERR_STATE) {
+        return "unknown error";
+    }
+    return text[-err];
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transport                                                                                   */
+
+static int flush_tx(esp_loader_t *l, size_t *n, uint32_t deadline)
+{
+    int32_t left = esp_left(l, deadline);
+    int32_t r;
+
+    if (left <= 0) {
+        return ESP_LOADER_ERR_TIMEOUT;
+    }
+    r = l->cfg.port->write(l->cfg.port_ctx, l->tx, *n, (uint32_t)left);
+    *n = 0;
+    return r < 0 ? (int)r : ESP_LOADER_OK;
+}
+
+int esp_send(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, size_t pad,
+             uint32_t deadline)
+{
+    /* Three segments escaped straight into l->tx: the command, the data, the 0xFF padding. */
+    const uint8_t *p = l->cmd;
+    size_t n = 1, k, seg;
+    int r = 0;
+
+    if (l->cfg.trace != NULL) {
+        l->cfg.trace(l->cfg.hook_user, true, l->cmd, cmd_len);
+    }
+    l->tx[0] = ESP_SLIP_END;
+    for (seg = 0; seg < 3 && r == 0; seg++) {
+        for (k = 0; k < cmd_len && r == 0; k++) {
+            uint8_t c = seg == 2 ? 0xFF : p[k];
+            if (c == ESP_SLIP_END || c == ESP_SLIP_ESC) {
+                l->tx[n++] = ESP_SLIP_ESC;
+                c = c == ESP_SLIP_END ? ESP_SLIP_ESC_END : ESP_SLIP_ESC_ESC;
+            }
+            l->tx[n++] = c;
+            if (n >= sizeof(l->tx) - 2) {
+                r = flush_tx(l, &n, deadline);
+            }
+        }
+        p = data;
+        cmd_len = seg == 0 ? len : pad;
+    }
+    l->tx[n++] = ESP_SLIP_END;
+    return r != 0 ? r : flush_tx(l, &n, deadline);
+}
+
+int esp_read_frame(esp_loader_t *l, uint32_t deadline)
+{
+    for (;;) {
+        if (l->in_pos < l->in_len) {
+            size_t used;
+            esp_slip_status_t st = esp_slip_dec_feed(&l->slip, l->in + l->in_pos,
+                                                     (size_t)(l->in_len - l->in_pos), &used);
+            l->in_pos = (uint16_t)(l->in_pos + used);
+            if (st == ESP_SLIP_FRAME) {
+                if (l->cfg.trace != NULL) {
+                    l->cfg.trace(l->cfg.hook_user, false, l->slip.buf, l->slip.len);
+                }
+                return (int)l->slip.len;
+            }
+            if (st != ESP_SLIP_NEED_MORE) {
+                ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "bad SLIP frame dropped", st);
+            }
+        } else {
+            int32_t left = esp_left(l, deadline), n;
+            /* left == 0 still polls once: a zero-timeout read is how drains work */
+            if (left < 0) {
+                l->slip.state = 0; /* a frame cut by the deadline must not merge with later bytes */
+                return ESP_LOADER_ERR_TIMEOUT;
+            }
+            n = l->cfg.port->read(l->cfg.port_ctx, l->in, sizeof(l->in), (uint32_t)left);
+            if (n < 0) {
+                return (int)n;
+            }
+            l->in_pos = 0;
+            l->in_len = (uint16_t)n;
+            l->rx_any |= n > 0;
+            if (n == 0 && left == 0) {
+                l->slip.state = 0;
+                return ESP_LOADER_ERR_TIMEOUT;
+            }
+        }
+    }
+}
+
+static uint8_t status_len(const esp_loader_t *l)
+{
+    const esp_target_t *t = esp_chip(l);
+    return (l->stub || (t != NULL && (t->flags & ESP_T_8266))) ? 2 : 4;
+}
+
+int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
+{
+    int i;
+
+    for (i = 0; i < 100; i++) {
+        esp_proto_resp_t r;
+        esp_proto_resp_status_t st;
+        int n = esp_read_frame(l, deadline);
+        size_t rl = (size_t)resp_len;
+
+        if (n < 0) {
+            return n;
+        }
+        if (resp_len == ESP_RESP_VAR) {
+            rl = (size_t)n > 8u + status_len(l) ? (size_t)n - 8 - status_len(l) : 0;
+        }
+        st = esp_proto_parse_resp(l->frame, (size_t)n, rl, &r);
+        if (st == ESP_PROTO_RESP_NOT_RESP) {
+            continue; /* empty, raw or host-direction frames */
+        }
+        if (op != ESP_OP_ANY && r.op != (uint8_t)op) {
+            if (esp_proto_is_unsupported(&r, (uint8_t)op)) {
+                /* The ROM may repeat this reply (8 copies right after a SYNC). */
+                esp_drain(l, 20);
+                return ESP_LOADER_ERR_UNSUPPORTED;
+            }
+            continue; /* a late reply to an earlier command */
+        }
+        if (st != ESP_PROTO_RESP_OK) {
+            return ESP_LOADER_ERR_PROTOCOL;
+        }
+        l->value = r.value;
+        l->rlen = r.data_len;
+        if (r.status != 0) {
+            l->failure.command = r.op;
+            l->failure.status = r.status;
+            l->failure.reason = l->stub ? 0 : r.reason;
+            l->failure.stub = l->stub != 0;
+            ESP_LOG(l, ESP_LOADER_LOG_WARN, "target refused, status", r.status << 8 | r.reason);
+            return ESP_LOADER_ERR_TARGET;
+        }
+        return ESP_LOADER_OK;
+    }
+    return ESP_LOADER_ERR_PROTOCOL;
+}
+
+int esp_xfer(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, size_t pad,
+             int resp_len, uint32_t timeout_ms)
+{
+    uint32_t deadline = esp_now(l) + timeout_ms;
+    int r = esp_send(l, cmd_len, data, len, pad, deadline);
+    return r != 0 ? r : esp_recv(l, l->cmd[1], resp_len, deadline);
+}
+
+int esp_cmd(esp_loader_t *l, size_t cmd_len, int resp_len)
+{
+    return esp_xfer(l, cmd_len, NULL, 0, 0, resp_len, esp_timeout(l));
+}
+
+void esp_drain(esp_loader_t *l, uint32_t quiet_ms)
+{
+    int i;
+
+    /* Decode and drop whatever comes until quiet_ms of silence (bytes outside frames still
+     * reach the boot log). Bounded: a chip printing without pause must not keep us here. */
+    for (i = 0; i < 64 && esp_read_frame(l, esp_now(l) + quiet_ms) >= 0; i++) {
+    }
+    l->in_pos = l->in_len = 0;
+    l->slip.state = 0;
+    l->slip.len = 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * Core-internal session layer: every command goes through esp_xfer() (encode + SLIP on the fly,
+ * one deadline, matching reply). Operations build their packet in l->cmd and call it.
+ */
+#ifndef ESP_LOADER_INTERNAL_H
+#define ESP_LOADER_INTERNAL_H
+
+#include "esploader/esp_loader.h"
+#include "proto.h"
+#include "slip.h"
+#include "targets.h"
+
+#ifndef ESP_LOADER_LOG_LEVEL
+#define ESP_LOADER_LOG_LEVEL 0
+#endif
+
+/* Compiled out (message string included) below ESP_LOADER_LOG_LEVEL. */
+#define ESP_LOG(l, lvl, msg, v)                                                                    \
+    do {                                                                                           \
+        if ((lvl) <= ESP_LOADER_LOG_LEVEL) {                                                       \
+            esp_log((l), (lvl), (msg), (int32_t)(v));                                              \
+        }                                                                                          \
+    } while (0)
+
+enum { ESP_STATE_IDLE = 0, ESP_STATE_FLASH, ESP_STATE_DEFL, ESP_STATE_MEM };
+
+#define ESP_OP_ANY          (-1) /* esp_recv(): accept a reply to any opcode */
+#define ESP_RESP_VAR        (-1) /* esp_recv(): result = everything before the status bytes */
+#define ESP_SECTOR          0x1000u
+#define ESP_ROM_FLASH_LIMIT 0x1000000u /* the ROM loaders address 16 MB */
+
+void esp_log(esp_loader_t *l, esp_loader_log_level_t level, const char *msg, int32_t value);
+
+uint32_t esp_now(esp_loader_t *l);
+/* Milliseconds left until deadline (<= 0: passed). */
+int32_t esp_left(esp_loader_t *l, uint32_t deadline);
+void esp_delay(esp_loader_t *l, uint32_t ms);
+/* The configured default command timeout. */
+uint32_t esp_timeout(const esp_loader_t *l);
+/* esptool's size-scaled timeout: max(3 s, ms_per_mb * bytes / 10^6), capped at 240 s. */
+uint32_t esp_scaled_timeout(uint32_t bytes, uint32_t ms_per_mb);
+
+/* Send l->cmd[0..cmd_len) followed by data[0..len) and pad bytes of 0xFF as one SLIP frame. */
+int esp_send(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, size_t pad,
+             uint32_t deadline);
+/* Read frames until the reply to op (or ESP_OP_ANY) arrives. Result bytes then sit at
+ * l->frame + 8 (l->rlen of them), the value field in l->value. */
+int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline);
+/* Read one SLIP frame into the decoder's current buffer; its length or an error. */
+int esp_read_frame(esp_loader_t *l, uint32_t deadline);
+/* The transaction: send, then receive the reply to the same opcode. */
+int esp_xfer(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, size_t pad,
+             int resp_len, uint32_t timeout_ms);
+/* esp_xfer() without data, default timeout. */
+int esp_cmd(esp_loader_t *l, size_t cmd_len, int resp_len);
+/* Discard input until the line stays quiet for quiet_ms (bytes outside frames still reach the
+ * boot log while connecting). */
+void esp_drain(esp_loader_t *l, uint32_t quiet_ms);
+
+/* OK if connected, else ESP_LOADER_ERR_STATE. */
+int esp_ready(const esp_loader_t *l);
+const esp_target_t *esp_chip(const esp_loader_t *l);
+/* The ROM loader of the ESP8266 (the most limited one). */
+int esp_is_8266_rom(const esp_loader_t *l);
+
+int esp_read_reg(esp_loader_t *l, uint32_t addr, uint32_t *value);
+int esp_write_reg(esp_loader_t *l, uint32_t addr, uint32_t value);
+
+/* FLASH_BEGIN / FLASH_DEFL_BEGIN with the per-loader word count; sets up l->xfer_*. */
+int esp_flash_begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t size,
+                    uint32_t erase_size, uint32_t blocks, uint32_t block_size, uint32_t timeout_ms);
+
+/* Leave the loader into the application (FINISH_REBOOT). */
+void esp_flash_leave(esp_loader_t *l, uint8_t end_op);
+
+#endif

@@ -1,0 +1,133 @@
+/* RAM download and the flasher stub (PROTOCOL.md §5.4, §9). */
+#include "loader.h"
+
+#define RAM_BLOCK 0x1800u
+
+int esp_loader_mem_start(esp_loader_t *l, uint32_t address, uint32_t size, uint32_t block_size)
+{
+    int r = esp_ready(l);
+
+    if (block_size == 0) {
+        block_size = RAM_BLOCK;
+    }
+    if (r == 0 && (size == 0 || block_size > 0x4000)) {
+        r = ESP_LOADER_ERR_INVALID_ARG;
+    }
+    if (r != 0) {
+        return r;
+    }
+    l->state = ESP_STATE_IDLE;
+    r = esp_cmd(l,
+                esp_proto_enc_begin(l->cmd, ESP_OP_MEM_BEGIN, size,
+                                    (size + block_size - 1) / block_size, block_size, address,
+                                    false, 0),
+                0);
+    if (r == 0) {
+        l->state = ESP_STATE_MEM;
+        l->xfer_offset = address;
+        l->xfer_size = size;
+        l->xfer_block = block_size;
+        l->xfer_seq = 0;
+        l->xfer_written = 0;
+    }
+    return r;
+}
+
+int esp_loader_mem_write(esp_loader_t *l, const void *data, uint32_t size)
+{
+    int r;
+
+    if (l->state != ESP_STATE_MEM) {
+        return ESP_LOADER_ERR_STATE;
+    }
+    if (data == NULL || size == 0 || size > l->xfer_block ||
+        size > l->xfer_size - l->xfer_written) {
+        return ESP_LOADER_ERR_INVALID_ARG;
+    }
+    r = esp_xfer(
+        l,
+        esp_proto_enc_data_hdr(l->cmd, ESP_OP_MEM_DATA, (const uint8_t *)data, size, l->xfer_seq),
+        (const uint8_t *)data, size, 0, 0, esp_timeout(l));
+    if (r != 0) {
+        l->state = ESP_STATE_IDLE;
+        return r;
+    }
+    l->xfer_seq++;
+    l->xfer_written += size;
+    return ESP_LOADER_OK;
+}
+
+int esp_loader_mem_finish(esp_loader_t *l, uint32_t entry)
+{
+    int r;
+
+    if (l->state != ESP_STATE_MEM && l->state != ESP_STATE_IDLE) {
+        return ESP_LOADER_ERR_STATE;
+    }
+    if ((r = esp_ready(l)) != 0) {
+        return r;
+    }
+    l->state = ESP_STATE_IDLE;
+    r = esp_xfer(l, esp_proto_enc_mem_end(l->cmd, entry), NULL, 0, 0, 0,
+                 l->stub ? esp_timeout(l) : 200);
+    /* A ROM that jumps to the code may reset the UART before the reply drains (§5.4). */
+    return l->stub || entry == 0 ? r : ESP_LOADER_OK;
+}
+
+static int upload(esp_loader_t *l, uint32_t addr, const uint8_t *data, uint32_t size)
+{
+    uint32_t done;
+    int r = size != 0 ? esp_loader_mem_start(l, addr, size, RAM_BLOCK) : 0;
+
+    for (done = 0; r == 0 && done < size; done += RAM_BLOCK) {
+        r = esp_loader_mem_write(l, data + done, size - done < RAM_BLOCK ? size - done : RAM_BLOCK);
+    }
+    return r;
+}
+
+int esp_loader_run_stub(esp_loader_t *l, const esp_loader_stub_t *stub)
+{
+    uint32_t deadline;
+    int r = esp_ready(l), n;
+
+    if (r != 0 || l->stub) {
+        return r; /* a stub found running by SYNC is reused */
+    }
+    if (stub == NULL || stub->entry == 0) {
+        return ESP_LOADER_ERR_INVALID_ARG;
+    }
+    if (l->sdm) {
+        return ESP_LOADER_ERR_UNSUPPORTED; /* SDM refuses MEM_* */
+    }
+    r = upload(l, stub->text_addr, stub->text, stub->text_size);
+    if (r == 0) {
+        r = upload(l, stub->data_addr, stub->data, stub->data_size);
+    }
+    if (r != 0) {
+        return r;
+    }
+    /* MEM_END(0, entry): the ROM answers, jumps, and the stub greets with a raw "OHAI".
+     * Wait for the greeting whatever comes first (the reply may be lost in the jump). */
+    l->state = ESP_STATE_IDLE;
+    deadline = esp_now(l) + esp_timeout(l);
+    r = esp_send(l, esp_proto_enc_mem_end(l->cmd, stub->entry), NULL, 0, 0, deadline);
+    while (r == 0) {
+        n = esp_read_frame(l, deadline);
+        if (n < 0) {
+            return n;
+        }
+        if (n == 4 && esp_mem_equal(l->frame, "OHAI", 4)) {
+            l->stub = 1;
+            ESP_LOG(l, ESP_LOADER_LOG_INFO, "stub running", 0);
+            return ESP_LOADER_OK;
+        }
+        if (n >= 10 && l->frame[0] == 1 && l->frame[1] == ESP_OP_MEM_END && l->frame[8] != 0) {
+            l->failure.command = ESP_OP_MEM_END;
+            l->failure.status = l->frame[8];
+            l->failure.reason = l->frame[9];
+            l->failure.stub = false;
+            return ESP_LOADER_ERR_TARGET;
+        }
+    }
+    return r;
+}

@@ -1,0 +1,193 @@
+/* Registers, MAC, security info and baud rate (PROTOCOL.md §5.2, §5.3, §5.12, §5.14, §8.3). */
+#include "loader.h"
+
+int esp_read_reg(esp_loader_t *l, uint32_t addr, uint32_t *value)
+{
+    int r = esp_cmd(l, esp_proto_enc_read_reg(l->cmd, addr), 0);
+    *value = l->value; /* the only reply besides SYNC whose value field means something */
+    return r;
+}
+
+int esp_write_reg(esp_loader_t *l, uint32_t addr, uint32_t value)
+{
+    return esp_cmd(l, esp_proto_enc_write_reg(l->cmd, addr, value, 0xFFFFFFFF, 0), 0);
+}
+
+int esp_loader_read_register(esp_loader_t *l, uint32_t address, uint32_t *value)
+{
+    int r = esp_ready(l);
+    if (r == 0 && value == NULL) {
+        r = ESP_LOADER_ERR_INVALID_ARG;
+    }
+    return r != 0 ? r : esp_read_reg(l, address, value);
+}
+
+int esp_loader_write_register(esp_loader_t *l, uint32_t address, uint32_t value)
+{
+    return esp_loader_write_register_masked(l, address, value, 0xFFFFFFFF, 0);
+}
+
+int esp_loader_write_register_masked(esp_loader_t *l, uint32_t address, uint32_t value,
+                                     uint32_t mask, uint32_t delay_us)
+{
+    int r = esp_ready(l);
+    return r != 0 ? r
+                  : esp_cmd(l, esp_proto_enc_write_reg(l->cmd, address, value, mask, delay_us), 0);
+}
+
+int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
+{
+    const esp_target_t *t = esp_chip(l);
+    uint32_t w[3] = {0, 0, 0};
+    int r = esp_ready(l), i;
+
+    for (i = 0; i < 3 && r == 0; i++) {
+        /* ESP32+: words 0 and 1 from MAC_EFUSE_REG; ESP8266: MAC0, MAC1 and MAC3 */
+        if (i < 2 || (t->flags & ESP_T_8266)) {
+            r = esp_read_reg(l, t->mac_reg + 4u * (uint32_t)i + (i == 2 ? 4u : 0u), &w[i]);
+        }
+    }
+    if (r != 0) {
+        return r;
+    }
+    if (t->flags & ESP_T_8266) {
+        uint32_t oui = w[2] & 0xFFFFFF;
+        if (oui == 0) {
+            uint32_t kind = (w[1] >> 16) & 0xFF;
+            if (kind > 1) {
+                return ESP_LOADER_ERR_PROTOCOL; /* eFuse holds no OUI we know */
+            }
+            oui = kind == 0 ? 0x18FE34 : 0xACD074;
+        }
+        mac[0] = (uint8_t)(oui >> 16);
+        mac[1] = (uint8_t)(oui >> 8);
+        mac[2] = (uint8_t)oui;
+        mac[3] = (uint8_t)(w[1] >> 8);
+        mac[4] = (uint8_t)w[1];
+        mac[5] = (uint8_t)(w[0] >> 24);
+        return ESP_LOADER_OK;
+    }
+    /* bytes 2..7 of the big-endian packing of word1:word0 */
+    mac[0] = (uint8_t)(w[1] >> 8);
+    mac[1] = (uint8_t)w[1];
+    for (i = 0; i < 4; i++) {
+        mac[2 + i] = (uint8_t)(w[0] >> (24 - 8 * i));
+    }
+    return ESP_LOADER_OK;
+}
+
+int esp_loader_get_security_info(esp_loader_t *l, esp_loader_security_info_t *info)
+{
+    const uint8_t *d = l->frame + 8;
+    int r = esp_ready(l);
+
+    if (r != 0) {
+        return r;
+    }
+    if (esp_chip(l)->flags & ESP_T_NOSEC) {
+        return ESP_LOADER_ERR_UNSUPPORTED;
+    }
+    r = esp_cmd(l, esp_proto_enc_simple(l->cmd, ESP_OP_GET_SECURITY_INFO), ESP_RESP_VAR);
+    if (r == 0 && l->rlen < 12) {
+        r = ESP_LOADER_ERR_PROTOCOL;
+    }
+    if (r != 0) {
+        return r;
+    }
+    esp_mem_fill(info, 0, sizeof(*info));
+    info->flags = esp_get_le32(d);
+    info->flash_crypt_cnt = d[4];
+    esp_mem_copy(info->key_purposes, d + 5, 7);
+    if (l->rlen >= 20) {
+        info->chip_id = esp_get_le32(d + 12);
+        info->eco_version = esp_get_le32(d + 16);
+        info->has_chip_id = true;
+    }
+    return ESP_LOADER_OK;
+}
+
+/* Crystal in MHz estimated from the UART divider at the 115200 sync baud (§8.1). */
+static int xtal_mhz(esp_loader_t *l, uint32_t *mhz)
+{
+    uint32_t div;
+    int r = esp_read_reg(l, ESP_UART_CLKDIV_REG, &div);
+    /* 115200 * div / 10^6 in 32 bits: div < 2^20, so div * 1152 < 2^31 */
+    div = (div & 0xFFFFF) * 1152 / 10000;
+    *mhz = div > 45 ? 48 : div > 33 ? 40 : 26;
+    return r;
+}
+
+/* The value the ROM must be sent so that it really runs at baud (§5.12). */
+static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
+{
+    uint32_t flags = esp_chip(l)->flags, a, b;
+    int r = 0;
+
+    *out = baud;
+    if (flags & ESP_T_BAUD_ESP32) {
+        /* rom_freq = cali * ck8m * 15625 / 40; send baud * rom_freq / nominal. With
+         * p = cali * ck8m that is baud * p / 102400 (40 MHz) or / 66560 (26 MHz): shift the
+         * 64-bit product so the rest is a 32-bit division (no 64-bit division helper). */
+        uint64_t p;
+        if ((r = esp_read_reg(l, 0x3FF5F06C, &a)) != 0 || (r = esp_read_reg(l, 0x3FF5A010, &b)))
+            return r;
+        p = (uint64_t)((a >> 7) & 0x1FFFFFF) * (b & 0xFF);
+        if (p == 0) {
+            ESP_LOG(l, ESP_LOADER_LOG_WARN, "ESP32 ROM clock unknown, baud unscaled", 0);
+        } else if (p > 84480) { /* rom_freq > 33 MHz: nominal 40 MHz */
+            *out = (uint32_t)((p * baud) >> 12) / 25;
+        } else {
+            *out = (uint32_t)((p * baud) >> 10) / 65;
+        }
+    } else if (flags & ESP_T_BAUD_C2) {
+        r = xtal_mhz(l, &a);
+        if (a == 26) {
+            *out = baud * 40 / 26;
+        }
+    } else if (flags & ESP_T_BAUD_C5) {
+        if ((r = xtal_mhz(l, &a)) != 0 || (r = esp_read_reg(l, 0x60096110, &b)) != 0) {
+            return r;
+        }
+        b = (b >> 24) & 0x7F; /* the crystal the ROM assumes */
+        if ((a == 48 && b == 40) || (a == 40 && b == 48)) {
+            *out = baud * b / a;
+        }
+    }
+    return r;
+}
+
+int esp_loader_change_baudrate(esp_loader_t *l, uint32_t baud)
+{
+    uint32_t send = baud;
+    int r = esp_ready(l);
+
+    if (r == 0 && baud == 0) {
+        r = ESP_LOADER_ERR_INVALID_ARG;
+    }
+    if (r == 0 && !l->stub) {
+        if ((esp_chip(l)->flags & ESP_T_8266) ||
+            (l->sdm && (esp_chip(l)->flags & (ESP_T_BAUD_C2 | ESP_T_BAUD_C5)))) {
+            return ESP_LOADER_ERR_UNSUPPORTED;
+        }
+        r = rom_baud(l, baud, &send);
+    }
+    if (r == 0) {
+        r = esp_cmd(l, esp_proto_enc_change_baud(l->cmd, send, l->stub ? l->baud : 0), 0);
+    }
+    if (r != 0) {
+        return r;
+    }
+    if (l->cfg.port->set_baudrate != NULL) {
+        int32_t e = l->cfg.port->set_baudrate(l->cfg.port_ctx, baud);
+        if (e < 0) {
+            return (int)e;
+        }
+    }
+    l->baud = baud;
+    esp_delay(l, 50);
+    esp_drain(l, 0); /* the ROM's stray empty frame after the reply, and any garbage */
+    if (l->cfg.port->flush_input != NULL) {
+        l->cfg.port->flush_input(l->cfg.port_ctx);
+    }
+    return ESP_LOADER_OK;
+}

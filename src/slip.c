@@ -1,0 +1,102 @@
+/* Push-fed SLIP decoder and incremental encoder (PROTOCOL.md §1). No I/O, no state outside d. */
+#include "slip.h"
+
+enum { ST_OUT = 0, ST_IN, ST_ESC, ST_DROP };
+
+void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
+{
+    d->buf = buf;
+    d->cap = cap;
+    d->len = 0;
+    d->state = ST_OUT;
+    d->noise = 0;
+    d->noise_buf = NULL;
+    d->noise_cap = 0;
+}
+
+void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
+{
+    d->buf = buf;
+    d->cap = cap;
+    d->len = 0;
+}
+
+esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t len, size_t *used)
+{
+    size_t i = 0;
+    esp_slip_status_t st = ESP_SLIP_NEED_MORE;
+
+    while (i < len && st == ESP_SLIP_NEED_MORE) {
+        uint8_t c = in[i++];
+        if (c == ESP_SLIP_END) {
+            /* A delimiter always (re)starts a frame; one that closes a non-empty frame
+             * reports it. An empty frame (C0 C0) is just a delimiter seen twice. */
+            if ((d->state == ST_IN || d->state == ST_ESC) && d->len > 0) {
+                st = d->state == ST_IN ? ESP_SLIP_FRAME : ESP_SLIP_ERR_ESCAPE;
+                d->state = ST_OUT;
+            } else {
+                d->state = ST_IN;
+                d->len = 0;
+            }
+            continue;
+        }
+        if (d->state == ST_OUT) {
+            /* Text between frames: the ROM's boot log, or line garbage. */
+            if (d->noise < d->noise_cap && d->noise_buf != NULL) {
+                d->noise_buf[d->noise] = c;
+            }
+            d->noise++;
+            continue;
+        }
+        if (d->state == ST_DROP) {
+            continue;
+        }
+        if (d->state == ST_ESC) {
+            if (c == ESP_SLIP_ESC_END) {
+                c = ESP_SLIP_END;
+            } else if (c == ESP_SLIP_ESC_ESC) {
+                c = ESP_SLIP_ESC;
+            } else {
+                d->state = ST_DROP;
+                st = ESP_SLIP_ERR_ESCAPE;
+                continue;
+            }
+            d->state = ST_IN;
+        } else if (c == ESP_SLIP_ESC) {
+            d->state = ST_ESC;
+            continue;
+        }
+        if (d->len >= d->cap) {
+            d->state = ST_DROP;
+            st = ESP_SLIP_ERR_OVERSIZE;
+            continue;
+        }
+        d->buf[d->len++] = c;
+    }
+    *used = i;
+    return st;
+}
+
+size_t esp_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
+                       size_t out_cap)
+{
+    size_t i = 0, o = 0;
+
+    for (; i < in_len; i++) {
+        uint8_t c = in[i];
+        if (c == ESP_SLIP_END || c == ESP_SLIP_ESC) {
+            if (o + 2 > out_cap) {
+                break;
+            }
+            out[o++] = ESP_SLIP_ESC;
+            out[o++] = c == ESP_SLIP_END ? ESP_SLIP_ESC_END : ESP_SLIP_ESC_ESC;
+        } else {
+            if (o >= out_cap) {
+                break;
+            }
+            out[o++] = c;
+        }
+    }
+    *in_used = i;
+    return o;
+}

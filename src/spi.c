@@ -1,0 +1,101 @@
+/* SPI flash attach, parameters and JEDEC-id size detection (PROTOCOL.md §5.10, §5.11, §8.2). */
+#include "loader.h"
+
+int esp_loader_spi_attach(esp_loader_t *l, uint32_t pin_config)
+{
+    if (l->chip == ESP_LOADER_CHIP_AUTO) {
+        return ESP_LOADER_ERR_STATE;
+    }
+    if (esp_is_8266_rom(l)) {
+        /* No SPI_ATTACH in this ROM: an empty FLASH_BEGIN attaches the flash instead. */
+        int r = esp_flash_begin(l, ESP_OP_FLASH_BEGIN, 0, 0, 0, 0, 0x400, esp_timeout(l));
+        l->state = ESP_STATE_IDLE;
+        return r;
+    }
+    return esp_cmd(l, esp_proto_enc_spi_attach(l->cmd, pin_config, !l->stub), 0);
+}
+
+int esp_loader_flash_set_size(esp_loader_t *l, uint32_t size_bytes)
+{
+    int r = esp_ready(l);
+    if (r == 0 && !esp_is_8266_rom(l)) { /* the ESP8266 ROM has no SPI_SET_PARAMS */
+        r = esp_cmd(l, esp_proto_enc_spi_set_params(l->cmd, size_bytes), 0);
+    }
+    if (r == 0) {
+        l->flash_size = size_bytes;
+    }
+    return r;
+}
+
+/* RDID (0x9F, 24 bits in) as a register script on the chip's SPI controller. */
+static int read_jedec(esp_loader_t *l, uint32_t *id)
+{
+    const esp_target_t *t = esp_chip(l);
+    uint32_t base = t->spi_base, usr = base + esp_target_spi_usr(t),
+             w0 = base + esp_target_spi_w0(t), old_usr, old_usr2, v;
+    int r, i;
+
+    if ((r = esp_read_reg(l, usr, &old_usr)) != 0 || (r = esp_read_reg(l, usr + 8, &old_usr2))) {
+        return r;
+    }
+    if (!(t->flags & ESP_T_8266)) {
+        r = esp_write_reg(l, usr + 0x10, 24 - 1); /* MISO_DLEN */
+    } else {
+        r = esp_write_reg(l, usr + 4, (24 - 1) << 8); /* ESP8266: lengths live in USR1 */
+    }
+    if (r == 0) {
+        r = esp_write_reg(l, usr, 1u << 31 | 1u << 28); /* COMMAND | MISO */
+    }
+    if (r == 0) {
+        r = esp_write_reg(l, usr + 8, 7u << 28 | 0x9F); /* 8-bit command RDID */
+    }
+    if (r == 0) {
+        r = esp_write_reg(l, w0, 0);
+    }
+    if (r == 0) {
+        r = esp_write_reg(l, base, 1u << 18); /* CMD.USR: go */
+    }
+    for (i = 0; r == 0; i++) {
+        r = esp_read_reg(l, base, &v);
+        if (r == 0 && !(v & (1u << 18))) {
+            break;
+        }
+        if (i == 9) {
+            r = ESP_LOADER_ERR_TIMEOUT; /* SPI command did not complete */
+        }
+    }
+    if (r == 0) {
+        r = esp_read_reg(l, w0, id);
+    }
+    if (r == 0) {
+        r = esp_write_reg(l, usr, old_usr);
+    }
+    return r != 0 ? r : esp_write_reg(l, usr + 8, old_usr2);
+}
+
+int esp_loader_flash_detect_size(esp_loader_t *l, uint32_t *size_bytes, uint32_t *jedec_id)
+{
+    uint32_t id = 0, size;
+    int r = esp_ready(l);
+
+    if (r == 0 && l->sdm) {
+        return ESP_LOADER_ERR_UNSUPPORTED; /* registers are off limits in SDM */
+    }
+    if (r != 0 || (r = read_jedec(l, &id)) != 0) {
+        return r;
+    }
+    id &= 0xFFFFFF;
+    if (jedec_id != NULL) {
+        *jedec_id = id;
+    }
+    size = esp_target_flash_size_from_id(id);
+    ESP_LOG(l, ESP_LOADER_LOG_INFO, "flash JEDEC id", id);
+    if (size == 0) {
+        ESP_LOG(l, ESP_LOADER_LOG_ERROR, "bad/unknown flash id", id);
+        return ESP_LOADER_ERR_PROTOCOL; /* never a guessed size */
+    }
+    if (size_bytes != NULL) {
+        *size_bytes = size;
+    }
+    return ESP_LOADER_OK;
+}

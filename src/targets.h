@@ -1,0 +1,67 @@
+/*
+ * Core-internal chip facts. Every fact lives once, in ESP_CHIP_TABLE below; targets.c expands it
+ * into the compact table the core uses, chip_info.c into the public esp_loader_chip_info_t
+ * table (linked only by programs that ask for it, so small hosts do not pay for names).
+ */
+#ifndef ESP_TARGETS_H
+#define ESP_TARGETS_H
+
+#include <stdint.h>
+
+#include "esploader/esp_loader_chip.h"
+
+/* Chip quirks and ROM limits, as bits. */
+#define ESP_T_8266       0x01 /* ESP8266 ROM: 2 status bytes; no MD5/deflate/baud/slow read */
+#define ESP_T_4WORDS     0x02 /* ROM FLASH_BEGIN takes 4 words (ESP8266, ESP32) */
+#define ESP_T_NOSEC      0x04 /* no GET_SECURITY_INFO (ESP8266, ESP32) */
+#define ESP_T_BAUD_ESP32 0x08 /* ROM baud scaled by the RTC-calibrated clock (§5.12) */
+#define ESP_T_BAUD_C2    0x10 /* 26 MHz crystal: ROM baud * 40 / 26 */
+#define ESP_T_BAUD_C5    0x20 /* 40 / 48 MHz crystal vs. ROM expectation */
+
+/* clang-format off */
+/* X(chip, name, magic (0 = detected by chip id), image chip id, bootloader offset,
+ *   MAC eFuse register, UART date register, SPI controller base, flags) — PROTOCOL.md §8 */
+#define ESP_CHIP_TABLE(X) \
+    X(ESP8266, "ESP8266",   0xFFF0C101, 0xFFFF, 0x0000, 0x3FF00050, 0x60000078, 0x60000200, \
+      ESP_T_8266 | ESP_T_4WORDS | ESP_T_NOSEC) \
+    X(ESP32,   "ESP32",     0x00F01D83, 0,      0x1000, 0x3FF5A004, 0x60000078, 0x3FF42000, \
+      ESP_T_4WORDS | ESP_T_NOSEC | ESP_T_BAUD_ESP32) \
+    X(ESP32S2, "ESP32-S2",  0x000007C6, 2,      0x1000, 0x3F41A044, 0x60000078, 0x3F402000, 0) \
+    X(ESP32S3, "ESP32-S3",  0,          9,      0x0000, 0x60007044, 0x60000080, 0x60002000, 0) \
+    X(ESP32C2, "ESP32-C2",  0,          12,     0x0000, 0x60008840, 0x6000007C, 0x60002000, \
+      ESP_T_BAUD_C2) \
+    X(ESP32C3, "ESP32-C3",  0,          5,      0x0000, 0x60008844, 0x6000007C, 0x60002000, 0) \
+    X(ESP32C5, "ESP32-C5",  0,          23,     0x2000, 0x600B4844, 0x6000007C, 0x60003000, \
+      ESP_T_BAUD_C5) \
+    X(ESP32C6, "ESP32-C6",  0,          13,     0x0000, 0x600B0844, 0x6000007C, 0x60003000, 0) \
+    X(ESP32C61, "ESP32-C61", 0,         20,     0x0000, 0x600B4844, 0x6000007C, 0x60003000, 0) \
+    X(ESP32H2, "ESP32-H2",  0,          16,     0x0000, 0x600B0844, 0x6000007C, 0x60003000, 0) \
+    X(ESP32P4, "ESP32-P4",  0,          18,     0x2000, 0x5012D044, 0x500CA08C, 0x5008D000, 0)
+/* clang-format on */
+
+typedef struct {
+    uint32_t magic;    /* value at 0x40001000, 0 for chips detected by chip id */
+    uint32_t mac_reg;  /* MAC_EFUSE_REG (ESP8266: OTP MAC0) */
+    uint32_t spi_base; /* SPI0/1 controller used for flash register scripts (§8.2) */
+    uint16_t image_id; /* image header / security-info chip id (0xFFFF: ESP8266) */
+    uint8_t flags;     /* ESP_T_* */
+} esp_target_t;
+
+#define ESP_MAGIC_REG       0x40001000u
+#define ESP_UART_CLKDIV_REG 0x60000014u /* C2 and C5 */
+
+/* Facts of a known chip (not AUTO), else NULL. */
+const esp_target_t *esp_target(esp_loader_chip_t chip);
+
+/* Chip from the ROM magic value / from a GET_SECURITY_INFO chip id; AUTO if none matches. */
+esp_loader_chip_t esp_target_from_magic(uint32_t magic);
+esp_loader_chip_t esp_target_from_chip_id(uint32_t chip_id);
+
+/* SPI register offsets (§8.2): USR; USR1 = USR + 4, USR2 = + 8, MISO_DLEN = + 0x10; W0. */
+uint32_t esp_target_spi_usr(const esp_target_t *t);
+uint32_t esp_target_spi_w0(const esp_target_t *t);
+
+/* Flash size in bytes implied by a JEDEC RDID value (§8.2); 0 for a bad or unknown id. */
+uint32_t esp_target_flash_size_from_id(uint32_t id);
+
+#endif
