@@ -143,6 +143,15 @@ static bool status_first(uint8_t op)
 static void h_trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
 {
     harness_t *h = user;
+    if (getenv("H_TRACE") != NULL) {
+        /* debugging aid: H_TRACE=1 prints every frame with its virtual time */
+        fprintf(stderr, "%10.3f ms %s", (double)sim_link_now_us(h->link) / 1000.0,
+                tx ? "H->C" : "C->H");
+        for (size_t i = 0; i < len && i < 40; i++) {
+            fprintf(stderr, " %02x", f[i]);
+        }
+        fprintf(stderr, len > 40 ? " ... (%zu)\n" : "\n", len);
+    }
     if (len < 8) {
         return; /* OHAI, READ_FLASH data, acks: raw frames */
     }
