@@ -300,6 +300,22 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     }
     esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
     cJSON_AddStringToObject(cli_result(), "chip", cli_chip_name(chip));
+    {
+        /* What the chip printed while being reset: shows which boot mode it took. */
+        size_t n = 0;
+        const char *log = esp_loader_boot_log(&s->loader, &n);
+        char txt[ESP_LOADER_BOOT_LOG + 1];
+        size_t k = 0;
+        for (size_t i = 0; log && i < n && k < sizeof(txt) - 1; i++) {
+            char ch = log[i];
+            txt[k++] = (ch == '\r' || ch == '\n') ? ' ' : (isprint((unsigned char)ch) ? ch : '.');
+        }
+        txt[k] = '\0';
+        cJSON_AddStringToObject(cli_result(), "boot_log", txt);
+        if (k) {
+            cli_debug("boot log: %s", txt);
+        }
+    }
     cli_info("Connected to %s on %s", cli_chip_name(chip), port);
     if (esp_loader_secure_download_mode(&s->loader)) {
         cli_warn("the chip is in Secure Download Mode: only a few commands work");
@@ -366,6 +382,11 @@ int cli_session_close(cli_session_t *s, bool run_after)
         int rc = 0;
         switch (s->o->after) {
         case CLI_AFTER_HARD_RESET:
+            if (!s->ops.set_lines && s->tcp) {
+                /* Raw TCP can't reset, as everyone using socket:// knows: no noise. */
+                cli_debug("socket:// has no reset lines: chip not reset");
+                break;
+            }
             if (!s->ops.set_lines) {
                 cli_warn("%s has no reset lines: the chip was not reset (use --after soft-reset "
                          "to leave the loader by command)",

@@ -40,19 +40,19 @@ static void exe_dir(const char *argv0, char *out, size_t len)
 int cli_stub_find(esp_loader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
                   size_t err_len)
 {
-    char dirs[6][PATH_MAX];
+    char dirs[6][PATH_MAX + 128];
     int n = 0;
     const char *env = getenv("ESPLOADER_STUB_DIR");
     if (env && *env) {
-        snprintf(dirs[n++], PATH_MAX, "%s", env);
+        snprintf(dirs[n++], sizeof(dirs[0]), "%s", env);
     }
-    snprintf(dirs[n++], PATH_MAX, "./node_modules/" NPM_STUB_DIR);
-    char ed[PATH_MAX - 64];
+    snprintf(dirs[n++], sizeof(dirs[0]), "./node_modules/" NPM_STUB_DIR);
+    char ed[PATH_MAX];
     exe_dir(argv0, ed, sizeof(ed));
-    snprintf(dirs[n++], PATH_MAX, "%s/../node_modules/" NPM_STUB_DIR, ed);
-    snprintf(dirs[n++], PATH_MAX, "%s/../../node_modules/" NPM_STUB_DIR, ed);
-    snprintf(dirs[n++], PATH_MAX, "/usr/lib/node_modules/" NPM_STUB_DIR);
-    snprintf(dirs[n++], PATH_MAX, "/usr/local/lib/node_modules/" NPM_STUB_DIR);
+    snprintf(dirs[n++], sizeof(dirs[0]), "%s/../node_modules/" NPM_STUB_DIR, ed);
+    snprintf(dirs[n++], sizeof(dirs[0]), "%s/../../node_modules/" NPM_STUB_DIR, ed);
+    snprintf(dirs[n++], sizeof(dirs[0]), "/usr/lib/node_modules/" NPM_STUB_DIR);
+    snprintf(dirs[n++], sizeof(dirs[0]), "/usr/local/lib/node_modules/" NPM_STUB_DIR);
     for (int i = 0; i < n; i++) {
         snprintf(path, path_len, "%s/%s.json", dirs[i], cli_chip_slug(chip));
         if (exists(path)) {

@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# esploader CLI <-> esploader-sim end-to-end tests. Usage: e2e.sh CASE [ARG]
+# (ctest registers one test per case; see CMakeLists.txt).
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+MK() { python3 "$HERE/mkdata.py" "$@"; }
+D=$E2E_TMP
+
+image_id() { # chip slug -> image chip id
+    case $1 in esp32) echo 0 ;; esp32s2) echo 2 ;; esp32s3) echo 9 ;; esp32c3) echo 5 ;;
+    esp32c2) echo 12 ;; esp32c6) echo 13 ;; esp32h2) echo 16 ;; esp32p4) echo 18 ;; *) echo 0 ;; esac
+}
+
+# Core commands over raw TCP with the ROM loader only.
+case_tcp_rom() {
+    local chip=$1
+    start_sim A "$chip" tcp --no-timing || return
+    MK blob "$D/blob.bin" 20000
+    cli -p "$PORT_A" --no-stub chip-id
+    expect "$chip rom chip-id" 0 "Connected to" "MAC: "
+    cli -p "$PORT_A" --no-stub read-mac
+    expect "$chip rom read-mac" 0 "MAC: "
+    cli -p "$PORT_A" --no-stub flash-id
+    expect "$chip rom flash-id" 0 "Manufacturer:" "Detected flash size: 4MB"
+    cli -p "$PORT_A" --no-stub read-mem 0x40001000
+    if [ "$chip" = esp8266 ]; then
+        expect "$chip rom read-mem magic" 0 "0x40001000 = 0xfff0c101"
+    elif [ "$chip" = esp32 ]; then
+        expect "$chip rom read-mem magic" 0 "0x40001000 = 0x00f01d83"
+    else
+        expect "$chip rom read-mem" 0 "0x40001000 = 0x"
+    fi
+    cli -p "$PORT_A" --no-stub write-mem 0x3ffb0000 0x12345678
+    expect "$chip rom write-mem" 0 "Wrote 0x12345678 to 0x3ffb0000"
+    cli -p "$PORT_A" --no-stub write-flash 0x10000 "$D/blob.bin"
+    expect "$chip rom write-flash" 0 "Wrote 20000 bytes at 0x00010000"
+    flash_equals A 0x10000 "$D/blob.bin"
+    cli -p "$PORT_A" --no-stub erase-region 0x20000 0x2000
+    expect "$chip rom erase-region" 0 "Erased 0x2000 bytes at 0x00020000"
+    if [ "$chip" = esp8266 ]; then
+        cli -p "$PORT_A" --no-stub verify-flash 0x10000 "$D/blob.bin"
+        expect "esp8266 rom verify-flash unsupported" 7 "ESP8266 ROM has none"
+        cli -p "$PORT_A" --no-stub read-flash 0x10000 20000 "$D/back.bin"
+        expect "esp8266 rom read-flash unsupported" 7 "use the stub"
+        cli -p "$PORT_A" --no-stub -z write-flash 0x30000 "$D/blob.bin"
+        expect "esp8266 rom -z falls back" 0 "writing uncompressed"
+    else
+        cli -p "$PORT_A" --no-stub verify-flash 0x10000 "$D/blob.bin"
+        expect "$chip rom verify-flash" 0 "verified (20000 bytes match)"
+        cli -p "$PORT_A" --no-stub read-flash 0x10000 20000 "$D/back.bin"
+        expect "$chip rom read-flash" 0 "Read 20000 bytes"
+        files_equal "$D/blob.bin" "$D/back.bin" "$chip rom read-back"
+        MK blob "$D/blob2.bin" 9000 --seed=3
+        cli -p "$PORT_A" --no-stub -z write-flash 0x30000 "$D/blob2.bin"
+        expect "$chip rom write-flash -z" 0 "compressed" "hash verified"
+        flash_equals A 0x30000 "$D/blob2.bin"
+    fi
+    stop_sim A
+    flash_erased A 0x20000 0x2000
+}
+
+# The same with the flasher stub (from node_modules/esptool-js), compression and diffing.
+case_tcp_stub() {
+    local chip=$1
+    start_sim A "$chip" tcp --no-timing || return
+    MK blob "$D/blob.bin" 70000
+    cli -p "$PORT_A" write-flash 0x10000 "$D/blob.bin"
+    expect "$chip stub write-flash -z" 0 "Flasher stub running" "compressed" "hash verified"
+    flash_equals A 0x10000 "$D/blob.bin"
+    cli -p "$PORT_A" write-flash 0x10000 "$D/blob.bin"
+    expect "$chip stub unchanged region skipped" 0 "unchanged, skipped"
+    cli -p "$PORT_A" --no-diff write-flash 0x10000 "$D/blob.bin"
+    expect "$chip stub --no-diff rewrites" 0 "Wrote 70000 bytes"
+    MK blob "$D/blob3.bin" 12288 --seed=5
+    cli -p "$PORT_A" -u write-flash 0x40000 "$D/blob3.bin"
+    expect "$chip stub write-flash -u" 0 "Wrote 12288 bytes"
+    flash_equals A 0x40000 "$D/blob3.bin"
+    cli -p "$PORT_A" read-flash 0x10000 70000 "$D/back.bin"
+    expect "$chip stub read-flash" 0 "Read 70000 bytes"
+    files_equal "$D/blob.bin" "$D/back.bin" "$chip stub read-back"
+    cli -p "$PORT_A" verify-flash 0x10000 "$D/blob.bin" 0x40000 "$D/blob3.bin"
+    expect "$chip stub verify-flash" 0 "verified (70000 bytes match)" "verified (12288 bytes match)"
+    cli -p "$PORT_A" erase-region 0x40000 0x3000
+    expect "$chip stub erase-region" 0 "Erased 0x3000"
+    cli -p "$PORT_A" verify-flash 0x40000 "$D/blob3.bin"
+    expect "$chip stub verify-flash after erase" 6 "DIFFER"
+    cli -p "$PORT_A" erase-flash
+    expect "$chip stub erase-flash" 0 "erase"
+    stop_sim A
+    flash_erased A 0 0x100000
+}
+
+# A PTY: no modem lines (warned), data path works.
+case_pty() {
+    local chip=$1
+    start_sim A "$chip" pty --no-timing || return
+    MK blob "$D/blob.bin" 30000
+    cli -p "$PORT_A" chip-id
+    expect "$chip pty chip-id" 0 "has no DTR/RTS lines" "Connected to"
+    cli -p "$PORT_A" write-flash 0x20000 "$D/blob.bin"
+    expect "$chip pty write-flash" 0 "hash verified"
+    cli -p "$PORT_A" read-flash 0x20000 30000 "$D/back.bin"
+    expect "$chip pty read-flash" 0 "Read 30000 bytes"
+    files_equal "$D/blob.bin" "$D/back.bin" "$chip pty read-back"
+    cli -p "$PORT_A" --no-stub -b 115200 read-flash 0x20000 4096 "$D/back2.bin"
+    expect "$chip pty rom read-flash" 0 "Read 4096 bytes"
+    cmp -s <(head -c 4096 "$D/blob.bin") "$D/back2.bin" && pass "pty rom read-back" || fail "pty rom read-back"
+    cli -p "$PORT_A" reset
+    expect "reset without lines" 7 "no reset lines"
+    stop_sim A
+    flash_equals A 0x20000 "$D/blob.bin"
+}
+
+# RFC 2217: the reset sequences must reach the sim's EN/IO0.
+case_rfc2217() {
+    local chip=$1
+    start_sim A "$chip" rfc2217 --no-timing || return
+    cli -p "$PORT_A" --json --before default-reset --after hard-reset chip-id
+    expect "$chip rfc2217 chip-id" 0 '"ok": true'
+    if echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); l=j["boot_log"].lower(); sys.exit(0 if ("download" in l) else 1)'; then
+        pass "rfc2217 boot log shows the download-mode banner"
+    else
+        fail "rfc2217 boot log lacks the download banner: $(echo "$OUT" | grep boot_log)"
+    fi
+    log_has A "reset into download mode"
+    log_has A "hard reset (RTS pattern)"
+    MK blob "$D/blob.bin" 50000
+    cli -p "$PORT_A" write-flash 0x10000 "$D/blob.bin"
+    expect "$chip rfc2217 write-flash" 0 "hash verified"
+    cli -p "$PORT_A" read-flash 0x10000 50000 "$D/back.bin"
+    expect "$chip rfc2217 read-flash" 0 "Read 50000 bytes"
+    files_equal "$D/blob.bin" "$D/back.bin" "$chip rfc2217 read-back"
+    cli -p "$PORT_A" --before 'custom:D0|R1|W0.1|D1|R0|W0.05|D0' --after no-reset read-mac
+    expect "$chip rfc2217 custom reset" 0 "MAC: "
+    local before
+    before=$(grep -c "hard reset (RTS pattern)" "$LOG_A")
+    cli -p "$PORT_A" reset
+    expect "rfc2217 reset command" 0 "Hard reset"
+    sleep 0.3
+    [ "$(grep -c "hard reset (RTS pattern)" "$LOG_A")" -gt "$before" ] && pass "reset reached the sim" || fail "reset did not reach the sim"
+    stop_sim A
+}
+
+# Four boards in parallel, then one of them missing.
+case_parallel() {
+    start_sim A esp32 tcp --no-timing || return
+    start_sim B esp32c3 tcp --no-timing || return
+    start_sim C esp32s3 pty --no-timing || return
+    start_sim E esp32 rfc2217 --no-timing || return
+    MK blob "$D/blob.bin" 100000
+    cli -p "$PORT_A" -p "$PORT_B" -p "$PORT_C" -p "$PORT_E" write-flash 0x10000 "$D/blob.bin"
+    expect "parallel write-flash on 4 boards" 0 "4 of 4 boards succeeded" "ESP32-C3" "ESP32-S3"
+    cli --json -p "$PORT_A" -p "$PORT_B" -p "$PORT_C" -p "$PORT_E" verify-flash 0x10000 "$D/blob.bin"
+    expect "parallel verify --json" 0 '"boards"'
+    echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert len(j["boards"])==4 and all(b["ok"] for b in j["boards"])' \
+        && pass "parallel json: 4 boards ok" || fail "parallel json"
+    cli -p "$PORT_A" -p socket://127.0.0.1:1 -p "$PORT_B" chip-id
+    expect "parallel with a dead port" 3 "2 of 3 boards succeeded" "FAILED"
+    stop_sim A; stop_sim B; stop_sim C; stop_sim E
+    for n in A B C E; do flash_equals $n 0x10000 "$D/blob.bin"; done
+}
+
+# Bad input: a clear error, and nothing written.
+case_bad_input() {
+    start_sim A esp32 tcp --no-timing --flash-size 1MB || return
+    MK blob "$D/b4k.bin" 4096
+    MK blob "$D/b64k.bin" 65536
+    MK image 5 "$D/c3.bin" --size=3000
+    cli -p "$PORT_A" write-flash 0x10000 "$D/missing.bin"
+    expect "missing file" 2 "missing.bin: cannot read"
+    cli -p "$PORT_A" write-flash 0x10000 "$D/b64k.bin" 0x18000 "$D/b4k.bin"
+    expect "overlapping files" 2 "overlap"
+    cli -p "$PORT_A" write-flash 0x10002 "$D/b4k.bin"
+    expect "unaligned address" 2 "not a multiple of 4"
+    cli -p "$PORT_A" write-flash 0x10000 "$D/b4k.bin" 0x11800 "$D/b4k.bin"
+    expect "two files in one sector" 2 "same 4 KB flash sector"
+    cli -p "$PORT_A" write-flash 0xF8000 "$D/b64k.bin"
+    expect "past the end of flash" 2 "past the end of the 1MB flash"
+    cli -p "$PORT_A" write-flash 0x20000 "$D/c3.bin"
+    expect "image for another chip" 2 "built for ESP32-C3 (image chip id 5), but the chip is ESP32"
+    cli -c esp32 -p socket://127.0.0.1:1 write-flash 0x20000 "$D/c3.bin"
+    expect "image for another chip, caught before connecting" 2 "but --chip is ESP32"
+    cli -p "$PORT_A" -c esp32s3 chip-id
+    expect "wrong --chip" 5 "This chip is ESP32, not ESP32-S3"
+    cli -p "$PORT_A" erase-region 0x1000 0x800
+    expect "unaligned erase" 2 "multiples of 4 KB"
+    cli -p "$PORT_A" write-flash --flash-mode fast 0x1000 "$D/b4k.bin"
+    expect "bad flash mode" 2 "invalid --flash-mode 'fast'"
+    mkdir -p "$D/badbuild" && echo '{"flash_files": {"0x0": ' >"$D/badbuild/flasher_args.json"
+    cli -p "$PORT_A" flash "$D/badbuild"
+    expect "malformed flasher_args.json" 2 "malformed JSON"
+    MK parttable "$D/pt_bad.bin" nvs:1:2:0x9000:0x6000 --corrupt-md5
+    cli partition-table --file "$D/pt_bad.bin"
+    expect "corrupt partition table" 2 "MD5 entry does not match"
+    cli -p /dev/esploader-no-such-port chip-id
+    expect "no such device" 3 "no such device"
+    cli -p "$PORT_A" frobnicate
+    expect "unknown command" 2 "unknown command 'frobnicate'"
+    cli -p "$PORT_A" --stub "$D/nostub.json" write-flash 0x10000 "$D/b4k.bin"
+    expect "missing stub file" 2 "nostub.json: cannot read"
+    stop_sim A
+    flash_erased A 0 0x100000
+    # A port that answers nothing: "no serial data".
+    python3 - "$D/silent.port" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+end = time.time() + 30
+while time.time() < end:
+    s.settimeout(1)
+    try:
+        conns.append(s.accept()[0])
+    except OSError:
+        pass
+PY
+    SIM_PIDS+=($!)
+    for i in $(seq 1 50); do [ -s "$D/silent.port" ] && break; sleep 0.1; done
+    cli -p "socket://127.0.0.1:$(cat "$D/silent.port")" --connect-attempts 1 chip-id
+    expect "no serial data" 4 "no serial data received"
+}
+
+# Partitions by name, partition table from the device and from a file.
+case_partitions() {
+    start_sim A esp32c3 tcp --no-timing || return
+    MK parttable "$D/pt.bin" nvs:1:2:0x9000:0x6000 phy_init:1:1:0xf000:0x1000 factory:0:0:0x10000:0x40000 storage:1:0x82:0x50000:0x10000
+    MK image 5 "$D/app.bin" --size=50000
+    MK blob "$D/big.bin" 300000
+    cli partition-table --file "$D/pt.bin"
+    expect "partition-table from a file" 0 "factory" "storage" "spiffs" "MD5 entry: present, matches"
+    cli -p "$PORT_A" write-flash 0x8000 "$D/pt.bin" 0x9000 "$D/big.bin"
+    expect "write table (+ data over nvs/factory)" 0 "hash verified"
+    cli -p "$PORT_A" partition-table
+    expect "partition-table from the device" 0 "nvs" "phy_init" "0x10000"
+    cli -p "$PORT_A" write-partition factory "$D/app.bin"
+    expect "write-partition" 0 "hash verified"
+    flash_equals A 0x10000 "$D/app.bin"
+    cli -p "$PORT_A" read-partition factory "$D/part.bin"
+    expect "read-partition" 0 "Read partition 'factory'"
+    cmp -s <(head -c "$(stat -c %s "$D/app.bin")" "$D/part.bin") "$D/app.bin" && pass "read-partition data" || fail "read-partition data"
+    [ "$(stat -c %s "$D/part.bin")" = $((0x40000)) ] && pass "read-partition size" || fail "read-partition size"
+    cli -p "$PORT_A" erase-partition nvs
+    expect "erase-partition" 0 "Erased 0x6000 bytes at 0x00009000"
+    cli -p "$PORT_A" write-partition phy_init "$D/big.bin"
+    expect "file larger than the partition" 2 "does not fit in partition 'phy_init'"
+    cli -p "$PORT_A" read-partition nosuch "$D/x.bin"
+    expect "unknown partition" 2 "no partition named 'nosuch'" "factory"
+    cli -p "$PORT_A" --json partition-table
+    echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); p={x["name"]:x for x in j["partitions"]}; assert p["factory"]["offset"]==0x10000 and p["storage"]["subtype"]=="spiffs"' \
+        && pass "partition-table --json" || fail "partition-table --json"
+    stop_sim A
+    flash_erased A 0x9000 0x6000
+}
+
+# An ESP-IDF build directory, with header patching of the bootloader.
+case_flash_build() {
+    start_sim A esp32c3 tcp --no-timing || return
+    local b="$D/build"
+    mkdir -p "$b/bootloader" "$b/partition_table"
+    MK image 5 "$b/bootloader/bootloader.bin" --size=20000 --size-freq=0x20
+    MK parttable "$b/partition_table/partition-table.bin" nvs:1:2:0x9000:0x6000 factory:0:0:0x10000:0x100000
+    MK image 5 "$b/app.bin" --size=80000 --seed=9
+    cat >"$b/flasher_args.json" <<'JSON'
+{ "write_flash_args": ["--flash_mode", "dio", "--flash_size", "2MB", "--flash_freq", "80m"],
+  "flash_settings": { "flash_mode": "qio", "flash_size": "2MB", "flash_freq": "80m" },
+  "flash_files": { "0x0": "bootloader/bootloader.bin", "0x8000": "partition_table/partition-table.bin",
+                   "0x10000": "app.bin" },
+  "extra_esptool_args": { "after": "hard_reset", "before": "default_reset", "stub": true, "chip": "esp32c3" } }
+JSON
+    cli -p "$PORT_A" flash "$b"
+    expect "flash BUILD_DIR" 0 "SHA-256 recomputed" "hash verified"
+    stop_sim A
+    flash_equals A 0x10000 "$b/app.bin"
+    dd if="$FLASH_A" of="$D/bl.bin" bs=1 count=$(stat -c %s "$b/bootloader/bootloader.bin") 2>/dev/null
+    local h
+    h=$(MK header "$D/bl.bin")
+    [ "$h" = "00 1f sha-ok" ] && pass "bootloader header patched (qio, 2MB, 80m) with a valid SHA-256" || fail "bootloader header: $h"
+    start_sim Z esp32 tcp --no-timing || return
+    cli -p "$PORT_Z" flash "$b"
+    expect "build for another chip" 5 "not"
+    cli -c esp32 -p "$PORT_Z" flash "$b"
+    expect "build chip vs --chip" 2 "is for ESP32-C3, but --chip is ESP32"
+}
+
+# Header patching on write-flash: only at the bootloader offset.
+case_patch() {
+    start_sim A esp32 tcp --no-timing || return
+    MK image 0 "$D/bl.bin" --size=8000 --size-freq=0x20
+    cli -p "$PORT_A" write-flash --flash-mode dout --flash-size 8MB --flash-freq 40m 0x1000 "$D/bl.bin" 0x20000 "$D/bl.bin"
+    expect "write-flash with flash settings" 0 "SHA-256 recomputed"
+    cli -p "$PORT_A" verify-flash --flash-mode dout --flash-size 8MB --flash-freq 40m 0x1000 "$D/bl.bin"
+    expect "verify-flash patches the same way" 0 "verified"
+    cli -p "$PORT_A" verify-flash 0x1000 "$D/bl.bin"
+    expect "unpatched file differs from the patched flash" 6 "DIFFER"
+    stop_sim A
+    dd if="$FLASH_A" of="$D/at1000.bin" bs=4096 skip=1 count=2 2>/dev/null
+    dd if="$FLASH_A" of="$D/at20000.bin" bs=4096 skip=32 count=2 2>/dev/null
+    [ "$(MK header "$D/at1000.bin")" = "03 30 sha-ok" ] && pass "patched at 0x1000" || fail "header at 0x1000: $(MK header "$D/at1000.bin")"
+    [ "$(MK header "$D/at20000.bin")" = "02 20 sha-ok" ] && pass "untouched at 0x20000" || fail "header at 0x20000: $(MK header "$D/at20000.bin")"
+}
+
+# --json output, load-ram, run, stub discovery failure.
+case_misc() {
+    start_sim A esp32 tcp --no-timing || return
+    cli -p "$PORT_A" --json chip-id
+    echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and j["chip"]=="ESP32" and j["command"]=="chip-id" and len(j["mac"])==17' \
+        && pass "chip-id --json" || fail "chip-id --json: $OUT"
+    cli -p "$PORT_A" --json read-mem 0x40001000
+    echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["value"]==0x00f01d83' \
+        && pass "read-mem --json" || fail "read-mem --json: $OUT"
+    cli -p "$PORT_A" --json flash-id
+    echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["flash_size"]==4*1024*1024' \
+        && pass "flash-id --json" || fail "flash-id --json: $OUT"
+    MK image 0 "$D/ram.bin" --size=2048
+    cli -p "$PORT_A" load-ram "$D/ram.bin"
+    expect "load-ram" 0 "Loading segment 0: 2048 bytes at 0x3ffb0000" "Started at entry 0x40080000"
+    MK blob "$D/notimg.bin" 100
+    cli -p "$PORT_A" load-ram "$D/notimg.bin"
+    expect "load-ram of a non-image" 2 "not an ESP image"
+    cli -p "$PORT_A" run
+    expect "run" 0 "the app in flash is starting"
+    # No stub anywhere: say how to get one, carry on with the ROM.
+    mkdir -p "$D/bin" && cp "$ESPLOADER" "$D/bin/esploader"
+    MK blob "$D/b.bin" 8192
+    (cd "$D" && ESPLOADER_STUB_DIR="$D/none" timeout 60 "$D/bin/esploader" -p "$PORT_A" write-flash 0x10000 "$D/b.bin" >"$D/o" 2>&1)
+    RC=$?; OUT=$(cat "$D/o"); ERR=""
+    expect "stub not found: ROM fallback" 0 "no flasher stub for ESP32 found" "npm i esptool-js" "hash verified"
+    cli --help
+    expect "--help" 0 "write-flash" "exit codes"
+    cli write-flash --help
+    expect "write-flash --help" 0 "--flash-mode" "--no-diff"
+    stop_sim A
+}
+
+# Real-time sim (UART and flash timing on) at a raised baud over a PTY.
+case_timing() {
+    start_sim A esp32 pty || return
+    MK blob "$D/blob.bin" 65536
+    cli -p "$PORT_A" -b 921600 write-flash 0x10000 "$D/blob.bin"
+    expect "timed write-flash at 921600 over a PTY" 0 "hash verified"
+    stop_sim A
+    flash_equals A 0x10000 "$D/blob.bin"
+}
+
+"case_$1" "${@:2}"
+finish
