@@ -2,23 +2,24 @@
  * §10). Reset sequences are data: built-in ones are byte programs, custom ones are steps. */
 #include "loader.h"
 
-/* Built-in sequence bytes: 0x0S = set lines (bit 0 DTR, bit 1 RTS, bit 2 keep DTR, bit 3 keep
- * RTS); W_HOLD / W_BOOT = wait reset_hold_ms / boot delay. */
-#define L(dtr, rts) ((dtr) | (rts) << 1)
-#define KD          0x04
-#define KR          0x08
-#define W_HOLD      0x10
-#define W_BOOT      0x11
-#define SEQ_END     0xFF
+/* Built-in sequences, one byte per step: bits 0-1 = esp_loader_reset_op_t, bit 2 = a, bit 3 = b;
+ * a WAIT waits reset_hold_ms (a = 0) or the boot delay (a = 1). */
+#define S_DTR(v)     (ESP_LOADER_RESET_SET_DTR | (v) << 2)
+#define S_RTS(v)     (ESP_LOADER_RESET_SET_RTS | (v) << 2)
+#define S_BOTH(d, r) (ESP_LOADER_RESET_SET_BOTH | (d) << 2 | (r) << 3)
+#define S_HOLD       ESP_LOADER_RESET_WAIT
+#define S_BOOT       (ESP_LOADER_RESET_WAIT | 1 << 2)
+#define S_END        0xFF
 
 /* D0|R1|W0.1|D1|R0|W<boot>|D0 */
-static const uint8_t seq_classic[] = {L(0, 0) | KR, L(0, 1) | KD, W_HOLD,       L(1, 0) | KR,
-                                      L(0, 0) | KD, W_BOOT,       L(0, 0) | KR, SEQ_END};
+static const uint8_t seq_classic[] = {S_DTR(0), S_RTS(1), S_HOLD,   S_DTR(1),
+                                      S_RTS(0), S_BOOT,   S_DTR(0), S_END};
 /* U0,1|W0.1|U1,0|W<boot>|U0,0 */
-static const uint8_t seq_tight[] = {L(0, 1), W_HOLD, L(1, 0), W_BOOT, L(0, 0), SEQ_END};
-/* USB-Serial/JTAG: idle, request boot strap, reset through (T,T), release (§10.4) */
-static const uint8_t seq_usb[] = {L(0, 0), W_HOLD, L(1, 0), W_HOLD, L(1, 1),
-                                  L(0, 1), W_HOLD, L(0, 0), SEQ_END};
+static const uint8_t seq_tight[] = {S_BOTH(0, 1), S_HOLD,       S_BOTH(1, 0),
+                                    S_BOOT,       S_BOTH(0, 0), S_END};
+/* USB-Serial/JTAG: idle, request boot strap, reset passing through (T,T), release (§10.4) */
+static const uint8_t seq_usb[] = {S_BOTH(0, 0), S_HOLD, S_BOTH(1, 0), S_HOLD, S_BOTH(1, 1),
+                                  S_BOTH(0, 1), S_HOLD, S_BOTH(0, 0), S_END};
 
 static int set_lines(esp_loader_t *l, int dtr, int rts)
 {
@@ -26,45 +27,53 @@ static int set_lines(esp_loader_t *l, int dtr, int rts)
     return r < 0 ? (int)r : ESP_LOADER_OK;
 }
 
+/* One executor for built-in byte programs and custom steps. */
 static int run_reset(esp_loader_t *l, uint32_t attempt)
 {
-    const uint8_t *seq;
+    const esp_loader_before_t before = l->cfg.before;
+    const uint8_t *seq = before == ESP_LOADER_BEFORE_USB_JTAG_RESET ? seq_usb
+                         : before == ESP_LOADER_BEFORE_CLASSIC_RESET ||
+                                 (before == ESP_LOADER_BEFORE_DEFAULT_RESET && (attempt & 2))
+                             ? seq_classic
+                             : seq_tight;
     uint32_t hold = l->cfg.reset_hold_ms != 0 ? l->cfg.reset_hold_ms : 100;
-    uint32_t boot = l->cfg.boot_delay_ms != 0 ? l->cfg.boot_delay_ms : 50;
+    uint32_t boot = l->cfg.boot_delay_ms != 0 ? l->cfg.boot_delay_ms
+                    : (attempt & 1)           ? 550 /* esptool's alternate, slower delay */
+                                              : 50;
     size_t i;
     int r = ESP_LOADER_OK;
 
     if (l->cfg.port->set_lines == NULL) {
         return ESP_LOADER_ERR_UNSUPPORTED;
     }
-    if (l->cfg.before == ESP_LOADER_BEFORE_CUSTOM_RESET) {
-        for (i = 0; i < l->cfg.custom_reset_len && r == 0; i++) {
-            const esp_loader_reset_step_t *s = &l->cfg.custom_reset[i];
-            if (s->op == ESP_LOADER_RESET_WAIT) {
-                esp_delay(l, s->ms);
-            } else {
-                r = set_lines(l, s->op == ESP_LOADER_RESET_SET_RTS ? ESP_LOADER_LINE_KEEP : s->a,
-                              s->op == ESP_LOADER_RESET_SET_DTR   ? ESP_LOADER_LINE_KEEP
-                              : s->op == ESP_LOADER_RESET_SET_RTS ? s->a
-                                                                  : s->b);
+    for (i = 0; r == 0; i++) {
+        uint32_t op, a, b, ms;
+        if (before == ESP_LOADER_BEFORE_CUSTOM_RESET) {
+            const esp_loader_reset_step_t *s;
+            if (i >= l->cfg.custom_reset_len) {
+                break;
             }
-        }
-        return r;
-    }
-    if ((attempt & 1) && l->cfg.boot_delay_ms == 0) {
-        boot = 550; /* esptool's alternate, slower boot delay for chips with a slow EN rise */
-    }
-    seq = l->cfg.before == ESP_LOADER_BEFORE_USB_JTAG_RESET ? seq_usb
-          : l->cfg.before == ESP_LOADER_BEFORE_CLASSIC_RESET ||
-                  (l->cfg.before == ESP_LOADER_BEFORE_DEFAULT_RESET && (attempt & 2))
-              ? seq_classic
-              : seq_tight;
-    for (; *seq != SEQ_END && r == 0; seq++) {
-        if (*seq >= W_HOLD) {
-            esp_delay(l, *seq == W_HOLD ? hold : boot);
+            s = &l->cfg.custom_reset[i];
+            op = s->op;
+            a = s->a;
+            b = s->b;
+            ms = s->ms;
         } else {
-            r = set_lines(l, *seq & KD ? ESP_LOADER_LINE_KEEP : *seq & 1,
-                          *seq & KR ? ESP_LOADER_LINE_KEEP : (*seq >> 1) & 1);
+            if (seq[i] == S_END) {
+                break;
+            }
+            op = seq[i] & 3;
+            a = (seq[i] >> 2) & 1;
+            b = seq[i] >> 3;
+            ms = a ? boot : hold;
+        }
+        if (op == ESP_LOADER_RESET_WAIT) {
+            esp_delay(l, ms);
+        } else {
+            r = set_lines(l, op == ESP_LOADER_RESET_SET_RTS ? ESP_LOADER_LINE_KEEP : (int)a,
+                          op == ESP_LOADER_RESET_SET_DTR   ? ESP_LOADER_LINE_KEEP
+                          : op == ESP_LOADER_RESET_SET_RTS ? (int)a
+                                                           : (int)b);
         }
     }
     return r;
@@ -226,48 +235,38 @@ static int detect(esp_loader_t *l)
 
 int esp_loader_connect(esp_loader_t *l)
 {
-    uint32_t attempts = l->cfg.connect_attempts != 0 ? l->cfg.connect_attempts : 7;
     uint32_t tries = l->cfg.sync_tries != 0 ? l->cfg.sync_tries : 5;
-    uint32_t a, t;
-    int r = ESP_LOADER_ERR_TIMEOUT, reset = l->cfg.before < ESP_LOADER_BEFORE_NO_RESET;
+    uint32_t total = (l->cfg.connect_attempts != 0 ? l->cfg.connect_attempts : 7) * tries, i;
+    int r = ESP_LOADER_OK;
 
     l->chip = ESP_LOADER_CHIP_AUTO;
-    l->stub = l->sdm = 0;
+    l->stub = l->sdm = l->rx_any = 0;
     l->state = ESP_STATE_IDLE;
     l->diag = ESP_LOADER_DIAG_NONE;
-    l->rx_any = 0;
     l->slip.noise_buf = (uint8_t *)l->boot_log;
     l->slip.noise_cap = sizeof(l->boot_log);
     l->slip.noise = 0;
     if (l->cfg.before == ESP_LOADER_BEFORE_NO_RESET_NO_SYNC) {
-        r = 0;
-        attempts = 0;
+        total = 0; /* a loader is assumed to be listening already */
     }
-    for (a = 0; a < attempts && r != 0; a++) {
-        if (reset) {
+    for (i = 0; i < total; i++) {
+        if (i % tries == 0 && l->cfg.before < ESP_LOADER_BEFORE_NO_RESET) {
             esp_drain(l, 0);
             l->slip.noise = 0; /* keep the boot log of this attempt's reset */
-            r = run_reset(l, a);
-            if (r != 0) {
+            if ((r = run_reset(l, i / tries)) != 0) {
                 break; /* no reset lines: say so instead of pretending */
             }
         }
-        for (t = 0; t < tries; t++) {
-            esp_drain(l, 0);
-            r = sync_once(l);
-            if (r == 0 || r == ESP_LOADER_ERR_IO) {
-                break;
-            }
-            esp_delay(l, 50);
-        }
-        if (r == ESP_LOADER_ERR_IO) {
+        esp_drain(l, 0);
+        r = sync_once(l);
+        if (r == 0 || r == ESP_LOADER_ERR_IO) {
             break;
         }
+        esp_delay(l, 50);
     }
     l->boot_log_len =
         (uint16_t)(l->slip.noise < sizeof(l->boot_log) ? l->slip.noise : sizeof(l->boot_log));
     l->slip.noise_buf = NULL;
-    l->slip.noise_cap = 0;
     if (r != 0) {
         l->diag = diagnose(l);
         ESP_LOG(l, ESP_LOADER_LOG_ERROR, "no SYNC reply, diag", l->diag);

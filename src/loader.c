@@ -134,16 +134,20 @@ const char *esp_loader_strerror(int err)
 /* ------------------------------------------------------------------------------------------ */
 /* Transport                                                                                   */
 
-static int flush_tx(esp_loader_t *l, size_t *n, uint32_t deadline)
+/* Queue one wire byte in l->tx, writing the buffer out when full (or when c < 0: flush). */
+static int tx_byte(esp_loader_t *l, int c, uint32_t deadline)
 {
-    int32_t left = esp_left(l, deadline);
-    int32_t r;
+    int32_t left, r = 0;
 
-    if (left <= 0) {
-        return ESP_LOADER_ERR_TIMEOUT;
+    if (c >= 0) {
+        l->tx[l->tx_len++] = (uint8_t)c;
     }
-    r = l->cfg.port->write(l->cfg.port_ctx, l->tx, *n, (uint32_t)left);
-    *n = 0;
+    if (c < 0 || l->tx_len == sizeof(l->tx)) {
+        left = esp_left(l, deadline);
+        r = left <= 0 ? ESP_LOADER_ERR_TIMEOUT
+                      : l->cfg.port->write(l->cfg.port_ctx, l->tx, l->tx_len, (uint32_t)left);
+        l->tx_len = 0;
+    }
     return r < 0 ? (int)r : ESP_LOADER_OK;
 }
 
@@ -152,30 +156,32 @@ int esp_send(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, s
 {
     /* Three segments escaped straight into l->tx: the command, the data, the 0xFF padding. */
     const uint8_t *p = l->cmd;
-    size_t n = 1, k, seg;
-    int r = 0;
+    size_t k, seg;
+    int r;
 
     if (l->cfg.trace != NULL) {
         l->cfg.trace(l->cfg.hook_user, true, l->cmd, cmd_len);
     }
-    l->tx[0] = ESP_SLIP_END;
-    for (seg = 0; seg < 3 && r == 0; seg++) {
+    l->tx_len = 0;
+    r = tx_byte(l, ESP_SLIP_END, deadline);
+    for (seg = 0; seg < 3; seg++) {
         for (k = 0; k < cmd_len && r == 0; k++) {
-            uint8_t c = seg == 2 ? 0xFF : p[k];
+            int c = seg == 2 ? 0xFF : p[k];
             if (c == ESP_SLIP_END || c == ESP_SLIP_ESC) {
-                l->tx[n++] = ESP_SLIP_ESC;
+                r = tx_byte(l, ESP_SLIP_ESC, deadline);
                 c = c == ESP_SLIP_END ? ESP_SLIP_ESC_END : ESP_SLIP_ESC_ESC;
             }
-            l->tx[n++] = c;
-            if (n >= sizeof(l->tx) - 2) {
-                r = flush_tx(l, &n, deadline);
+            if (r == 0) {
+                r = tx_byte(l, c, deadline);
             }
         }
         p = data;
         cmd_len = seg == 0 ? len : pad;
     }
-    l->tx[n++] = ESP_SLIP_END;
-    return r != 0 ? r : flush_tx(l, &n, deadline);
+    if (r == 0) {
+        r = tx_byte(l, ESP_SLIP_END, deadline);
+    }
+    return r != 0 ? r : tx_byte(l, -1, deadline);
 }
 
 int esp_read_frame(esp_loader_t *l, uint32_t deadline)

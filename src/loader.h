@@ -66,10 +66,6 @@ int esp_is_8266_rom(const esp_loader_t *l);
 int esp_read_reg(esp_loader_t *l, uint32_t addr, uint32_t *value);
 int esp_write_reg(esp_loader_t *l, uint32_t addr, uint32_t value);
 
-/* FLASH_BEGIN / FLASH_DEFL_BEGIN with the per-loader word count; sets up l->xfer_*. */
-int esp_flash_begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t size,
-                    uint32_t erase_size, uint32_t blocks, uint32_t block_size, uint32_t timeout_ms);
-
 /* Leave the loader into the application (FINISH_REBOOT). */
 void esp_flash_leave(esp_loader_t *l, uint8_t end_op);
 

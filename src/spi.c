@@ -8,9 +8,8 @@ int esp_loader_spi_attach(esp_loader_t *l, uint32_t pin_config)
     }
     if (esp_is_8266_rom(l)) {
         /* No SPI_ATTACH in this ROM: an empty FLASH_BEGIN attaches the flash instead. */
-        int r = esp_flash_begin(l, ESP_OP_FLASH_BEGIN, 0, 0, 0, 0, 0x400, esp_timeout(l));
-        l->state = ESP_STATE_IDLE;
-        return r;
+        return esp_cmd(l, esp_proto_enc_begin(l->cmd, ESP_OP_FLASH_BEGIN, 0, 0, 0x400, 0, false, 0),
+                       0);
     }
     return esp_cmd(l, esp_proto_enc_spi_attach(l->cmd, pin_config, !l->stub), 0);
 }

@@ -171,6 +171,7 @@ typedef struct esp_loader {
     struct esp_slip_dec slip;
     uint16_t in_pos, in_len;
     uint16_t boot_log_len;
+    uint16_t tx_len;
     uint8_t frame[ESP_LOADER_RX_FRAME_MAX];
     uint8_t in[ESP_LOADER_IN_BUF];
     uint8_t tx[ESP_LOADER_TX_BUF];
