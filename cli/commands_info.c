@@ -197,6 +197,12 @@ static int run_run(cli_session_t *s, void *ctx)
         rc = esp_loader_flash_finish(&s->loader,
                                      ESP_LOADER_FINISH_REBOOT | ESP_LOADER_FINISH_NO_VERIFY);
     }
+    if (rc == ESP_LOADER_ERR_INVALID_ARG) {
+        cli_error("run is not available: this libesploader does not accept the FLASH_BEGIN(0,0) "
+                  "no-op that leaves the loader (use --after hard-reset on a port with reset "
+                  "lines)");
+        return CLI_EXIT_UNSUPPORTED;
+    }
     if (rc != 0) {
         return lib_fail(s, "run", rc);
     }

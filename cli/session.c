@@ -125,6 +125,19 @@ static void report_connect_failure(cli_session_t *s, int rc)
         break;
     case ESP_LOADER_DIAG_WRONG_CHIP: {
         esp_loader_chip_t got = esp_loader_get_target(&s->loader);
+        if (got == ESP_LOADER_CHIP_AUTO) {
+            /* The library forgets the chip it found on a mismatch: ask again (the loader is
+             * synced, so no reset) to name it in the message. */
+            esp_loader_config_t c = s->cfg;
+            c.chip = ESP_LOADER_CHIP_AUTO;
+            c.before = ESP_LOADER_BEFORE_NO_RESET;
+            c.connect_attempts = 1;
+            c.trace = NULL;
+            esp_loader_t probe;
+            if (esp_loader_init(&probe, &c) == 0 && esp_loader_connect(&probe) == 0) {
+                got = esp_loader_get_target(&probe);
+            }
+        }
         if (got != ESP_LOADER_CHIP_AUTO && got != s->o->chip) {
             cli_error("This chip is %s, not %s. Wrong --chip argument?", cli_chip_name(got),
                       cli_chip_name(s->o->chip));
@@ -402,6 +415,10 @@ int cli_session_close(cli_session_t *s, bool run_after)
             rc = soft_reset(s);
             if (rc == 0) {
                 cli_info("Soft reset: the app is starting");
+            } else if (rc == ESP_LOADER_ERR_INVALID_ARG) {
+                cli_warn("soft reset is not available: this libesploader does not accept the "
+                         "FLASH_BEGIN(0,0) no-op it needs; the chip stays in the loader");
+                rc = 0;
             }
             break;
         default:
