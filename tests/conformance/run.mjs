@@ -16,6 +16,8 @@
 //                 flash id, ROM MD5 as ASCII hex, READ_FLASH refused as unsupported, ROM writes
 //                 (or the refusals the spec predicts for what esptool-js sends wrongly), whole-flash MD5
 //   after the sim exits: its --flash-file holds exactly what the steps since the chip erase left.
+//   S2 and later, a second sim with --secure-download: detection in SDM, READ_REG / MD5 /
+//                 FLASH_DEFL_BEGIN refused, an uncompressed write, checked in the flash file.
 //
 // Bounded: an overall timer (default 60 s, 180 s with --timing) kills the sim and exits.
 
@@ -177,12 +179,12 @@ process.on("unhandledRejection", (e) => {
 // ---------------------------------------------------------------------------------------------
 // The simulator process
 
-async function startSim() {
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `esploader-conf-${chipKey}-`));
-  const flashFile = path.join(tmpDir, "flash.bin");
-  const portFile = path.join(tmpDir, "port");
+async function startSim(extraArgs = [], tag = "main") {
+  if (!tmpDir) tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `esploader-conf-${chipKey}-`));
+  const flashFile = path.join(tmpDir, `flash-${tag}.bin`);
+  const portFile = path.join(tmpDir, `port-${tag}`);
   const simArgs = ["--chip", chipKey, "--flash-size", args.flashSize, "--flash-file", flashFile,
-    "--listen", "tcp:127.0.0.1:0", "--port-file", portFile];
+    "--listen", "tcp:127.0.0.1:0", "--port-file", portFile, ...extraArgs];
   if (!args.timing) simArgs.push("--no-timing");
   if (args.strict) simArgs.push("--strict");
   if (args.verbose) console.log(`starting ${args.sim} ${simArgs.join(" ")}`);
@@ -702,6 +704,77 @@ await step("stop sim, check --flash-file", async () => {
   expectBytes(img, model, "flash file vs. what the steps since ERASE_FLASH wrote", 0);
   return `${endpoint.flashFile}: ${img.length} bytes, exactly the expected image; exit ${r.code ?? r.sig}`;
 });
+
+// ---- Secure Download Mode (S2 and later): a second sim process with --secure-download ----
+// PROTOCOL.md §4: an SDM ROM accepts only SYNC, SPI_ATTACH, SPI_SET_PARAMS, CHANGE_BAUDRATE,
+// FLASH_BEGIN/DATA/END and GET_SECURITY_INFO; everything else gets the "unsupported" reply.
+// esptool-js learns SDM from GET_SECURITY_INFO flag bit 2, skips the stub, the baud change and
+// every register read. Nothing can be read back in SDM, so the flash file is the witness.
+if (!["ESP8266", "ESP32"].includes(EXPECTED)) {
+  const SDM_ADDR = 0x8000;
+  const SDM_DATA = makeData(5000, 0x5d3);
+  let sdmEndpoint;
+  await step("SDM: start sim --secure-download", async () => {
+    sdmEndpoint = await startSim(["--secure-download"], "sdm");
+    return sdmEndpoint.line.trim();
+  });
+  const s4 = await openSession(sdmEndpoint);
+  await step("SDM: detect", async () => {
+    const chip = await s4.loader.main("default_reset");
+    check(s4.loader.chip && s4.loader.chip.CHIP_NAME === EXPECTED, `esptool-js detected ${s4.loader.chip && s4.loader.chip.CHIP_NAME}, expected ${EXPECTED}`);
+    check(s4.loader.secureDownloadMode === true, "esptool-js did not see Secure Download Mode (GET_SECURITY_INFO flag bit 2)");
+    check(s4.loader.IS_STUB === false, "esptool-js started its stub in SDM");
+    check(s4.port.opens === 1, `esptool-js opened the port ${s4.port.opens} times`);
+    return `${chip} in Secure Download Mode (esptool-js: no stub, no baud change, no register reads)`;
+  });
+  await step("SDM: READ_REG and SPI_FLASH_MD5 refused", async () => {
+    for (const [what, fn] of [
+      ["READ_REG", () => s4.loader.readReg(0x40001000)],
+      ["SPI_FLASH_MD5", () => s4.loader.flashMd5sum(0, 4096)],
+    ]) {
+      let err = null;
+      try {
+        await fn();
+      } catch (e) {
+        err = e;
+      }
+      check(err && err.name === "UnsupportedCommandError", `${what} in SDM: expected the "unsupported" reply, got ${err ? err.message : "an answer"}`);
+    }
+    return "both got the unsupported reply";
+  });
+  await step("SDM: SPI_ATTACH + uncompressed write", async () => {
+    await s4.loader.flashSpiAttach(0);
+    s4.loader.FLASH_WRITE_SIZE = 0x400; // esptool-js keeps the stub's 0x4000 (see README)
+    await s4.loader.writeFlash({
+      fileArray: [{ data: SDM_DATA, address: SDM_ADDR }], flashSize: "keep", flashMode: "keep",
+      flashFreq: "keep", eraseAll: false, compress: false,
+    });
+    return `${SDM_DATA.length} bytes at ${hex(SDM_ADDR)} (FLASH_BEGIN 5 words, 1 KB blocks); no verification possible in SDM`;
+  });
+  await step("SDM: compressed write refused", async () => {
+    let err = null;
+    try {
+      await s4.loader.writeFlash({
+        fileArray: [{ data: SDM_DATA, address: 0x20000 }], flashSize: "keep", flashMode: "keep",
+        flashFreq: "keep", eraseAll: false, compress: true,
+      });
+    } catch (e) {
+      err = e;
+    }
+    check(err && err.name === "UnsupportedCommandError", `FLASH_DEFL_BEGIN in SDM: expected the "unsupported" reply, got ${err ? err.message : "success"}`);
+    return "FLASH_DEFL_BEGIN got the unsupported reply";
+  });
+  await step("SDM: disconnect, stop sim, check --flash-file", async () => {
+    await closeSession(s4);
+    const r = await stopSim();
+    check(r && (r.code === 0 || r.sig === "SIGTERM"), `esploader-sim ended with code ${r && r.code}, signal ${r && r.sig}`);
+    const img = new Uint8Array(fs.readFileSync(sdmEndpoint.flashFile));
+    const want = new Uint8Array(FLASH_BYTES).fill(0xff);
+    want.set(SDM_DATA, SDM_ADDR);
+    expectBytes(img, want, "SDM flash file", 0);
+    return `flash file holds exactly the ${SDM_DATA.length} bytes at ${hex(SDM_ADDR)}`;
+  });
+}
 
 clearTimeout(overall);
 finished = true;
