@@ -24,8 +24,8 @@
 
 #define FLASH  0x200000u
 #define OFFSET 0x30000u
-#define SIZE   12000u
-#define REGION (3 * 4096u)
+#define SIZE   16000u /* 4 sectors: an even count, which the ESP8266 ROM rule erases exactly */
+#define REGION (4 * 4096u)
 
 typedef struct variant {
     sim_fault_kind_t kind;
@@ -59,6 +59,15 @@ typedef struct scenario {
 } scenario_t;
 
 static uint8_t background[FLASH];
+static unsigned failures; /* in the current scenario; every case runs, failures listed */
+
+/* Record a failed expectation and go on, so one run lists every failing case. */
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        printf("FAIL: " __VA_ARGS__);                                                              \
+        printf("\n");                                                                              \
+        failures++;                                                                                \
+    } while (0)
 static uint8_t data[SIZE];
 
 /* Outcome tally for the summary printed at the end (informative; assertions are above it). */
@@ -73,13 +82,28 @@ static harness_t *new_h(const scenario_t *sc)
     return h;
 }
 
+/*
+ * Flash outside [OFFSET, OFFSET + REGION) must be untouched. One exception, from the spec: the
+ * ESP8266 ROM erases an even number of sectors from where a (re)start begins (§5.5.1), so a
+ * restart that covers an odd number of sectors loses one more sector to erasure (esptool's
+ * formula does the same). That sector may be erased (0xFF), never written.
+ */
 static void check_outside(const harness_t *h, const char *what)
 {
+    uint32_t slack = 0;
+    if (h->chip->sim == SIM_CHIP_ESP8266 && !esp_loader_stub_running(&h->loader) &&
+        h_flash_diff(h, OFFSET + REGION, background + OFFSET + REGION, 4096) != -1) {
+        if (!h_flash_all(h, OFFSET + REGION, 4096, 0xFF)) {
+            BAD("%s: the sector after the region was written", what);
+            return;
+        }
+        slack = 4096;
+    }
     long a = h_flash_diff(h, 0, background, OFFSET);
-    long b =
-        h_flash_diff(h, OFFSET + REGION, background + OFFSET + REGION, FLASH - OFFSET - REGION);
+    long b = h_flash_diff(h, OFFSET + REGION + slack, background + OFFSET + REGION + slack,
+                          FLASH - OFFSET - REGION - slack);
     if (a != -1 || b != -1) {
-        fail_msg("%s: flash outside the region changed (below at %ld, above at %ld)", what, a, b);
+        BAD("%s: flash outside the region changed (below at %ld, above at %ld)", what, a, b);
     }
 }
 
@@ -96,16 +120,16 @@ static int do_write(harness_t *h, const scenario_t *sc)
 static void check_write_result(harness_t *h, const scenario_t *sc, int rc, const char *what)
 {
     if (!h_defined_rc(rc)) {
-        fail_msg("%s: undefined result %d", what, rc);
+        BAD("%s: undefined result %d", what, rc);
     }
     if (rc == ESP_LOADER_OK) {
         long d = h_flash_diff(h, OFFSET, data, SIZE);
         if (d != -1) {
-            fail_msg("%s: returned OK but flash differs at +%ld", what, d);
+            BAD("%s: returned OK but flash differs at +%ld", what, d);
         }
         bool can_md5 = sc->stub || h->chip->rom_md5;
         if (can_md5 && !esp_loader_flash_verified(&h->loader)) {
-            fail_msg("%s: returned OK without verification", what);
+            BAD("%s: returned OK without verification", what);
         }
     }
     check_outside(h, what);
@@ -128,30 +152,34 @@ static void run_connect_scenario(const scenario_t *sc)
                 uint64_t at = total[dir] * fractions[p] / 100u;
                 snprintf(what, sizeof(what), "%s connect %s %s @%llu", sc->name, variants[v].name,
                          dir ? "to-host" : "to-chip", (unsigned long long)at);
+                if (getenv("H_ONLY") != NULL && strstr(what, getenv("H_ONLY")) == NULL) {
+                    continue; /* debugging aid: H_ONLY=substring runs the matching cases */
+                }
                 h = new_h(sc);
                 sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
                 assert_int_equal(sim_link_add_fault(h->link, &f), 0);
                 int rc = h_connect(h);
                 if (h->blown) {
-                    fail_msg("%s: no end within the virtual-time budget", what);
+                    BAD("%s: no end within the virtual-time budget", what);
                 }
                 if (!h_defined_rc(rc)) {
-                    fail_msg("%s: undefined result %d", what, rc);
+                    BAD("%s: undefined result %d", what, rc);
+                    h_free(h);
+                    continue;
                 }
                 if (variants[v].harmless && rc != ESP_LOADER_OK) {
-                    fail_msg("%s: a timing-only fault made connect fail (%d)", what, rc);
+                    BAD("%s: a timing-only fault made connect fail (%d)", what, rc);
                 }
                 tally[v][-rc]++;
                 if (rc == ESP_LOADER_OK) {
                     /* connected means: the right chip, and a session that works */
                     if (esp_loader_get_target(&h->loader) != h->chip->lib) {
-                        fail_msg("%s: detected chip %d", what,
-                                 (int)esp_loader_get_target(&h->loader));
+                        BAD("%s: detected chip %d", what, (int)esp_loader_get_target(&h->loader));
                     }
                     sim_link_clear_faults(h->link);
                     rc = do_write(h, sc);
                     if (rc != ESP_LOADER_OK) {
-                        fail_msg("%s: connect OK but the session then failed (%d)", what, rc);
+                        BAD("%s: connect OK but the session then failed (%d)", what, rc);
                     }
                     check_write_result(h, sc, rc, what);
                 }
@@ -184,6 +212,9 @@ static void run_write_scenario(const scenario_t *sc)
                 uint64_t at = base[dir] + span[dir] * fractions[p] / 100u;
                 snprintf(what, sizeof(what), "%s write %s %s @%llu", sc->name, variants[v].name,
                          dir ? "to-host" : "to-chip", (unsigned long long)at);
+                if (getenv("H_ONLY") != NULL && strstr(what, getenv("H_ONLY")) == NULL) {
+                    continue;
+                }
                 h = new_h(sc);
                 assert_int_equal(h_connect(h), ESP_LOADER_OK);
                 if (sc->stub) {
@@ -193,10 +224,10 @@ static void run_write_scenario(const scenario_t *sc)
                 assert_int_equal(sim_link_add_fault(h->link, &f), 0);
                 int rc = do_write(h, sc);
                 if (h->blown) {
-                    fail_msg("%s: no end within the virtual-time budget", what);
+                    BAD("%s: no end within the virtual-time budget", what);
                 }
                 if (variants[v].harmless && rc != ESP_LOADER_OK) {
-                    fail_msg("%s: a timing-only fault made the write fail (%d)", what, rc);
+                    BAD("%s: a timing-only fault made the write fail (%d)", what, rc);
                 }
                 check_write_result(h, sc, rc, what);
                 if (h_defined_rc(rc)) {
@@ -211,10 +242,14 @@ static void run_write_scenario(const scenario_t *sc)
 static void test_scenario(void **state)
 {
     const scenario_t *sc = *state;
+    failures = 0;
     if (strstr(sc->name, "connect") != NULL) {
         run_connect_scenario(sc);
     } else {
         run_write_scenario(sc);
+    }
+    if (failures != 0) {
+        fail_msg("%s: %u failing cases (FAIL lines above)", sc->name, failures);
     }
 }
 
