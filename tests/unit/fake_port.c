@@ -46,6 +46,23 @@ void fp_queue(fake_port_t *fp, const uint8_t *bytes, size_t len)
     fp->rx_len += len;
 }
 
+void fp_queue_frame(fake_port_t *fp, const uint8_t *body, size_t len)
+{
+    static uint8_t out[2 * FP_FRAME_MAX + 2];
+    size_t i, o = 0;
+    out[o++] = 0xC0;
+    for (i = 0; i < len; i++) {
+        if (body[i] == 0xC0 || body[i] == 0xDB) {
+            out[o++] = 0xDB;
+            out[o++] = body[i] == 0xC0 ? 0xDC : 0xDD;
+        } else {
+            out[o++] = body[i];
+        }
+    }
+    out[o++] = 0xC0;
+    fp_queue(fp, out, o);
+}
+
 size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *data, size_t data_len,
                      const uint8_t *status, size_t status_len)
 {
@@ -178,6 +195,153 @@ static bool rom_supports(const fake_port_t *fp, uint8_t op)
     return true;
 }
 
+static bool in_flash(const fake_port_t *fp, uint32_t addr, uint32_t len)
+{
+    return addr <= fp->flash_size && len <= fp->flash_size - addr;
+}
+
+static void md5_reply(fake_port_t *fp, uint8_t op, uint32_t value, uint32_t addr, uint32_t len,
+                      bool raw_frame)
+{
+    static const char hexd[] = "0123456789abcdef";
+    esp_loader_md5_t c;
+    uint8_t d[16], text[32];
+    size_t i;
+    esp_loader_md5_init(&c);
+    esp_loader_md5_update(&c, fp->flash + addr, len);
+    esp_loader_md5_final(&c, d);
+    if (fp->md5_corrupt)
+        d[3] ^= 0x10;
+    if (raw_frame) {
+        fp_queue_frame(fp, d, 16);
+    } else if (fp->stub) {
+        reply(fp, op, value, d, 16, true, 0, 1);
+    } else {
+        for (i = 0; i < 16; i++) {
+            text[2 * i] = (uint8_t)hexd[d[i] >> 4];
+            text[2 * i + 1] = (uint8_t)hexd[d[i] & 15];
+        }
+        reply(fp, op, value, text, 32, true, 0, 1);
+    }
+}
+
+static void stream_next(fake_port_t *fp)
+{
+    uint32_t left = fp->rd.len - fp->rd.sent;
+    uint32_t n = left < fp->rd.packet ? left : fp->rd.packet;
+    if (left == 0) {
+        md5_reply(fp, 0xD2, 0, fp->rd.addr, fp->rd.len, true);
+        fp->rd.active = false;
+        return;
+    }
+    fp_queue_frame(fp, fp->flash + fp->rd.addr + fp->rd.sent, n);
+    fp->rd.sent += n;
+}
+
+/* The flash-related commands when the fake has a flash. Returns false to fall through to the
+ * plain model. */
+static bool flash_model(fake_port_t *fp, uint8_t op, const uint8_t *pl, size_t plen, uint32_t value)
+{
+    uint32_t a = plen >= 4 ? get32(pl) : 0, b = plen >= 8 ? get32(pl + 4) : 0;
+    switch (op) {
+    case 0x02: /* FLASH_BEGIN: erase_size, blocks, block_size, offset */
+    case 0x10: {
+        uint32_t off = plen >= 16 ? get32(pl + 12) : 0, end;
+        if (plen < 16 || !in_flash(fp, off, a)) {
+            reply(fp, op, value, NULL, 0, false, fp->stub ? 0xC0 : 0x01, 1);
+            return true;
+        }
+        fp->wr_ptr = off;
+        fp->wr_left = a;
+        fp->next_seq = 0;
+        end = (off + a + 0xFFF) & ~0xFFFu; /* erase whole sectors */
+        if (end > fp->flash_size)
+            end = fp->flash_size;
+        if (op == 0x02)
+            memset(fp->flash + (off & ~0xFFFu), 0xFF, end - (off & ~0xFFFu));
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        return true;
+    }
+    case 0x03: { /* FLASH_DATA: len, seq, 0, 0, data */
+        uint8_t chk = 0xEF;
+        uint32_t i, n;
+        if (plen < 16 || a != plen - 16) {
+            reply(fp, op, value, NULL, 0, false, fp->stub ? 0xC0 : 0x05, 1);
+            return true;
+        }
+        if (b != fp->next_seq) {
+            reply(fp, op, value, NULL, 0, false, fp->stub ? 0xC3 : 0x05, 1);
+            return true;
+        }
+        fp->next_seq++; /* the real ROMs advance even on a checksum error */
+        for (i = 0; i < a; i++)
+            chk ^= pl[16 + i];
+        if (chk != fp->cur_chk) {
+            reply(fp, op, value, NULL, 0, false, fp->stub ? 0xC1 : 0x07, 1);
+            return true;
+        }
+        n = fp->stub && a > fp->wr_left ? fp->wr_left : a; /* the stub drops the padding */
+        if (!in_flash(fp, fp->wr_ptr, n)) {
+            reply(fp, op, value, NULL, 0, false, fp->stub ? 0xC4 : 0x08, 1);
+            return true;
+        }
+        for (i = 0; i < n; i++)
+            fp->flash[fp->wr_ptr + i] &= pl[16 + i]; /* NOR: programming only clears bits */
+        fp->wr_ptr += a;
+        fp->wr_left = fp->wr_left > a ? fp->wr_left - a : 0;
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        return true;
+    }
+    case 0x0E: /* READ_FLASH_SLOW: always 64 data bytes */
+        if (b > 64 || !in_flash(fp, a, 64)) {
+            uint8_t junk[64];
+            memset(junk, 0x5A, sizeof(junk));
+            reply(fp, op, value, junk, 64, false, 0x0A, 1);
+            return true;
+        }
+        reply(fp, op, value, fp->flash + a, 64, true, 0, 1);
+        return true;
+    case 0x13: /* SPI_FLASH_MD5: addr, size, 0, 0 */
+        if (!in_flash(fp, a, b)) {
+            reply(fp, op, value, NULL, 0, false, fp->stub ? 0x63 : 0x09, 1);
+            return true;
+        }
+        md5_reply(fp, op, value, a, b, false);
+        return true;
+    case 0xD0:
+        memset(fp->flash, 0xFF, fp->flash_size);
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        return true;
+    case 0xD1:
+        if (a & 0xFFF) {
+            reply(fp, op, value, NULL, 0, false, 0x32, 1);
+        } else if (b & 0xFFF) {
+            reply(fp, op, value, NULL, 0, false, 0x33, 1);
+        } else if (!in_flash(fp, a, b)) {
+            reply(fp, op, value, NULL, 0, false, 0x35, 1);
+        } else {
+            memset(fp->flash + a, 0xFF, b);
+            reply(fp, op, value, NULL, 0, true, 0, 1);
+        }
+        return true;
+    case 0xD2: /* READ_FLASH: offset, length, packet_size, max_in_flight */
+        if (plen < 16 || !in_flash(fp, a, b) || get32(pl + 8) == 0) {
+            reply(fp, op, value, NULL, 0, false, 0xC0, 1);
+            return true;
+        }
+        reply(fp, op, value, NULL, 0, true, 0, 1);
+        fp->rd.active = true;
+        fp->rd.addr = a;
+        fp->rd.len = b;
+        fp->rd.packet = get32(pl + 8);
+        fp->rd.sent = fp->rd.acked = 0;
+        stream_next(fp); /* one packet in flight, as the legacy stub effectively does */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void model(fake_port_t *fp, const uint8_t *f, size_t len)
 {
     uint8_t op = f[1];
@@ -209,6 +373,8 @@ static void model(fake_port_t *fp, const uint8_t *f, size_t len)
     }
     fp->last_op = op;
     value = fp->stub ? 0 : fp->sticky;
+    if (fp->flash && flash_model(fp, op, pl, plen, value))
+        return;
     switch (op) {
     case 0x0A: /* READ_REG */
         value = plen >= 4 ? reg_value(fp, get32(pl)) : 0;
@@ -268,8 +434,18 @@ static void host_frame(fake_port_t *fp, const uint8_t *f, size_t len)
         add_event(fp, ev);
         fp->nframes++;
     }
-    if (!fp->present || len < 8 || f[0] != 0x00)
+    if (!fp->present)
         return;
+    if (fp->rd.active && len == 4) { /* READ_FLASH ack: total bytes received so far */
+        if (get32(f) != fp->rd.sent)
+            fp->rd.bad_acks++;
+        fp->rd.acked = get32(f);
+        stream_next(fp);
+        return;
+    }
+    if (len < 8 || f[0] != 0x00)
+        return;
+    fp->cur_chk = f[4];
     for (i = 0; i < fp->nrules; i++) {
         fp_rule_t *r = &fp->rules[i];
         if (r->op != f[1])
@@ -437,6 +613,16 @@ void fp_free(fake_port_t *fp)
 {
     free(fp->frames);
     fp->frames = NULL;
+    free(fp->flash);
+    fp->flash = NULL;
+}
+
+void fp_with_flash(fake_port_t *fp, uint32_t size)
+{
+    fp->flash = malloc(size);
+    assert_non_null(fp->flash);
+    memset(fp->flash, 0xFF, size);
+    fp->flash_size = size;
 }
 
 void fp_stub_mode(fake_port_t *fp)

@@ -20,7 +20,7 @@
 #include "esploader/esp_loader.h"
 
 #define FP_MAX_FRAMES 512
-#define FP_FRAME_MAX  4200
+#define FP_FRAME_MAX  16448
 #define FP_RX_MAX     65536
 #define FP_MAX_RULES  32
 #define FP_MAX_REGS   32
@@ -82,6 +82,21 @@ typedef struct {
     size_t nregs;
     const char *banner; /* text sent when EN is released after a reset */
 
+    /* optional flash model (NULL: none). FLASH_BEGIN/DATA write into it (ROM: whole blocks
+     * with their padding, stub: only the announced bytes), READ_FLASH_SLOW / READ_FLASH / MD5
+     * read it, ERASE_* and ROM FLASH_BEGIN erase it (0xFF). */
+    uint8_t *flash;
+    uint32_t flash_size;
+    uint32_t wr_ptr, wr_left; /* FLASH_BEGIN write pointer and announced bytes left */
+    uint32_t next_seq;
+    uint8_t cur_chk;  /* checksum byte of the frame being handled */
+    bool md5_corrupt; /* report a wrong MD5 (flash and stream) */
+    struct {
+        bool active;
+        uint32_t addr, len, packet, sent, acked;
+        unsigned bad_acks;
+    } rd; /* stub READ_FLASH stream */
+
     /* rules checked before the model */
     fp_rule_t rules[FP_MAX_RULES];
     size_t nrules;
@@ -127,6 +142,10 @@ fp_rule_t *fp_add_rule(fake_port_t *fp, uint8_t op, const uint8_t *reply, size_t
 /* Build a SLIP-framed response (header, data, status) into out; returns its length. */
 size_t fp_build_resp(uint8_t *out, uint8_t op, uint32_t value, const uint8_t *data, size_t data_len,
                      const uint8_t *status, size_t status_len);
+/* Give the fake a flash of size bytes, all 0xFF (freed by fp_free). */
+void fp_with_flash(fake_port_t *fp, uint32_t size);
+/* SLIP-frame body and queue it for the host (raw frames: OHAI, READ_FLASH data). */
+void fp_queue_frame(fake_port_t *fp, const uint8_t *body, size_t len);
 /* Queue raw bytes for the host to read. */
 void fp_queue(fake_port_t *fp, const uint8_t *bytes, size_t len);
 

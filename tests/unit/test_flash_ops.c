@@ -1,0 +1,406 @@
+/*
+ * Flash operations against the fake target's flash model: ROM and stub writes land where they
+ * should, stub conventions (5-word BEGIN, 0x4000 blocks, FLASH_END(1) before the MD5, raw MD5),
+ * compressed writes (ROM size rounding, unpadded chunks, DEFL_END only to the stub), ROM slow
+ * read and the stub's acknowledged READ_FLASH stream, erase, RAM load.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "esploader/esp_loader.h"
+#include "fake_port.h"
+#include "trace_data.h"
+
+#define FLASH_SIZE (256 * 1024)
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void expect_frame_hex(const fp_frame_t *f, const char *hex)
+{
+    uint8_t want[128];
+    size_t n = hex_bytes(hex, want, sizeof(want));
+    assert_non_null(f);
+    assert_true(n > 0);
+    assert_int_equal(f->len, n);
+    assert_memory_equal(f->bytes, want, n);
+}
+
+static void setup(fake_port_t *fp, esp_loader_t *l, esp_loader_chip_t chip, bool stub)
+{
+    esp_loader_config_t cfg;
+    fp_init(fp);
+    fp_chip_rom(fp, chip);
+    if (stub)
+        fp_stub_mode(fp);
+    fp_with_flash(fp, FLASH_SIZE);
+    fp_config(fp, &cfg);
+    assert_int_equal(esp_loader_init(l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(l), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_stub_running(l), stub);
+}
+
+static void pattern(uint8_t *d, size_t n, unsigned seed)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        d[i] = (uint8_t)(i * 13 + seed + (i >> 9));
+}
+
+static void md5_of(const uint8_t *d, size_t len, uint8_t out[16])
+{
+    esp_loader_md5_t c;
+    esp_loader_md5_init(&c);
+    esp_loader_md5_update(&c, d, len);
+    esp_loader_md5_final(&c, out);
+}
+
+static int write_all(esp_loader_t *l, uint32_t off, const uint8_t *d, uint32_t n, uint32_t blk)
+{
+    uint32_t pos = 0;
+    int rc = esp_loader_flash_start(l, off, n, 0);
+    while (rc == ESP_LOADER_OK && pos < n) {
+        uint32_t k = n - pos < blk ? n - pos : blk;
+        rc = esp_loader_flash_write(l, d + pos, k);
+        pos += k;
+    }
+    return rc == ESP_LOADER_OK ? esp_loader_flash_finish(l, 0) : rc;
+}
+
+static void test_rom_write_lands(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t img[5000];
+    (void)state;
+    pattern(img, sizeof(img), 1);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32S3, false);
+    assert_int_equal(write_all(&l, 0x20000, img, sizeof(img), 1024), ESP_LOADER_OK);
+    assert_true(esp_loader_flash_verified(&l));
+    assert_memory_equal(fp.flash + 0x20000, img, sizeof(img));
+    assert_int_equal(fp.flash[0x20000 + sizeof(img)], 0xFF); /* block padding is 0xFF */
+    assert_int_equal(fp.flash[0x1FFFF], 0xFF);
+    fp_free(&fp);
+}
+
+static void test_stub_write(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t img[20000];
+    const fp_frame_t *f;
+    long end_i, md5_i;
+    (void)state;
+    pattern(img, sizeof(img), 2);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, true);
+    memset(fp.flash + 0x1000 + sizeof(img), 0x00, 64); /* to see that padding is not written */
+    assert_int_equal(write_all(&l, 0x1000, img, sizeof(img), 0x4000), ESP_LOADER_OK);
+    assert_true(esp_loader_flash_verified(&l));
+    /* stub FLASH_BEGIN: 5 words, exact size, 0x4000 blocks (§5.5) */
+    f = fp_find_op(&fp, 0x02, 0);
+    assert_non_null(f);
+    assert_int_equal(f->len, 8 + 20);
+    assert_int_equal(le32(f->bytes + 8), sizeof(img));
+    assert_int_equal(le32(f->bytes + 12), 2);
+    assert_int_equal(le32(f->bytes + 16), 0x4000);
+    assert_int_equal(le32(f->bytes + 20), 0x1000);
+    assert_int_equal(le32(f->bytes + 24), 0);
+    assert_int_equal(fp_count_op(&fp, 0x03), 2);
+    /* FLASH_END(1) after the last block and before the MD5 (the stub acks before writing) */
+    end_i = fp_index_of(&fp, 0x04, 0);
+    md5_i = fp_index_of(&fp, 0x13, 0);
+    assert_true(end_i > 0);
+    assert_true(md5_i > end_i);
+    expect_frame_hex(&fp.frames[end_i], "00 04 04 00 00 00 00 00 01 00 00 00");
+    assert_memory_equal(fp.flash + 0x1000, img, sizeof(img));
+    fp_free(&fp);
+}
+
+static void test_stub_rejected_block(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t img[0x8000];
+    uint8_t rej[16];
+    size_t n;
+    fp_rule_t *r;
+    const esp_loader_failure_t *f;
+    (void)state;
+    pattern(img, sizeof(img), 3);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C6, true);
+    n = hex_bytes("c0 01 03 02 00 00 00 00 00 c1 00 c0", rej, sizeof(rej));
+    r = fp_add_rule(&fp, 0x03, rej, n, 1);
+    hex_bytes("00 40 00 00 01 00 00 00", r->prefix, 8); /* seq 1 */
+    r->prefix_len = 8;
+    assert_int_equal(esp_loader_flash_start(&l, 0x10000, sizeof(img), 0), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_write(&l, img, 0x4000), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_write(&l, img + 0x4000, 0x4000), ESP_LOADER_ERR_TARGET);
+    f = esp_loader_last_failure(&l);
+    assert_int_equal(f->command, 0x03);
+    assert_int_equal(f->status, 0xC1);
+    assert_int_equal(f->reason, 0);
+    assert_true(f->stub);
+    /* the stub acks before writing: block 0 may not be on flash yet; resume at or before the
+     * first byte of block 1, on a sector boundary */
+    assert_true(esp_loader_flash_resume_offset(&l) <= 0x14000);
+    assert_int_equal(esp_loader_flash_resume_offset(&l) & 0xFFF, 0);
+    assert_true(esp_loader_flash_resume_offset(&l) >= 0x10000);
+    fp_free(&fp);
+}
+
+static void test_verify_detects_bad_flash(void **state)
+{
+    /* The flash model reports a wrong MD5: finish must say VERIFY, not OK. */
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t img[3000];
+    (void)state;
+    pattern(img, sizeof(img), 4);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, true);
+    fp.md5_corrupt = true;
+    assert_int_equal(write_all(&l, 0x3000, img, sizeof(img), 0x4000), ESP_LOADER_ERR_VERIFY);
+    assert_false(esp_loader_flash_verified(&l));
+    fp_free(&fp);
+}
+
+static void test_defl_rom(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t z[2500], ff[3000];
+    uint8_t want[16];
+    const fp_frame_t *f;
+    size_t k;
+    (void)state;
+    pattern(z, sizeof(z), 5);
+    memset(ff, 0xFF, sizeof(ff));
+    md5_of(ff, sizeof(ff), want); /* the flash model does not inflate: the region stays erased */
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    assert_int_equal(esp_loader_flash_defl_start(&l, 0x20000, 3000, sizeof(z), 0), ESP_LOADER_OK);
+    /* ROM: size rounded up to 0x400, blocks of the compressed data, 4 words on ESP32 (§5.8) */
+    expect_frame_hex(fp_find_op(&fp, 0x10, 0), "00 10 10 00 00 00 00 00 00 0c 00 00 03 00 00 00"
+                                               " 00 04 00 00 00 00 02 00");
+    assert_int_equal(esp_loader_flash_defl_write(&l, z, 1024), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_defl_write(&l, z + 1024, 1024), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_defl_write(&l, z + 2048, 452), ESP_LOADER_OK);
+    assert_int_equal(fp_count_op(&fp, 0x11), 3);
+    for (k = 0; k < 3; k++) {
+        size_t n = k < 2 ? 1024 : 452, i;
+        uint8_t chk = 0xEF;
+        f = fp_find_op(&fp, 0x11, k);
+        assert_non_null(f);
+        assert_int_equal(f->len, 24 + n); /* the last chunk is not padded */
+        assert_int_equal(le32(f->bytes + 8), n);
+        assert_int_equal(le32(f->bytes + 12), k);
+        assert_memory_equal(f->bytes + 24, z + 1024 * k, n);
+        for (i = 0; i < n; i++)
+            chk ^= z[1024 * k + i];
+        assert_int_equal(le32(f->bytes + 4), chk);
+    }
+    assert_int_equal(esp_loader_flash_defl_finish(&l, want, 0), ESP_LOADER_OK);
+    assert_int_equal(fp_count_op(&fp, 0x12), 0); /* no DEFL_END to the ROM */
+    f = fp_find_op(&fp, 0x13, 0);
+    assert_non_null(f);
+    assert_int_equal(le32(f->bytes + 8), 0x20000);
+    assert_int_equal(le32(f->bytes + 12), 3000); /* the uncompressed size */
+    fp_free(&fp);
+}
+
+static void test_defl_stub_and_mismatch(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t z[527], ff[3072];
+    uint8_t want[16];
+    long end_i;
+    (void)state;
+    pattern(z, sizeof(z), 6);
+    memset(ff, 0xFF, sizeof(ff));
+    md5_of(ff, sizeof(ff), want);
+    want[0] ^= 1; /* not what the flash holds */
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, true);
+    assert_int_equal(esp_loader_flash_defl_start(&l, 0x30000, 3072, sizeof(z), 0), ESP_LOADER_OK);
+    /* the stub trace's FLASH_DEFL_BEGIN (esp32-stub-write-flash-z) */
+    expect_frame_hex(fp_find_op(&fp, 0x10, 0), "00 10 14 00 00 00 00 00 00 0c 00 00 01 00 00 00"
+                                               " 00 40 00 00 00 00 03 00 00 00 00 00");
+    assert_int_equal(esp_loader_flash_defl_write(&l, z, sizeof(z)), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_defl_finish(&l, want, 0), ESP_LOADER_ERR_VERIFY);
+    end_i = fp_index_of(&fp, 0x12, 0);
+    assert_true(end_i > 0);
+    expect_frame_hex(&fp.frames[end_i], "00 12 04 00 00 00 00 00 01 00 00 00");
+    assert_true(fp_index_of(&fp, 0x13, 0) > end_i);
+    fp_free(&fp);
+}
+
+static void test_read_rom_slow(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    uint8_t buf[200];
+    size_t k;
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    pattern(fp.flash + 0x10000, 0x1000, 7);
+    fp.flash[0x10020] = 0xC0; /* SLIP escapes in the reply */
+    fp.flash[0x10021] = 0xDB;
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(esp_loader_flash_read(&l, 0x10010, buf, sizeof(buf)), ESP_LOADER_OK);
+    assert_memory_equal(buf, fp.flash + 0x10010, sizeof(buf));
+    /* 64-byte steps (§5.15) */
+    assert_int_equal(fp_count_op(&fp, 0x0E), 4);
+    for (k = 0; k < 4; k++) {
+        const fp_frame_t *f = fp_find_op(&fp, 0x0E, k);
+        assert_int_equal(f->len, 16);
+        assert_int_equal(le32(f->bytes + 8), 0x10010 + 64 * k);
+        assert_true(le32(f->bytes + 12) <= 64);
+    }
+    fp_free(&fp);
+}
+
+static void test_read_esp8266_rom_unsupported(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    uint8_t buf[16];
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP8266, false);
+    assert_int_equal(esp_loader_flash_read(&l, 0, buf, sizeof(buf)), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(fp_count_op(&fp, 0x0E), 0);
+    assert_int_equal(fp_count_op(&fp, 0xD2), 0);
+    fp_free(&fp);
+}
+
+static void test_read_stub_stream(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t buf[10000];
+    const fp_frame_t *f;
+    size_t i, acks = 0;
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, true);
+    pattern(fp.flash + 0x3000, sizeof(buf), 8);
+    assert_int_equal(esp_loader_flash_read(&l, 0x3000, buf, sizeof(buf)), ESP_LOADER_OK);
+    assert_memory_equal(buf, fp.flash + 0x3000, sizeof(buf));
+    f = fp_find_op(&fp, 0xD2, 0);
+    assert_non_null(f);
+    assert_int_equal(f->len, 8 + 16);
+    assert_int_equal(le32(f->bytes + 8), 0x3000);
+    assert_int_equal(le32(f->bytes + 12), sizeof(buf));
+    assert_true(le32(f->bytes + 16) > 0);
+    /* every data frame acknowledged with the running total, the last one = the length */
+    assert_int_equal(fp.rd.bad_acks, 0);
+    assert_int_equal(fp.rd.acked, sizeof(buf));
+    assert_false(fp.rd.active); /* the MD5 frame was sent, i.e. everything was acked */
+    for (i = 0; i < fp.nframes; i++)
+        if (fp.frames[i].len == 4)
+            acks++;
+    assert_int_equal(acks, (sizeof(buf) + le32(f->bytes + 16) - 1) / le32(f->bytes + 16));
+    fp_free(&fp);
+}
+
+static void test_read_stub_bad_md5(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t buf[5000];
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32S3, true);
+    fp.md5_corrupt = true;
+    assert_int_equal(esp_loader_flash_read(&l, 0x0, buf, sizeof(buf)), ESP_LOADER_ERR_VERIFY);
+    fp_free(&fp);
+}
+
+static void test_erase_stub(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, true);
+    memset(fp.flash, 0x00, FLASH_SIZE);
+    assert_int_equal(esp_loader_flash_erase_region(&l, 0x2000, 0x3000), ESP_LOADER_OK);
+    expect_frame_hex(fp_find_op(&fp, 0xD1, 0), "00 d1 08 00 00 00 00 00 00 20 00 00 00 30 00 00");
+    assert_int_equal(fp.flash[0x1FFF], 0x00);
+    assert_int_equal(fp.flash[0x2000], 0xFF);
+    assert_int_equal(fp.flash[0x4FFF], 0xFF);
+    assert_int_equal(fp.flash[0x5000], 0x00);
+    assert_int_equal(esp_loader_flash_erase_region(&l, 0x2100, 0x1000), ESP_LOADER_ERR_INVALID_ARG);
+    assert_int_equal(esp_loader_flash_erase(&l), ESP_LOADER_OK);
+    expect_frame_hex(fp_find_op(&fp, 0xD0, 0), "00 d0 00 00 00 00 00 00");
+    assert_int_equal(fp.flash[0x5000], 0xFF);
+    assert_int_equal(fp.flash[FLASH_SIZE - 1], 0xFF);
+    fp_free(&fp);
+}
+
+static void test_erase_rom(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    memset(fp.flash, 0x00, FLASH_SIZE);
+    /* chip erase is stub-only */
+    assert_int_equal(esp_loader_flash_erase(&l), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(fp_count_op(&fp, 0xD0), 0);
+    /* region erase through FLASH_BEGIN, which erases on the ROM (§5.16) */
+    assert_int_equal(esp_loader_flash_erase_region(&l, 0x8000, 0x2000), ESP_LOADER_OK);
+    assert_int_equal(fp_count_op(&fp, 0xD1), 0);
+    assert_true(fp_count_op(&fp, 0x02) >= 1);
+    assert_int_equal(fp.flash[0x7FFF], 0x00);
+    assert_int_equal(fp.flash[0x8000], 0xFF);
+    assert_int_equal(fp.flash[0x9FFF], 0xFF);
+    assert_int_equal(fp.flash[0xA000], 0x00);
+    fp_free(&fp);
+}
+
+static void test_mem_load(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t app[7000];
+    const fp_frame_t *f;
+    (void)state;
+    pattern(app, sizeof(app), 9);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    assert_int_equal(esp_loader_mem_start(&l, 0x40380000, sizeof(app), 0), ESP_LOADER_OK);
+    /* ESP_RAM_BLOCK = 0x1800: 2 blocks */
+    expect_frame_hex(fp_find_op(&fp, 0x05, 0), "00 05 10 00 00 00 00 00 58 1b 00 00 02 00 00 00"
+                                               " 00 18 00 00 00 00 38 40");
+    assert_int_equal(esp_loader_mem_write(&l, app, 0x1800), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_mem_write(&l, app + 0x1800, sizeof(app) - 0x1800), ESP_LOADER_OK);
+    f = fp_find_op(&fp, 0x07, 1);
+    assert_non_null(f);
+    assert_int_equal(le32(f->bytes + 8), sizeof(app) - 0x1800);
+    assert_int_equal(le32(f->bytes + 12), 1);
+    assert_memory_equal(f->bytes + 24, app + 0x1800, sizeof(app) - 0x1800);
+    assert_int_equal(esp_loader_mem_finish(&l, 0x40380400), ESP_LOADER_OK);
+    expect_frame_hex(fp_find_op(&fp, 0x06, 0), "00 06 08 00 00 00 00 00 00 00 00 00 00 04 38 40");
+    fp_free(&fp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rom_write_lands),
+        cmocka_unit_test(test_stub_write),
+        cmocka_unit_test(test_stub_rejected_block),
+        cmocka_unit_test(test_verify_detects_bad_flash),
+        cmocka_unit_test(test_defl_rom),
+        cmocka_unit_test(test_defl_stub_and_mismatch),
+        cmocka_unit_test(test_read_rom_slow),
+        cmocka_unit_test(test_read_esp8266_rom_unsupported),
+        cmocka_unit_test(test_read_stub_stream),
+        cmocka_unit_test(test_read_stub_bad_md5),
+        cmocka_unit_test(test_erase_stub),
+        cmocka_unit_test(test_erase_rom),
+        cmocka_unit_test(test_mem_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
