@@ -138,7 +138,10 @@ int esp_loader_reset_parse(const char *text, esp_loader_reset_step_t *steps, siz
             return ESP_LOADER_ERR_INVALID_ARG;
         }
         n++;
-        text = *end == '|' ? end + 1 : end;
+        text = end;
+        if (*text == '|' && *++text == '\0') {
+            return ESP_LOADER_ERR_INVALID_ARG; /* an empty last step: "D0|" */
+        }
     }
     return n > 0 ? (int)n : ESP_LOADER_ERR_INVALID_ARG;
 }

@@ -251,8 +251,9 @@ int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
         }
         if (op != ESP_OP_ANY && r.op != (uint8_t)op) {
             if (esp_proto_is_unsupported(&r, (uint8_t)op)) {
-                /* The ROM may repeat this reply (8 copies right after a SYNC). */
-                esp_drain(l, 20);
+                /* The ROM repeats this reply 8 times right after a SYNC: drop the copies
+                 * until the line has been quiet for a while (esptool waits 0.2 s). */
+                esp_drain(l, 50);
                 return ESP_LOADER_ERR_UNSUPPORTED;
             }
             continue; /* a late reply to an earlier command */
