@@ -133,6 +133,11 @@ case_rfc2217() {
     files_equal "$D/blob.bin" "$D/back.bin" "$chip rfc2217 read-back"
     cli -p "$PORT_A" --before 'custom:D0|R1|W0.1|D1|R0|W0.05|D0' --after no-reset read-mac
     expect "$chip rfc2217 custom reset" 0 "MAC: "
+    cli -p "$PORT_A" --before unix-tight read-mac
+    expect "$chip rfc2217 --before unix-tight" 0 "MAC: "
+    # An RTS pulse alone boots the app: the boot log tells "wrong boot mode".
+    cli -p "$PORT_A" --connect-attempts 1 --before 'custom:R1|W0.1|R0|W0.2' chip-id
+    expect "$chip rfc2217 wrong boot mode diagnosed" 4 "wrong boot mode" "SPI_FAST_FLASH_BOOT"
     local before
     before=$(grep -c "hard reset (RTS pattern)" "$LOG_A")
     cli -p "$PORT_A" reset
