@@ -124,8 +124,11 @@ static void reply(fake_port_t *fp, uint8_t op, uint32_t value, const uint8_t *da
         }
     }
     n = fp_build_resp(out, op, value, data, data_len, st, slen);
-    for (i = 0; i < repeat; i++)
+    for (i = 0; i < repeat; i++) {
+        if (fp->noise)
+            fp_queue(fp, (const uint8_t *)fp->noise, strlen(fp->noise));
         fp_queue(fp, out, n);
+    }
 }
 
 static uint32_t reg_value(const fake_port_t *fp, uint32_t addr)
@@ -476,6 +479,8 @@ static int32_t fp_write(void *ctx, const uint8_t *data, size_t len, uint32_t tim
     size_t i;
     (void)timeout_ms;
     count_call(fp);
+    if (fp->write_error)
+        return fp->write_error;
     for (i = 0; i < len; i++) {
         uint8_t b = data[i];
         if (!fp->in_frame) {
@@ -512,6 +517,8 @@ static int32_t fp_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
     size_t n;
     count_call(fp);
     fp->read_calls++;
+    if (fp->read_error)
+        return fp->read_error;
     if (len > fp->read_bytes_asked_max)
         fp->read_bytes_asked_max = len;
     if (fp->rx_pos >= fp->rx_len) {

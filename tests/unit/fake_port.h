@@ -81,6 +81,8 @@ typedef struct {
     } regs[FP_MAX_REGS];
     size_t nregs;
     const char *banner; /* text sent when EN is released after a reset */
+    const char *noise;  /* text sent before every model reply (boot log, debug prints) */
+    int32_t read_error, write_error; /* non-zero: read()/write() fail with this code */
 
     /* optional flash model (NULL: none). FLASH_BEGIN/DATA write into it (ROM: whole blocks
      * with their padding, stub: only the announced bytes), READ_FLASH_SLOW / READ_FLASH / MD5
