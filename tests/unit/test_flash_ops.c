@@ -385,6 +385,104 @@ static void test_mem_load(void **state)
     fp_free(&fp);
 }
 
+typedef struct {
+    uint32_t calls, last_done, total;
+    bool monotonic;
+} progress_t;
+
+static void on_progress(void *user, uint32_t done, uint32_t total)
+{
+    progress_t *p = user;
+    if (done < p->last_done || done > total)
+        p->monotonic = false;
+    p->calls++;
+    p->last_done = done;
+    p->total = total;
+}
+
+static void test_write_buffer_recovers(void **state)
+{
+    /* One block is rejected (01 07): write_buffer restarts at the sector of the first
+     * unwritten byte with a new FLASH_BEGIN and ends with the right, verified contents. */
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t img[12 * 1024];
+    uint8_t rej[16];
+    size_t n;
+    fp_rule_t *r;
+    const fp_frame_t *f;
+    progress_t p = {0, 0, 0, true};
+    (void)state;
+    pattern(img, sizeof(img), 10);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    n = hex_bytes("c0 01 03 04 00 00 00 00 00 01 07 00 00 c0", rej, sizeof(rej));
+    r = fp_add_rule(&fp, 0x03, rej, n, 1);
+    hex_bytes("00 04 00 00 05 00 00 00", r->prefix, 8); /* seq 5 = bytes 0x11400.. */
+    r->prefix_len = 8;
+    r->uses = 1;
+    assert_int_equal(
+        esp_loader_flash_write_buffer(&l, 0x10000, img, sizeof(img), 0, on_progress, &p),
+        ESP_LOADER_OK);
+    assert_int_equal(r->matched, 1);
+    assert_memory_equal(fp.flash + 0x10000, img, sizeof(img));
+    assert_true(esp_loader_flash_verified(&l));
+    assert_int_equal(fp_count_op(&fp, 0x02), 2);
+    f = fp_find_op(&fp, 0x02, 1);
+    assert_int_equal(le32(f->bytes + 20), 0x11000); /* restart offset */
+    assert_int_equal(le32(f->bytes + 8), sizeof(img) - 0x1000);
+    assert_true(p.calls > 0);
+    assert_true(p.monotonic);
+    assert_int_equal(p.last_done, sizeof(img));
+    fp_free(&fp);
+}
+
+static void test_write_buffer_gives_up(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t img[4096];
+    uint8_t rej[16];
+    size_t n;
+    (void)state;
+    pattern(img, sizeof(img), 11);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    n = hex_bytes("c0 01 03 04 00 00 00 00 00 01 08 00 00 c0", rej, sizeof(rej));
+    fp_add_rule(&fp, 0x03, rej, n, 1); /* every block fails */
+    assert_int_equal(esp_loader_flash_write_buffer(&l, 0x8000, img, sizeof(img), 0, NULL, NULL),
+                     ESP_LOADER_ERR_TARGET);
+    assert_int_equal(esp_loader_last_failure(&l)->reason, 8);
+    /* the first try plus at most 3 restarts */
+    assert_true(fp_count_op(&fp, 0x02) >= 2);
+    assert_true(fp_count_op(&fp, 0x02) <= 4);
+    fp_free(&fp);
+}
+
+static void test_write_buffer_skip_unchanged(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t img[16 * 1024];
+    size_t k, data_bytes = 0;
+    (void)state;
+    pattern(img, sizeof(img), 12);
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    memcpy(fp.flash + 0x20000, img, 8 * 1024); /* the first two sectors are already there */
+    assert_int_equal(esp_loader_flash_write_buffer(&l, 0x20000, img, sizeof(img),
+                                                   ESP_LOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
+                     ESP_LOADER_OK);
+    assert_memory_equal(fp.flash + 0x20000, img, sizeof(img));
+    for (k = 0; k < fp_count_op(&fp, 0x03); k++)
+        data_bytes += le32(fp_find_op(&fp, 0x03, k)->bytes + 8);
+    assert_true(data_bytes <= 8 * 1024);
+    /* nothing changed at all: no FLASH_DATA */
+    k = fp_count_op(&fp, 0x03);
+    assert_int_equal(esp_loader_flash_write_buffer(&l, 0x20000, img, sizeof(img),
+                                                   ESP_LOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
+                     ESP_LOADER_OK);
+    assert_int_equal(fp_count_op(&fp, 0x03), k);
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +499,9 @@ int main(void)
         cmocka_unit_test(test_erase_stub),
         cmocka_unit_test(test_erase_rom),
         cmocka_unit_test(test_mem_load),
+        cmocka_unit_test(test_write_buffer_recovers),
+        cmocka_unit_test(test_write_buffer_gives_up),
+        cmocka_unit_test(test_write_buffer_skip_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
