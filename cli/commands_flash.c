@@ -167,7 +167,7 @@ static void on_progress(void *user, uint32_t done, uint32_t total)
 }
 
 static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t addr,
-                            const uint8_t *data, uint32_t len, cJSON *j)
+                            const uint8_t *data, uint32_t len, uint32_t *clen_out)
 {
     uLongf clen = compressBound(len);
     uint8_t *z = cli_xmalloc(clen);
@@ -176,7 +176,7 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
         cli_error("%s: compression failed", r->path);
         return CLI_EXIT_FAILED;
     }
-    cJSON_AddNumberToObject(j, "compressed_size", (double)clen);
+    *clen_out += (uint32_t)clen;
     cli_info("Writing %s at 0x%08x: %u bytes (%u compressed)", r->path, (unsigned)addr,
              (unsigned)len, (unsigned)clen);
     uint32_t block = s->stub ? 0x4000u : 0x400u;
@@ -202,6 +202,75 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
                         rc);
     }
     return CLI_EXIT_OK;
+}
+
+#define DIFF_MAX_RUNS 64
+#define DIFF_BLOCK    0x10000u
+
+typedef struct diff_run {
+    uint32_t off, len; /* relative to the region start */
+} diff_run_t;
+
+static bool same_on_flash(cli_session_t *s, uint32_t addr, const uint8_t *data, uint32_t len,
+                          int *err)
+{
+    esp_loader_md5_t m;
+    uint8_t md5[16];
+    esp_loader_md5_init(&m);
+    esp_loader_md5_update(&m, data, len);
+    esp_loader_md5_final(&m, md5);
+    int rc = esp_loader_flash_verify_md5(&s->loader, addr, len, md5);
+    if (rc != 0 && rc != ESP_LOADER_ERR_VERIFY) {
+        *err = rc;
+    }
+    return rc == 0;
+}
+
+/* The runs of 4 KB sectors whose flash contents differ from data: the whole region first,
+ * then 64 KB blocks, then the sectors of the blocks that differ. Returns the number of runs
+ * (0 = identical), or -1 if the loader could not compute an MD5 (then write everything). */
+static int find_changed(cli_session_t *s, uint32_t addr, const uint8_t *data, uint32_t len,
+                        diff_run_t *runs, int max, uint32_t *changed)
+{
+    int err = 0, n = 0;
+    *changed = 0;
+    if (same_on_flash(s, addr, data, len, &err)) {
+        return 0;
+    }
+    if (err) {
+        return -1;
+    }
+    for (uint32_t b = 0; b < len; b += DIFF_BLOCK) {
+        uint32_t blen = len - b < DIFF_BLOCK ? len - b : DIFF_BLOCK;
+        if (len > DIFF_BLOCK && same_on_flash(s, addr + b, data + b, blen, &err)) {
+            continue;
+        }
+        for (uint32_t o = b; o < b + blen; o += SECTOR) {
+            uint32_t slen = b + blen - o < SECTOR ? b + blen - o : SECTOR;
+            if (same_on_flash(s, addr + o, data + o, slen, &err)) {
+                continue;
+            }
+            if (err) {
+                return -1;
+            }
+            *changed += slen;
+            if (n > 0 && runs[n - 1].off + runs[n - 1].len == o) {
+                runs[n - 1].len += slen;
+            } else if (n < max) {
+                runs[n].off = o;
+                runs[n].len = slen;
+                n++;
+            } else {
+                /* Out of run slots: the last run takes everything up to here. */
+                *changed += o - (runs[n - 1].off + runs[n - 1].len);
+                runs[n - 1].len = o + slen - runs[n - 1].off;
+            }
+        }
+        if (err) {
+            return -1;
+        }
+    }
+    return n;
 }
 
 static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
@@ -240,23 +309,34 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     cJSON_AddBoolToObject(j, "compressed", compress);
     double t0 = now_s();
     int ec = CLI_EXIT_OK;
-    bool skipped = false;
-    uint8_t md5[16];
+    bool skipped = false, diffed = false;
+    uint32_t clen = 0;
     if (diff && compress) {
-        /* Unchanged regions cost one MD5 instead of a transfer. */
-        esp_loader_md5_t m;
-        esp_loader_md5_init(&m);
-        esp_loader_md5_update(&m, buf, len);
-        esp_loader_md5_final(&m, md5);
-        if (esp_loader_flash_verify_md5(&s->loader, addr, len, md5) == 0) {
+        /* Only the sectors that differ go over the wire: MD5s cost a round trip each, a
+         * sector of data costs far more (and the stub is flash-bound at high baud). */
+        diff_run_t runs[DIFF_MAX_RUNS];
+        uint32_t changed = 0;
+        int n = find_changed(s, addr, buf, len, runs, DIFF_MAX_RUNS, &changed);
+        if (n == 0) {
             skipped = true;
             cli_info("%s at 0x%08x: unchanged, skipped (--no-diff to write anyway)", r->path,
                      (unsigned)addr);
+        } else if (n > 0) {
+            if (changed < len) {
+                cli_info("%s at 0x%08x: %u of %u bytes differ from the flash, writing only those",
+                         r->path, (unsigned)addr, (unsigned)changed, (unsigned)len);
+            }
+            cJSON_AddNumberToObject(j, "changed_bytes", changed);
+            for (int i = 0; i < n && ec == CLI_EXIT_OK; i++) {
+                ec = write_compressed(s, r, addr + runs[i].off, buf + runs[i].off, runs[i].len,
+                                      &clen);
+            }
+            diffed = true;
         }
     }
-    if (!skipped) {
+    if (!skipped && !diffed) {
         if (compress) {
-            ec = write_compressed(s, r, addr, buf, len, j);
+            ec = write_compressed(s, r, addr, buf, len, &clen);
         } else {
             cli_info("Writing %s at 0x%08x: %u bytes", r->path, (unsigned)addr, (unsigned)len);
             uint32_t flags = (o->no_verify ? ESP_LOADER_FINISH_NO_VERIFY : 0) |
@@ -269,18 +349,44 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
             }
         }
     }
-    if (lead) {
-        free(buf);
+    if (compress) {
+        cJSON_AddNumberToObject(j, "compressed_size", clen);
     }
+    uint8_t *buf_for_verify = buf;
     double dt = now_s() - t0;
     cJSON_AddBoolToObject(j, "skipped", skipped);
     cJSON_AddNumberToObject(j, "seconds", dt);
     if (ec != CLI_EXIT_OK) {
+        if (lead) {
+            free(buf_for_verify);
+        }
         return ec;
     }
     bool verified = !o->no_verify && (skipped || esp_loader_flash_verified(&s->loader));
+    if (diffed && !o->no_verify) {
+        /* Each written run was verified; check the region as a whole once more. */
+        esp_loader_md5_t m;
+        uint8_t md5[16];
+        esp_loader_md5_init(&m);
+        esp_loader_md5_update(&m, buf_for_verify, len);
+        esp_loader_md5_final(&m, md5);
+        int rc = esp_loader_flash_verify_md5(&s->loader, addr, len, md5);
+        if (rc != 0) {
+            if (lead) {
+                free(buf_for_verify);
+            }
+            return lib_fail(s, "verification", rc);
+        }
+        verified = true;
+    }
+    if (lead) {
+        free(buf_for_verify);
+    }
     cJSON_AddBoolToObject(j, "verified", verified);
-    if (!skipped) {
+    if (diffed) {
+        cli_info("Updated %u bytes at 0x%08x in %.2f s%s", (unsigned)len, (unsigned)addr, dt,
+                 verified ? ", hash verified" : "");
+    } else if (!skipped) {
         cli_info("Wrote %u bytes at 0x%08x in %.2f s (%.1f KB/s)%s", (unsigned)len, (unsigned)addr,
                  dt, dt > 0 ? len / dt / 1024 : 0.0,
                  verified ? ", hash verified"

@@ -71,6 +71,15 @@ case_tcp_stub() {
     expect "$chip stub unchanged region skipped" 0 "unchanged, skipped"
     cli -p "$PORT_A" --no-diff write-flash 0x10000 "$D/blob.bin"
     expect "$chip stub --no-diff rewrites" 0 "Wrote 70000 bytes"
+    # Change 3 bytes in sector 5 and 1 byte in the last, partial sector (368 bytes): 4096 + 368 go.
+    cp "$D/blob.bin" "$D/blob_mod.bin"
+    printf 'abc' | dd of="$D/blob_mod.bin" bs=1 seek=$((5 * 4096 + 100)) conv=notrunc 2>/dev/null
+    printf 'z' | dd of="$D/blob_mod.bin" bs=1 seek=69999 conv=notrunc 2>/dev/null
+    cli -p "$PORT_A" write-flash 0x10000 "$D/blob_mod.bin"
+    expect "$chip stub writes only changed sectors" 0 "4464 of 70000 bytes differ" "Updated 70000 bytes" "hash verified"
+    flash_equals A 0x10000 "$D/blob_mod.bin"
+    cli -p "$PORT_A" write-flash 0x10000 "$D/blob.bin"
+    expect "$chip stub back to the original" 0 "hash verified"
     MK blob "$D/blob3.bin" 12288 --seed=5
     cli -p "$PORT_A" -u write-flash 0x40000 "$D/blob3.bin"
     expect "$chip stub write-flash -u" 0 "Wrote 12288 bytes"
