@@ -389,6 +389,12 @@ static void model(fake_port_t *fp, const uint8_t *f, size_t len)
         for (i = 0; i + 16 <= plen; i += 16) {
             uint32_t a = get32(pl + i), v = get32(pl + i + 4), m = get32(pl + i + 8);
             fp_set_reg(fp, a, (v & m) | (reg_value(fp, a) & ~m));
+            if (fp->spi_base && a == fp->spi_base && (reg_value(fp, a) & (1u << 18))) {
+                /* a user command: run the opcode from USR2, result in W0, CMD bit clears */
+                uint8_t opcode = (uint8_t)reg_value(fp, fp->spi_usr2);
+                fp_set_reg(fp, fp->spi_w0, opcode == 0x9F ? fp->jedec : 0);
+                fp_set_reg(fp, a, reg_value(fp, a) & ~(1u << 18));
+            }
         }
         reply(fp, op, value, NULL, 0, true, 0, 1);
         break;
@@ -649,7 +655,31 @@ void fp_chip_rom(fake_port_t *fp, esp_loader_chip_t chip)
         {ESP_LOADER_CHIP_ESP32C6, 13}, {ESP_LOADER_CHIP_ESP32C61, 20},
         {ESP_LOADER_CHIP_ESP32H2, 16}, {ESP_LOADER_CHIP_ESP32P4, 18},
     };
+    static const struct {
+        esp_loader_chip_t chip;
+        uint32_t base, usr2, w0;
+    } spi[] = {
+        {ESP_LOADER_CHIP_ESP8266, 0x60000200, 0x24, 0x40},
+        {ESP_LOADER_CHIP_ESP32, 0x3FF42000, 0x24, 0x80},
+        {ESP_LOADER_CHIP_ESP32S2, 0x3F402000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32S3, 0x60002000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32C2, 0x60002000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32C3, 0x60002000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32C5, 0x60003000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32C6, 0x60003000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32C61, 0x60003000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32H2, 0x60003000, 0x20, 0x58},
+        {ESP_LOADER_CHIP_ESP32P4, 0x5008D000, 0x20, 0x58},
+    };
     size_t i;
+    for (i = 0; i < sizeof(spi) / sizeof(spi[0]); i++) {
+        if (spi[i].chip == chip) {
+            fp->spi_base = spi[i].base;
+            fp->spi_usr2 = spi[i].base + spi[i].usr2;
+            fp->spi_w0 = spi[i].base + spi[i].w0;
+        }
+    }
+    fp->jedec = 0x001640C8; /* GigaDevice 4 MB, as in the traces */
     fp->status_len = 4;
     memset(fp->sec_info, 0, sizeof(fp->sec_info));
     fp->sec_info[11] = 0x0C; /* key purposes as in the C3 trace */

@@ -23,7 +23,7 @@
 #define FP_FRAME_MAX  16448
 #define FP_RX_MAX     65536
 #define FP_MAX_RULES  32
-#define FP_MAX_REGS   32
+#define FP_MAX_REGS   64
 #define FP_MAX_EVENTS 256
 
 typedef struct {
@@ -80,8 +80,10 @@ typedef struct {
         uint32_t addr, value;
     } regs[FP_MAX_REGS];
     size_t nregs;
-    const char *banner; /* text sent when EN is released after a reset */
-    const char *noise;  /* text sent before every model reply (boot log, debug prints) */
+    const char *banner;                  /* text sent when EN is released after a reset */
+    uint32_t spi_base, spi_usr2, spi_w0; /* SPI flash controller (PROTOCOL.md §8.2) */
+    uint32_t jedec;                      /* what RDID (0x9F) puts in W0 */
+    const char *noise; /* text sent before every model reply (boot log, debug prints) */
     int32_t read_error, write_error; /* non-zero: read()/write() fail with this code */
 
     /* optional flash model (NULL: none). FLASH_BEGIN/DATA write into it (ROM: whole blocks

@@ -1,0 +1,161 @@
+/*
+ * Per-chip register facts through the public API: flash size detection by RDID through each
+ * chip's SPI controller (PROTOCOL.md §8.2), with the bad-id and unknown-capacity failures, and
+ * the MAC address of every ESP32-S2-and-later chip from its eFuse words (§8.3).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "esploader/esp_loader.h"
+#include "fake_port.h"
+
+static void connect_chip(fake_port_t *fp, esp_loader_t *l, esp_loader_chip_t chip, bool stub)
+{
+    esp_loader_config_t cfg;
+    fp_init(fp);
+    fp_chip_rom(fp, chip);
+    if (stub)
+        fp_stub_mode(fp);
+    fp_config(fp, &cfg);
+    assert_int_equal(esp_loader_init(l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(l), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_get_target(l), chip);
+}
+
+static const esp_loader_chip_t all_chips[] = {
+    ESP_LOADER_CHIP_ESP8266, ESP_LOADER_CHIP_ESP32,   ESP_LOADER_CHIP_ESP32S2,
+    ESP_LOADER_CHIP_ESP32S3, ESP_LOADER_CHIP_ESP32C2, ESP_LOADER_CHIP_ESP32C3,
+    ESP_LOADER_CHIP_ESP32C5, ESP_LOADER_CHIP_ESP32C6, ESP_LOADER_CHIP_ESP32C61,
+    ESP_LOADER_CHIP_ESP32H2, ESP_LOADER_CHIP_ESP32P4,
+};
+
+static void test_detect_size_every_chip(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(all_chips) / sizeof(all_chips[0]); i++) {
+        fake_port_t fp;
+        esp_loader_t l;
+        uint32_t size = 0, id = 0;
+        int rc;
+        connect_chip(&fp, &l, all_chips[i], false);
+        fp.jedec = 0x001840EF; /* Winbond, capacity 0x18: 16 MB */
+        rc = esp_loader_flash_detect_size(&l, &size, &id);
+        if (rc != ESP_LOADER_OK)
+            fail_msg("%s: detect_size returned %d", esp_loader_chip_info(all_chips[i])->name, rc);
+        assert_int_equal(size, 16u << 20);
+        /* the id as the SPI controller delivers it (mfr in the low byte), or big-endian */
+        assert_true(id == 0x1840EF || id == 0xEF4018);
+        /* (the fake only answers RDID at this chip's CMD/USR2/W0 addresses, so a right size
+         * means the register script used this chip's SPI controller) */
+        fp_free(&fp);
+    }
+}
+
+static int size_for(uint32_t jedec, uint32_t *size)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    int rc;
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    fp.jedec = jedec;
+    *size = 0xDEAD;
+    rc = esp_loader_flash_detect_size(&l, size, NULL);
+    fp_free(&fp);
+    return rc;
+}
+
+static void test_capacity_codes(void **state)
+{
+    uint32_t size;
+    (void)state;
+    assert_int_equal(size_for(0x001640C8, &size), ESP_LOADER_OK); /* the traces' c8 40 16 */
+    assert_int_equal(size, 4u << 20);
+    assert_int_equal(size_for(0x001540C8, &size), ESP_LOADER_OK);
+    assert_int_equal(size, 2u << 20);
+    assert_int_equal(size_for(0x00394020, &size), ESP_LOADER_OK); /* 0x39: 32 MB */
+    assert_int_equal(size, 32u << 20);
+    assert_int_equal(size_for(0x002040EF, &size), ESP_LOADER_OK); /* 0x20: 64 MB */
+    assert_int_equal(size, 64u << 20);
+    assert_int_equal(size_for(0x001240C8, &size), ESP_LOADER_OK); /* 0x12: 256 KB */
+    assert_int_equal(size, 256u << 10);
+    /* Adesto: size code = (id >> 8) & 0x1F, 4 = 512 KB ... 9 = 16 MB */
+    assert_int_equal(size_for(0x0001881F, &size), ESP_LOADER_OK);
+    assert_int_equal(size, 8u << 20);
+    assert_int_equal(size_for(0x0001841F, &size), ESP_LOADER_OK);
+    assert_int_equal(size, 512u << 10);
+}
+
+static void test_bad_ids_fail_loudly(void **state)
+{
+    uint32_t size;
+    (void)state;
+    /* never a guessed size (issue 2) */
+    assert_int_equal(size_for(0x00FFFFFF, &size), ESP_LOADER_ERR_PROTOCOL);
+    assert_int_equal(size_for(0x00000000, &size), ESP_LOADER_ERR_PROTOCOL);
+    assert_int_equal(size_for(0x003FFFFF, &size), ESP_LOADER_ERR_PROTOCOL); /* FF FF 3F */
+    assert_int_equal(size_for(0x001040C8, &size), ESP_LOADER_ERR_PROTOCOL); /* capacity 0x10 */
+    assert_int_equal(size_for(0x00FF40C8, &size), ESP_LOADER_ERR_PROTOCOL); /* capacity 0xFF */
+}
+
+static void test_detect_size_stub(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    uint32_t size = 0;
+    (void)state;
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32, true);
+    fp.jedec = 0x001740C8; /* 8 MB */
+    assert_int_equal(esp_loader_flash_detect_size(&l, &size, NULL), ESP_LOADER_OK);
+    assert_int_equal(size, 8u << 20);
+    fp_free(&fp);
+}
+
+static void test_mac_every_new_chip(void **state)
+{
+    static const struct {
+        esp_loader_chip_t chip;
+        uint32_t reg;
+    } t[] = {
+        {ESP_LOADER_CHIP_ESP32S2, 0x3F41A044},  {ESP_LOADER_CHIP_ESP32S3, 0x60007044},
+        {ESP_LOADER_CHIP_ESP32C2, 0x60008840},  {ESP_LOADER_CHIP_ESP32C3, 0x60008844},
+        {ESP_LOADER_CHIP_ESP32C5, 0x600B4844},  {ESP_LOADER_CHIP_ESP32C6, 0x600B0844},
+        {ESP_LOADER_CHIP_ESP32C61, 0x600B4844}, {ESP_LOADER_CHIP_ESP32H2, 0x600B0844},
+        {ESP_LOADER_CHIP_ESP32P4, 0x5012D044},
+    };
+    /* mac0 = 0x9A0B1C2D, mac1 = 0x..7E8F (upper half: revision bits / MAC_EXT, ignored) */
+    static const uint8_t want[6] = {0x7E, 0x8F, 0x9A, 0x0B, 0x1C, 0x2D};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        fake_port_t fp;
+        esp_loader_t l;
+        uint8_t mac[6];
+        int rc;
+        connect_chip(&fp, &l, t[i].chip, false);
+        fp_set_reg(&fp, t[i].reg, 0x9A0B1C2D);
+        fp_set_reg(&fp, t[i].reg + 4, 0x00357E8F);
+        memset(mac, 0, sizeof(mac));
+        rc = esp_loader_read_mac(&l, mac);
+        if (rc != ESP_LOADER_OK || memcmp(mac, want, 6) != 0)
+            fail_msg("%s: rc %d mac %02x:%02x:%02x:%02x:%02x:%02x",
+                     esp_loader_chip_info(t[i].chip)->name, rc, mac[0], mac[1], mac[2], mac[3],
+                     mac[4], mac[5]);
+        fp_free(&fp);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_detect_size_every_chip), cmocka_unit_test(test_capacity_codes),
+        cmocka_unit_test(test_bad_ids_fail_loudly),    cmocka_unit_test(test_detect_size_stub),
+        cmocka_unit_test(test_mac_every_new_chip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
