@@ -27,7 +27,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { TcpSerialPort } from "./serial_shim.mjs";
+import { Rfc2217SerialPort, TcpSerialPort } from "./serial_shim.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
@@ -60,7 +60,7 @@ const CRYSTAL_MHZ = {
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
   console.error(
-    "usage: node run.mjs --sim PATH --chip CHIP [--timing] [--strict] [--timeout S] [--baud N] [--flash-size 2MB] [--verbose] [--trace]\n" +
+    "usage: node run.mjs --sim PATH --chip CHIP [--timing] [--strict] [--rfc2217] [--timeout S] [--baud N] [--flash-size 2MB] [--verbose] [--trace]\n" +
       `  CHIP: ${Object.keys(CHIPS).join(" ")}`,
   );
   process.exit(64);
@@ -82,6 +82,7 @@ const args = { timing: false, verbose: false, trace: false, baud: 460800, flashS
       case "--baud": args.baud = Number(need()); break;
       case "--flash-size": args.flashSize = need(); break;
       case "--strict": args.strict = true; break;
+      case "--rfc2217": args.rfc2217 = true; break;
       case "--verbose": args.verbose = true; break;
       case "--trace": args.trace = true; args.verbose = true; break;
       case "-h": case "--help": usage(); break;
@@ -184,7 +185,7 @@ async function startSim(extraArgs = [], tag = "main") {
   const flashFile = path.join(tmpDir, `flash-${tag}.bin`);
   const portFile = path.join(tmpDir, `port-${tag}`);
   const simArgs = ["--chip", chipKey, "--flash-size", args.flashSize, "--flash-file", flashFile,
-    "--listen", "tcp:127.0.0.1:0", "--port-file", portFile, ...extraArgs];
+    "--listen", `${args.rfc2217 ? "rfc2217" : "tcp"}:127.0.0.1:0`, "--port-file", portFile, ...extraArgs];
   if (!args.timing) simArgs.push("--no-timing");
   if (args.strict) simArgs.push("--strict");
   if (args.verbose) console.log(`starting ${args.sim} ${simArgs.join(" ")}`);
@@ -197,13 +198,13 @@ async function startSim(extraArgs = [], tag = "main") {
   });
   const endpoint = await new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new CheckError("esploader-sim printed no 'listening on tcp:...' line within 10 s")), 10000);
+    const timer = setTimeout(() => reject(new CheckError("esploader-sim printed no 'listening on ...' line within 10 s")), 10000);
     sim.stdout.on("data", (d) => {
       const s = d.toString();
       simLog += s;
       if (args.verbose) process.stdout.write(`[sim] ${s}`);
       out += s;
-      const m = /listening on tcp:([0-9.]+|\[[0-9a-f:]+\]):(\d+)/.exec(out);
+      const m = /listening on (?:tcp|rfc2217):([0-9.]+|\[[0-9a-f:]+\]):(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]), line: out.split("\n").find((l) => l.includes("listening")) });
@@ -271,7 +272,7 @@ class QuietTransport extends Transport {
 }
 
 async function openSession(endpoint) {
-  const port = new TcpSerialPort(endpoint.host, endpoint.port);
+  const port = args.rfc2217 ? new Rfc2217SerialPort(endpoint.host, endpoint.port) : new TcpSerialPort(endpoint.host, endpoint.port);
   const transport = new QuietTransport(port, args.trace);
   const terminal = makeTerminal();
   const loader = new ESPLoader({
@@ -393,6 +394,22 @@ async function connectAndDetect(s, label) {
     check(s.port.baudLog.includes(args.baud), `no in-place baud change to ${args.baud} (log: ${s.port.baudLog})`);
     check(!s.terminal.lines.some((l) => /Continuing at 115200/.test(l)), "esptool-js gave up the baud change and continued at 115200");
   }
+  let banner = "";
+  if (args.rfc2217) {
+    // esptool-js's ClassicReset (DTR/RTS over SET-CONTROL) must have reset the chip into
+    // download mode, which prints the ROM's boot banner (PROTOCOL.md §10.6, §12 item 10).
+    const text = s.port._capturedText();
+    const pre = text.slice(0, Math.max(0, text.indexOf("\xc0\x01\x08")));
+    if (EXPECTED === "ESP8266") {
+      // The ESP8266 ROM prints its banner at 74880 baud (PROTOCOL.md §6): at 115200 it is noise.
+      check(pre.length > 0, "nothing arrived before the SYNC replies after esptool-js's reset (expected the banner, garbled at 74880 baud)");
+      banner = `, ${pre.length} banner bytes (sent at 74880, unreadable at 115200 as on a real ESP8266)`;
+    } else {
+      const m = /[^\r\n]*rst[: ][^\r\n]*/.exec(pre);
+      check(m, `no boot banner ("rst...") before the SYNC replies after esptool-js's reset; got ${JSON.stringify(pre.slice(0, 80))}`);
+      banner = `, banner "${m[0].trim()}"`;
+    }
+  }
   const crystal = s.terminal.lines.find((l) => l.startsWith("Crystal is")) || "crystal ?";
   // Computed by esptool-js in the ROM at 115200 from UART_CLKDIV (ESP8266/ESP32/C2/C5).
   check(crystal === `Crystal is ${CRYSTAL_MHZ[EXPECTED]}MHz`,
@@ -401,7 +418,7 @@ async function connectAndDetect(s, label) {
   check(!warn, `esptool-js warned: ${warn}`);
   const fid = s.terminal.lines.find((l) => l.startsWith("Flash ID")) || "";
   return `${label}: ${name} "${desc}", ${crystal}, stub ${uploaded ? "uploaded (OHAI)" : "already running (SYNC value 0)"}, ` +
-    `baud ${s.port.baudLog.length ? s.port.baudLog.join(",") : "unchanged"}, ${fid}`;
+    `baud ${s.port.baudLog.length ? s.port.baudLog.join(",") : "unchanged"}, ${fid}${banner}`;
 }
 
 function checkMac(mac) {
@@ -687,6 +704,39 @@ if (EXPECTED !== "ESP8266") {
     const text = decodeRomMd5(await s3.loader.flashMd5sum(0, FLASH_BYTES));
     check(text === md5hex(model), `ROM MD5 of all ${args.flashSize} ${text}, expected ${md5hex(model)}`);
     return text;
+  });
+}
+
+if (args.rfc2217) {
+  await step("RFC2217: hard reset runs the app, ClassicReset returns to download mode", async () => {
+    // esptool-js 0.7's HardReset only releases RTS (never asserts it), and its
+    // Transport.setSignals() records DTR only when true, so after its ClassicReset every setRTS()
+    // re-asserts DTR (on a real auto-reset circuit: no reset). esptool's hard reset is played
+    // with esptool-js's CustomReset instead, releasing DTR first: D0, RTS on, 100 ms, RTS off.
+    await s3.loader.resetConstructors.customReset(s3.transport, "D0|R1|W100|R0").reset();
+    await new Promise((r) => setTimeout(r, 300));
+    let synced = true;
+    try {
+      s3.transport.flushInput();
+      await s3.loader.sync();
+    } catch {
+      synced = false;
+    }
+    check(!synced, "the chip still answered SYNC after DTR off, RTS on/off (expected: running the app)");
+    await s3.loader.resetConstructors.classicReset(s3.transport, 50).reset();
+    let ok = false;
+    for (let i = 0; i < 5 && !ok; i++) {
+      try {
+        s3.transport.flushInput();
+        await s3.loader.sync();
+        ok = true;
+      } catch {
+        /* retry as esptool-js's connect does */
+      }
+    }
+    check(ok, "no SYNC answer after esptool-js's ClassicReset");
+    const magic = (await s3.loader.readReg(0x40001000)) >>> 0;
+    return `app mode after D0|R1|W100|R0 (no SYNC), download mode after ClassicReset (magic ${hex(magic)})`;
   });
 }
 

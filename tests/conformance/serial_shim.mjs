@@ -29,6 +29,7 @@ export class TcpSerialPort {
     this.signalLog = [];
     this.baudLog = [];
     this.opens = 0;
+    this.capture = [];
     this.bytesIn = 0;
     this.bytesOut = 0;
     this._readController = null;
@@ -60,15 +61,19 @@ export class TcpSerialPort {
     socket.setNoDelay(true);
     this.socket = socket;
     this.opens++;
+    this.capture = []; // the first 4 KB received on this connection (boot banner checks)
 
     // Fresh streams on every open, as a browser does.
     this.readable = new ReadableStream({
       start: (controller) => {
         this._readController = controller;
         socket.on("data", (buf) => {
-          this.bytesIn += buf.length;
+          const data = this._fromWire(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+          if (!data.length) return;
+          this.bytesIn += data.length;
+          if (this.capture.length < 4096) this.capture.push(...data.slice(0, 4096 - this.capture.length));
           try {
-            controller.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+            controller.enqueue(data);
           } catch {
             // stream already cancelled/closed: drop
           }
@@ -101,7 +106,7 @@ export class TcpSerialPort {
             return;
           }
           this.bytesOut += chunk.length;
-          socket.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), (err) =>
+          socket.write(this._toWire(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)), (err) =>
             err ? reject(err) : resolve(),
           );
         }),
@@ -109,13 +114,32 @@ export class TcpSerialPort {
       close: () => {},
       abort: () => {},
     });
+    await this._afterOpen();
+  }
+
+  // Raw TCP: bytes pass unchanged. (Overridden by the RFC 2217 port.)
+  _fromWire(u8) {
+    return u8;
+  }
+  _toWire(u8) {
+    return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+  }
+  async _afterOpen() {}
+  async _lines(_changed) {}
+  _capturedText() {
+    return Buffer.from(this.capture).toString("latin1");
   }
 
   async setSignals(sig = {}) {
+    const changed = [];
     for (const k of ["dataTerminalReady", "requestToSend", "break"]) {
-      if (typeof sig[k] === "boolean") this.signals[k] = sig[k];
+      if (typeof sig[k] === "boolean" && sig[k] !== this.signals[k]) {
+        this.signals[k] = sig[k];
+        changed.push(k);
+      }
     }
     this.signalLog.push({ ...this.signals });
+    await this._lines(changed);
   }
 
   async getSignals() {
@@ -125,7 +149,9 @@ export class TcpSerialPort {
   async setBaudRate(baud) {
     this.baudLog.push(baud);
     this.baudRate = baud;
+    await this._baud(baud);
   }
+  async _baud(_baud) {}
 
   async close() {
     const socket = this.socket;
@@ -151,5 +177,123 @@ export class TcpSerialPort {
         }, 500).unref();
       });
     }
+  }
+}
+
+// RFC 2217 (telnet COM-PORT-OPTION) client: the modem lines and the baud rate travel to the
+// server as SET-CONTROL / SET-BAUDRATE subnegotiations, data bytes 0xFF are doubled.
+// Like a USB CDC adapter, only lines whose state changes are sent, DTR before RTS (esptool-js
+// sets both at once; DTR first keeps its ClassicReset a clean "DTR on starts the download
+// sequence" pattern for a server that interprets patterns, PROTOCOL.md §10.6).
+const IAC = 255, SB = 250, SE = 240, WILL = 251, WONT = 252, DO = 253, DONT = 254;
+const OPT_BINARY = 0, OPT_SGA = 3, OPT_COM_PORT = 44;
+const CPO_SET_BAUDRATE = 1, CPO_SET_CONTROL = 5;
+const CTL_DTR_ON = 8, CTL_DTR_OFF = 9, CTL_RTS_ON = 11, CTL_RTS_OFF = 12;
+
+export class Rfc2217SerialPort extends TcpSerialPort {
+  constructor(host, port) {
+    super(host, port);
+    this.rfcState = "data";
+    this.rfcSb = [];
+    this.rfcVerb = 0;
+    this.rfcReplies = []; // server subnegotiations: [command, ...bytes]
+    this.weSaid = new Set(); // "WILL:44", "DO:0" ...
+  }
+
+  _send(bytes) {
+    if (this.socket && !this.socket.destroyed) this.socket.write(Buffer.from(bytes));
+  }
+  _negotiate(verb, opt) {
+    const key = `${verb}:${opt}`;
+    if (this.weSaid.has(key)) return;
+    this.weSaid.add(key);
+    this._send([IAC, verb, opt]);
+  }
+  _subneg(cmd, payload) {
+    const body = [OPT_COM_PORT, cmd];
+    for (const b of payload) {
+      body.push(b);
+      if (b === IAC) body.push(IAC);
+    }
+    this._send([IAC, SB, ...body, IAC, SE]);
+  }
+
+  async _afterOpen() {
+    this.rfcState = "data";
+    this.weSaid.clear();
+    this._negotiate(WILL, OPT_COM_PORT);
+    this._negotiate(WILL, OPT_BINARY);
+    this._negotiate(DO, OPT_BINARY);
+    this._negotiate(DO, OPT_SGA);
+    await this._baud(this.baudRate);
+  }
+
+  async _baud(baud) {
+    this._subneg(CPO_SET_BAUDRATE, [(baud >>> 24) & 255, (baud >>> 16) & 255, (baud >>> 8) & 255, baud & 255]);
+  }
+
+  async _lines(changed) {
+    for (const k of ["dataTerminalReady", "requestToSend"]) {
+      if (!changed.includes(k)) continue;
+      const on = this.signals[k];
+      const v = k === "dataTerminalReady" ? (on ? CTL_DTR_ON : CTL_DTR_OFF) : on ? CTL_RTS_ON : CTL_RTS_OFF;
+      this._subneg(CPO_SET_CONTROL, [v]);
+    }
+  }
+
+  _toWire(u8) {
+    const out = [];
+    for (const b of u8) {
+      out.push(b);
+      if (b === IAC) out.push(IAC);
+    }
+    return Buffer.from(out);
+  }
+
+  _fromWire(u8) {
+    const out = [];
+    for (const b of u8) {
+      switch (this.rfcState) {
+        case "data":
+          if (b === IAC) this.rfcState = "iac";
+          else out.push(b);
+          break;
+        case "iac":
+          if (b === IAC) {
+            out.push(IAC);
+            this.rfcState = "data";
+          } else if (b === WILL || b === WONT || b === DO || b === DONT) {
+            this.rfcVerb = b;
+            this.rfcState = "opt";
+          } else if (b === SB) {
+            this.rfcSb = [];
+            this.rfcState = "sb";
+          } else {
+            this.rfcState = "data"; // NOP, GA, ...
+          }
+          break;
+        case "opt": {
+          const ok = [OPT_BINARY, OPT_SGA, OPT_COM_PORT].includes(b);
+          if (this.rfcVerb === DO) this._negotiate(ok ? WILL : WONT, b);
+          else if (this.rfcVerb === WILL) this._negotiate(ok ? DO : DONT, b);
+          this.rfcState = "data";
+          break;
+        }
+        case "sb":
+          if (b === IAC) this.rfcState = "sb_iac";
+          else this.rfcSb.push(b);
+          break;
+        case "sb_iac":
+          if (b === SE) {
+            if (this.rfcSb[0] === OPT_COM_PORT) this.rfcReplies.push(this.rfcSb.slice(1));
+            this.rfcState = "data";
+          } else {
+            this.rfcSb.push(b); // IAC IAC inside SB
+            this.rfcState = "sb";
+          }
+          break;
+      }
+    }
+    return new Uint8Array(out);
   }
 }
