@@ -52,6 +52,7 @@ typedef struct row {
     uint64_t to_chip, to_host;
     uint32_t blocks;
     double wire_ms, flash_ms, limit_ms, write_ms, data_ms, connect_ms, verify_ms, total_ms;
+    double host_ms; /* library-chosen waits between a reply and the next command */
     bool ok, verified;
 } row_t;
 
@@ -60,6 +61,11 @@ typedef struct session {
     sim_link_t *link;
     esp_loader_config_t cfg;
     esp_loader_t l;
+    /* host turnaround: virtual time from a reply's arrival to the host's next command, summed
+     * while `counting`. The virtual clock does not move while host code runs, so anything here
+     * is a wait the library chose (a sleep, a timeout, a needless read). */
+    bool counting;
+    uint64_t last_rx_us, turnaround_us;
 } session_t;
 
 static bool trace_on; /* --trace: one line per frame with the virtual time, on stderr */
@@ -97,7 +103,17 @@ static const esp_loader_stub_t *bench_stub(void)
 
 static void trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
 {
-    const session_t *s = user;
+    session_t *s = user;
+    uint64_t now = sim_link_now_us(s->link);
+    if (!tx) {
+        s->last_rx_us = now;
+    } else if (s->counting && s->last_rx_us != UINT64_MAX) {
+        s->turnaround_us += now - s->last_rx_us;
+        s->last_rx_us = UINT64_MAX;
+    }
+    if (!trace_on) {
+        return;
+    }
     fprintf(stderr, "%12.3f %s len %5zu", ms(sim_link_now_us(s->link)), tx ? "H->C" : "C->H", len);
     for (size_t i = 0; i < len && i < 24; i++) {
         fprintf(stderr, " %02x", f[i]);
@@ -120,10 +136,9 @@ static int session_open(session_t *s)
     s->link = sim_link_new(s->sim);
     s->cfg.port = &esp_loader_port_sim_ops;
     s->cfg.port_ctx = s->link;
-    if (trace_on) {
-        s->cfg.trace = trace_hook;
-        s->cfg.hook_user = s;
-    }
+    s->cfg.trace = trace_hook;
+    s->cfg.hook_user = s;
+    s->last_rx_us = UINT64_MAX;
     return esp_loader_init(&s->l, &s->cfg);
 }
 
@@ -137,11 +152,13 @@ static void session_close(session_t *s)
 static int session_ready(session_t *s, bool stub, uint32_t baud)
 {
     int rc = esp_loader_connect(&s->l);
-    if (rc == 0 && stub) {
-        rc = esp_loader_run_stub(&s->l, bench_stub());
-    }
+    /* raise the baud in the ROM first: the ~10 KB stub upload then goes at the fast rate
+     * (DESIGN.md §7); the stub keeps the UART setting it starts with */
     if (rc == 0 && baud != 115200) {
         rc = esp_loader_change_baudrate(&s->l, baud);
+    }
+    if (rc == 0 && stub) {
+        rc = esp_loader_run_stub(&s->l, bench_stub());
     }
     if (rc == 0) {
         rc = esp_loader_flash_set_size(&s->l, FLASH_SIZE);
@@ -181,6 +198,8 @@ static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi
     sim_stats_t st_a, st_d;
     sim_get_stats(s->sim, &st_a);
     uint64_t t_a = now_us(s);
+    s->counting = true;
+    s->last_rx_us = UINT64_MAX;
     if (compressed) {
         rc = esp_loader_flash_defl_start(&s->l, im->offset, im->size, zi->zlen, blk);
     } else {
@@ -214,6 +233,7 @@ static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi
         return rc;
     }
     uint64_t t_d = now_us(s);
+    s->counting = false;
     sim_get_stats(s->sim, &st_d);
     r->to_chip += st_d.bytes_from_host - st_a.bytes_from_host;
     r->to_host += st_d.bytes_to_host - st_a.bytes_to_host;
@@ -244,6 +264,7 @@ static void run_row(const bench_image_t *imgs, const zimage_t *zis, row_t *r)
         rc = write_image(&s, &imgs[i], &zis[i], r->stub, r->compressed, r);
     }
     r->total_ms = ms(now_us(&s) - t0);
+    r->host_ms = ms(s.turnaround_us);
     r->ok = rc == 0;
     if (rc != 0) {
         fprintf(stderr, "row %u %s %s failed in %s: %s (%d)\n", r->baud, r->stub ? "stub" : "rom",
@@ -367,13 +388,14 @@ int main(int argc, char **argv)
         }
         printf("total %llu B -> %llu B compressed (%.1f %%)\n\n", (unsigned long long)total_in,
                (unsigned long long)total_z, 100.0 * (double)total_z / (double)total_in);
-        printf("%8s %-4s %-5s %9s %7s %8s %8s %8s %8s %8s %5s %8s %6s %8s %7s %7s %s\n", "baud",
+        printf("%8s %-4s %-5s %9s %7s %8s %8s %8s %8s %8s %5s %6s %6s %7s %7s %7s %7s %s\n", "baud",
                "ldr", "mode", "to-chip", "to-host", "wire_ms", "flash_ms", "limit_ms", "write_ms",
-               "data_ms", "eff", "KB/s", "ms/blk", "conn_ms", "md5_ms", "total_s", "check");
+               "data_ms", "eff", "KB/s", "ms/blk", "host_ms", "conn_ms", "md5_ms", "total_s",
+               "check");
     } else {
         printf("baud,loader,mode,image_bytes,payload_bytes,to_chip,to_host,blocks,wire_ms,"
                "flash_ms,limit_ms,write_ms,data_ms,efficiency,rate_kBps,over_ms_per_block,"
-               "connect_ms,verify_ms,total_ms,verified\n");
+               "host_ms,connect_ms,verify_ms,total_ms,verified\n");
     }
     static const uint32_t bauds[] = {115200, 460800, 921600, 2000000};
     bool all_ok = true;
@@ -395,19 +417,20 @@ int main(int argc, char **argv)
                 double over = r.blocks ? (r.write_ms - r.limit_ms) / r.blocks : 0;
                 if (csv) {
                     printf("%u,%s,%s,%llu,%llu,%llu,%llu,%u,%.1f,%.1f,%.1f,%.1f,%.1f,%.4f,%.1f,"
-                           "%.3f,%.1f,%.1f,%.1f,%d\n",
+                           "%.3f,%.1f,%.1f,%.1f,%.1f,%d\n",
                            r.baud, stub ? "stub" : "rom", z ? "deflate" : "plain",
                            (unsigned long long)r.image_bytes, (unsigned long long)r.payload_bytes,
                            (unsigned long long)r.to_chip, (unsigned long long)r.to_host, r.blocks,
                            r.wire_ms, r.flash_ms, r.limit_ms, r.write_ms, r.data_ms, eff, rate,
-                           over, r.connect_ms, r.verify_ms, r.total_ms, r.verified ? 1 : 0);
+                           over, r.host_ms, r.connect_ms, r.verify_ms, r.total_ms,
+                           r.verified ? 1 : 0);
                 } else {
-                    printf("%8u %-4s %-5s %9llu %7llu %8.0f %8.0f %8.0f %8.0f %8.0f %5.3f %8.1f "
-                           "%6.2f %8.0f %7.0f %7.1f %s\n",
+                    printf("%8u %-4s %-5s %9llu %7llu %8.0f %8.0f %8.0f %8.0f %8.0f %5.3f %6.1f "
+                           "%6.2f %7.1f %7.0f %7.0f %7.1f %s\n",
                            r.baud, stub ? "stub" : "rom", z ? "defl" : "plain",
                            (unsigned long long)r.to_chip, (unsigned long long)r.to_host, r.wire_ms,
                            r.flash_ms, r.limit_ms, r.write_ms, r.data_ms, eff, rate, over,
-                           r.connect_ms, r.verify_ms, r.total_ms / 1000.0,
+                           r.host_ms, r.connect_ms, r.verify_ms, r.total_ms / 1000.0,
                            r.verified ? "ok" : "FAIL");
                 }
                 fflush(stdout);
