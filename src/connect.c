@@ -198,42 +198,36 @@ static uint8_t diagnose(const esp_loader_t *l)
 /* §7 step 4: GET_SECURITY_INFO chip id, else the magic register. */
 static int detect(esp_loader_t *l)
 {
-    esp_loader_chip_t chip = ESP_LOADER_CHIP_AUTO;
-    uint32_t magic;
-    int r;
+    uint32_t v;
+    int r = esp_cmd(l, esp_proto_enc_simple(l->cmd, ESP_OP_GET_SECURITY_INFO), ESP_RESP_VAR);
 
-    r = esp_cmd(l, esp_proto_enc_simple(l->cmd, ESP_OP_GET_SECURITY_INFO), ESP_RESP_VAR);
+    l->chip = ESP_LOADER_CHIP_AUTO;
     if (r == 0 && l->rlen >= 12) {
         l->sdm = (l->frame[8] & ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE) != 0;
-        if (l->rlen >= 20) {
-            chip = esp_target_from_chip_id(esp_get_le32(l->frame + 8 + 12));
-            ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "chip id", esp_get_le32(l->frame + 8 + 12));
-            if (chip == ESP_LOADER_CHIP_AUTO) {
-                l->diag = ESP_LOADER_DIAG_UNKNOWN_CHIP;
-                return ESP_LOADER_ERR_UNSUPPORTED;
-            }
-        }
     } else if (r != 0 && r != ESP_LOADER_ERR_UNSUPPORTED && r != ESP_LOADER_ERR_TARGET) {
         return r; /* timeout, I/O: no point asking more */
     }
-    if (chip == ESP_LOADER_CHIP_AUTO) {
+    if (r == 0 && l->rlen >= 20) {
+        v = esp_get_le32(l->frame + 8 + 12);
+        ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "chip id", v);
+        l->chip = esp_target_find(v, 1);
+    } else {
         /* ESP8266 / ESP32 (no GET_SECURITY_INFO), ESP32-S2 (no chip id in it) */
-        r = esp_read_reg(l, ESP_MAGIC_REG, &magic);
+        r = esp_read_reg(l, ESP_MAGIC_REG, &v);
+        ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "chip magic", v);
         if (r == ESP_LOADER_ERR_UNSUPPORTED) {
-            chip = ESP_LOADER_CHIP_ESP32S2; /* only the S2 in SDM refuses READ_REG here */
-            l->sdm = 1;
-            r = 0;
-        } else if (r == 0) {
-            chip = esp_target_from_magic(magic);
-            ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "chip magic", magic);
-            if (chip == ESP_LOADER_CHIP_AUTO) {
-                l->diag = ESP_LOADER_DIAG_UNKNOWN_CHIP;
-                r = ESP_LOADER_ERR_UNSUPPORTED;
-            }
+            l->sdm = 1; /* only the S2 in SDM refuses READ_REG here */
+            v = esp_target(ESP_LOADER_CHIP_ESP32S2)->magic;
+        } else if (r != 0) {
+            return r;
         }
+        l->chip = esp_target_find(v, 0);
     }
-    l->chip = chip;
-    return r;
+    if (l->chip == ESP_LOADER_CHIP_AUTO) {
+        l->diag = ESP_LOADER_DIAG_UNKNOWN_CHIP;
+        return ESP_LOADER_ERR_UNSUPPORTED;
+    }
+    return ESP_LOADER_OK;
 }
 
 int esp_loader_connect(esp_loader_t *l)

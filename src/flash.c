@@ -8,27 +8,34 @@
 static int begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_size,
                  uint32_t wire_size, uint32_t block_size)
 {
-    int defl = op == ESP_OP_FLASH_DEFL_BEGIN, rom = !l->stub;
-    uint32_t erase = image_size, blocks;
+    int defl = op == ESP_OP_FLASH_DEFL_BEGIN;
+    uint32_t rom = 0, erase = image_size, blocks;
     int r = esp_ready(l);
 
     if (r != 0) {
         return r;
     }
+    if (!l->stub) {
+        rom = esp_chip(l)->flags | ESP_T_ROM;
+    }
     if (block_size == 0) {
         block_size = rom ? 0x400 : 0x4000;
     }
-    if (block_size > 0x4000 || image_size == 0 || wire_size == 0 || offset + image_size < offset ||
-        (rom && ((offset & (ESP_SECTOR - 1)) || offset + image_size > ESP_ROM_FLASH_LIMIT))) {
-        return ESP_LOADER_ERR_INVALID_ARG; /* the ROM erases whole sectors, addresses 16 MB */
+    if (block_size > 0x4000 || image_size == 0 || wire_size == 0 || offset + image_size < offset) {
+        return ESP_LOADER_ERR_INVALID_ARG;
     }
-    if (rom && (esp_chip(l)->flags & ESP_T_8266)) {
-        if (defl) {
-            return ESP_LOADER_ERR_UNSUPPORTED;
+    if (rom) {
+        if ((offset & (ESP_SECTOR - 1)) || offset + image_size > ESP_ROM_FLASH_LIMIT) {
+            return ESP_LOADER_ERR_INVALID_ARG; /* the ROM erases whole sectors, addresses 16 MB */
         }
-        erase = esp_proto_esp8266_erase_size(offset, image_size);
-    } else if (rom && defl) {
-        erase = (image_size + 0x3FF) & ~0x3FFu; /* the ROM wants whole KB here */
+        if (rom & ESP_T_8266) {
+            if (defl) {
+                return ESP_LOADER_ERR_UNSUPPORTED;
+            }
+            erase = esp_proto_esp8266_erase_size(offset, image_size);
+        } else if (defl) {
+            erase = (image_size + 0x3FF) & ~0x3FFu; /* the ROM wants whole KB here */
+        }
     }
     blocks = (wire_size + block_size - 1) / block_size;
     l->state = ESP_STATE_IDLE;
@@ -37,7 +44,7 @@ static int begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_si
     /* The ROM erases before answering BEGIN; the stub erases lazily. */
     r = esp_xfer(l,
                  esp_proto_enc_begin(l->cmd, op, erase, blocks, block_size, offset,
-                                     !rom || !(esp_chip(l)->flags & ESP_T_4WORDS), 0),
+                                     !(rom & ESP_T_4WORDS), 0),
                  NULL, 0, 0, 0, rom ? esp_scaled_timeout(erase, 30000) : esp_timeout(l));
     if (r == 0) {
         l->state = defl ? ESP_STATE_DEFL : ESP_STATE_FLASH;
@@ -68,10 +75,12 @@ int esp_loader_flash_defl_start(esp_loader_t *l, uint32_t offset, uint32_t image
     return begin(l, ESP_OP_FLASH_DEFL_BEGIN, offset, image_size, compressed_size, block_size);
 }
 
-/* One FLASH_DATA / FLASH_DEFL_DATA block. On a rejected block the transfer is over: the ROM's
- * sequence counter has moved on, so the caller restarts at resume_offset. */
-static int block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size)
+/* One FLASH_DATA / FLASH_DEFL_DATA / MEM_DATA block. On a rejected block the transfer is over: the
+ * ROM's sequence counter has moved on, so the caller restarts at resume_offset. */
+int esp_block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size)
 {
+    static const uint8_t data_op[] = {0, ESP_OP_FLASH_DATA, ESP_OP_FLASH_DEFL_DATA,
+                                      ESP_OP_MEM_DATA};
     int plain = state == ESP_STATE_FLASH, r;
     /* Plain blocks are padded with 0xFF to the block size, the last one too (as esptool). */
     uint32_t pad = plain ? l->xfer_block - size : 0;
@@ -84,9 +93,8 @@ static int block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size
         return ESP_LOADER_ERR_INVALID_ARG;
     }
     r = esp_xfer(l,
-                 esp_proto_enc_data_hdr_pad(l->cmd,
-                                            plain ? ESP_OP_FLASH_DATA : ESP_OP_FLASH_DEFL_DATA,
-                                            (const uint8_t *)data, size, pad, l->xfer_seq),
+                 esp_proto_enc_data_hdr_pad(l->cmd, data_op[state], (const uint8_t *)data, size,
+                                            pad, l->xfer_seq),
                  (const uint8_t *)data, size, pad, 0, l->xfer_timeout);
     if (r != 0) {
         ESP_LOG(l, ESP_LOADER_LOG_WARN, "block failed, seq", l->xfer_seq);
@@ -108,12 +116,12 @@ static int block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size
 
 int esp_loader_flash_write(esp_loader_t *l, const void *data, uint32_t size)
 {
-    return block(l, ESP_STATE_FLASH, data, size);
+    return esp_block(l, ESP_STATE_FLASH, data, size);
 }
 
 int esp_loader_flash_defl_write(esp_loader_t *l, const void *data, uint32_t size)
 {
-    return block(l, ESP_STATE_DEFL, data, size);
+    return esp_block(l, ESP_STATE_DEFL, data, size);
 }
 
 /* Leave the loader and run the application: ROM FLASH_END(1) (run user code), stub

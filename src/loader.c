@@ -44,7 +44,7 @@ int esp_loader_init(esp_loader_t *l, const esp_loader_config_t *cfg)
     }
     p = cfg->port;
     if (p == NULL || p->write == NULL || p->read == NULL || p->delay_ms == NULL ||
-        p->now_ms == NULL || cfg->chip >= ESP_LOADER_CHIP_COUNT) {
+        p->now_ms == NULL) {
         return ESP_LOADER_ERR_INVALID_ARG;
     }
     esp_mem_fill(l, 0, sizeof(*l));

@@ -64,7 +64,11 @@ const esp_target_t *esp_chip(const esp_loader_t *l);
 int esp_is_8266_rom(const esp_loader_t *l);
 
 int esp_read_reg(esp_loader_t *l, uint32_t addr, uint32_t *value);
-int esp_write_reg(esp_loader_t *l, uint32_t addr, uint32_t value);
+/* One WRITE_REG with n records (address, value) pairs, full mask, no delay: executed in order. */
+int esp_write_regs(esp_loader_t *l, const uint32_t *addr_value, unsigned n);
+
+/* One data block of the transfer in progress (state = ESP_STATE_FLASH / _DEFL / _MEM). */
+int esp_block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size);
 
 /* Leave the loader into the application (FINISH_REBOOT). */
 void esp_flash_leave(esp_loader_t *l, uint8_t end_op);

@@ -91,21 +91,18 @@ void esp_loader_md5_update(esp_loader_md5_t *ctx, const void *data, size_t len)
 
 void esp_loader_md5_final(esp_loader_md5_t *ctx, uint8_t digest[16])
 {
-    uint32_t lo = ctx->count_lo, hi = ctx->count_hi;
-    size_t used = lo & 63;
+    static const uint8_t one = 0x80, zero = 0;
+    uint8_t len[8];
     unsigned i;
 
     /* 0x80, zeros up to 56 mod 64, then the bit length (little-endian 64-bit). */
-    ctx->block[used++] = 0x80;
-    if (used > 56) {
-        esp_mem_fill(ctx->block + used, 0, 64 - used);
-        md5_block(ctx->state, ctx->block);
-        used = 0;
+    esp_put_le32(len, ctx->count_lo << 3);
+    esp_put_le32(len + 4, ctx->count_hi << 3 | ctx->count_lo >> 29);
+    esp_loader_md5_update(ctx, &one, 1);
+    while ((ctx->count_lo & 63) != 56) {
+        esp_loader_md5_update(ctx, &zero, 1);
     }
-    esp_mem_fill(ctx->block + used, 0, 56 - used);
-    esp_put_le32(ctx->block + 56, lo << 3);
-    esp_put_le32(ctx->block + 60, hi << 3 | lo >> 29);
-    md5_block(ctx->state, ctx->block);
+    esp_loader_md5_update(ctx, len, 8);
     for (i = 0; i < 4; i++) {
         esp_put_le32(digest + 4 * i, ctx->state[i]);
     }

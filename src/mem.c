@@ -27,6 +27,8 @@ int esp_loader_mem_start(esp_loader_t *l, uint32_t address, uint32_t size, uint3
         l->xfer_offset = address;
         l->xfer_size = size;
         l->xfer_block = block_size;
+        l->xfer_total = size;
+        l->xfer_timeout = esp_timeout(l);
         l->xfer_seq = 0;
         l->xfer_written = 0;
     }
@@ -35,26 +37,7 @@ int esp_loader_mem_start(esp_loader_t *l, uint32_t address, uint32_t size, uint3
 
 int esp_loader_mem_write(esp_loader_t *l, const void *data, uint32_t size)
 {
-    int r;
-
-    if (l->state != ESP_STATE_MEM) {
-        return ESP_LOADER_ERR_STATE;
-    }
-    if (data == NULL || size == 0 || size > l->xfer_block ||
-        size > l->xfer_size - l->xfer_written) {
-        return ESP_LOADER_ERR_INVALID_ARG;
-    }
-    r = esp_xfer(
-        l,
-        esp_proto_enc_data_hdr(l->cmd, ESP_OP_MEM_DATA, (const uint8_t *)data, size, l->xfer_seq),
-        (const uint8_t *)data, size, 0, 0, esp_timeout(l));
-    if (r != 0) {
-        l->state = ESP_STATE_IDLE;
-        return r;
-    }
-    l->xfer_seq++;
-    l->xfer_written += size;
-    return ESP_LOADER_OK;
+    return esp_block(l, ESP_STATE_MEM, data, size);
 }
 
 int esp_loader_mem_finish(esp_loader_t *l, uint32_t entry)

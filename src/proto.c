@@ -250,27 +250,18 @@ uint32_t esp_proto_esp8266_erase_size(uint32_t offset, uint32_t size)
     return (n - head) * sector;
 }
 
-static int hex_nibble(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20; /* accept upper case too */
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
 bool esp_proto_hex_md5(const uint8_t hex[32], uint8_t out[16])
 {
-    int i;
-    for (i = 0; i < 16; i++) {
-        int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return false;
+    unsigned i;
+    for (i = 0; i < 32; i++) {
+        unsigned v = hex[i] - (unsigned)'0';
+        if (v > 9) {
+            v = (hex[i] | 0x20u) - (unsigned)'a' + 10; /* either case */
+            if (v < 10 || v > 15) {
+                return false;
+            }
         }
-        out[i] = (uint8_t)(hi << 4 | lo);
+        out[i / 2] = (uint8_t)(out[i / 2] << 4 | v);
     }
     return true;
 }

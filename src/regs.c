@@ -8,9 +8,19 @@ int esp_read_reg(esp_loader_t *l, uint32_t addr, uint32_t *value)
     return r;
 }
 
-int esp_write_reg(esp_loader_t *l, uint32_t addr, uint32_t value)
+int esp_write_regs(esp_loader_t *l, const uint32_t *addr_value, unsigned n)
 {
-    return esp_cmd(l, esp_proto_enc_write_reg(l->cmd, addr, value, 0xFFFFFFFF, 0), 0);
+    unsigned i = n;
+
+    /* Each record is encoded as a one-record packet 16 bytes further on; going backwards, a
+     * record's 8 header bytes land on the previous record's mask / delay, which the previous
+     * record's own encoding then rewrites. The real header goes on last. */
+    while (i-- > 0) {
+        esp_proto_enc_write_reg(l->cmd + 16 * i, addr_value[2 * i], addr_value[2 * i + 1],
+                                0xFFFFFFFF, 0);
+    }
+    esp_proto_header(l->cmd, ESP_OP_WRITE_REG, (uint16_t)(16 * n), 0);
+    return esp_cmd(l, 8 + 16 * n, 0);
 }
 
 int esp_loader_read_register(esp_loader_t *l, uint32_t address, uint32_t *value)
@@ -139,17 +149,15 @@ static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
         } else {
             *out = (uint32_t)((p * baud) >> 10) / 65;
         }
-    } else if (flags & ESP_T_BAUD_C2) {
-        r = xtal_mhz(l, &a);
-        if (a == 26) {
-            *out = baud * 40 / 26;
+    } else if (flags & (ESP_T_BAUD_C2 | ESP_T_BAUD_C5)) {
+        /* The ROM assumes a crystal (C2: 40 MHz; C5: PCR_SYSCLK_CONF bits 30:24) that may not
+         * be the real one (from the UART divider): scale by assumed / real. */
+        b = 40;
+        if ((r = xtal_mhz(l, &a)) == 0 && (flags & ESP_T_BAUD_C5)) {
+            r = esp_read_reg(l, 0x60096110, &b);
+            b = (b >> 24) & 0x7F;
         }
-    } else if (flags & ESP_T_BAUD_C5) {
-        if ((r = xtal_mhz(l, &a)) != 0 || (r = esp_read_reg(l, 0x60096110, &b)) != 0) {
-            return r;
-        }
-        b = (b >> 24) & 0x7F; /* the crystal the ROM assumes */
-        if ((a == 48 && b == 40) || (a == 40 && b == 48)) {
+        if (r == 0 && b != 0 && a != b) {
             *out = baud * b / a;
         }
     }

@@ -26,34 +26,29 @@ int esp_loader_flash_set_size(esp_loader_t *l, uint32_t size_bytes)
     return r;
 }
 
-/* RDID (0x9F, 24 bits in) as a register script on the chip's SPI controller. */
+/* RDID (0x9F, 24 bits in) as a register script on the chip's SPI controller (§8.2): set up and
+ * start in one multi-record WRITE_REG, poll, read W0, restore USR / USR2. */
 static int read_jedec(esp_loader_t *l, uint32_t *id)
 {
     const esp_target_t *t = esp_chip(l);
-    uint32_t base = t->spi_base, usr = base + esp_target_spi_usr(t),
-             w0 = base + esp_target_spi_w0(t), old_usr, old_usr2, v;
-    int r, i;
+    uint32_t base = t->spi_base, usr = base + esp_target_spi_usr(t);
+    uint32_t w0 = base + esp_target_spi_w0(t), old_usr, old_usr2, v, w[10];
+    int r, i, is8266 = t->flags & ESP_T_8266;
 
     if ((r = esp_read_reg(l, usr, &old_usr)) != 0 || (r = esp_read_reg(l, usr + 8, &old_usr2))) {
         return r;
     }
-    if (!(t->flags & ESP_T_8266)) {
-        r = esp_write_reg(l, usr + 0x10, 24 - 1); /* MISO_DLEN */
-    } else {
-        r = esp_write_reg(l, usr + 4, (24 - 1) << 8); /* ESP8266: lengths live in USR1 */
-    }
-    if (r == 0) {
-        r = esp_write_reg(l, usr, 1u << 31 | 1u << 28); /* COMMAND | MISO */
-    }
-    if (r == 0) {
-        r = esp_write_reg(l, usr + 8, 7u << 28 | 0x9F); /* 8-bit command RDID */
-    }
-    if (r == 0) {
-        r = esp_write_reg(l, w0, 0);
-    }
-    if (r == 0) {
-        r = esp_write_reg(l, base, 1u << 18); /* CMD.USR: go */
-    }
+    w[0] = usr + (is8266 ? 4 : 0x10); /* ESP8266: lengths live in USR1; else MISO_DLEN */
+    w[1] = is8266 ? (24 - 1) << 8 : 24 - 1;
+    w[2] = usr;
+    w[3] = 1u << 31 | 1u << 28; /* COMMAND | MISO */
+    w[4] = usr + 8;
+    w[5] = 7u << 28 | 0x9F; /* 8-bit command RDID */
+    w[6] = w0;
+    w[7] = 0;
+    w[8] = base;
+    w[9] = 1u << 18; /* CMD.USR: go */
+    r = esp_write_regs(l, w, 5);
     for (i = 0; r == 0; i++) {
         r = esp_read_reg(l, base, &v);
         if (r == 0 && !(v & (1u << 18))) {
@@ -66,10 +61,11 @@ static int read_jedec(esp_loader_t *l, uint32_t *id)
     if (r == 0) {
         r = esp_read_reg(l, w0, id);
     }
-    if (r == 0) {
-        r = esp_write_reg(l, usr, old_usr);
-    }
-    return r != 0 ? r : esp_write_reg(l, usr + 8, old_usr2);
+    w[0] = usr;
+    w[1] = old_usr;
+    w[2] = usr + 8;
+    w[3] = old_usr2;
+    return r != 0 ? r : esp_write_regs(l, w, 2);
 }
 
 int esp_loader_flash_detect_size(esp_loader_t *l, uint32_t *size_bytes, uint32_t *jedec_id)

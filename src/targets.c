@@ -26,9 +26,7 @@ uint32_t esp_target_spi_w0(const esp_target_t *t)
     return t->flags & ESP_T_8266 ? 0x40 : t->flags & ESP_T_4WORDS ? 0x80 : 0x58;
 }
 
-/* by_id: match image chip ids of the chips that are not magic-detected (§7 step 4a);
- * otherwise match magic values. */
-static esp_loader_chip_t find(uint32_t v, int by_id)
+esp_loader_chip_t esp_target_find(uint32_t v, int by_id)
 {
     int i;
     for (i = 0; i < ESP_LOADER_CHIP_COUNT - 1; i++) {
@@ -38,16 +36,6 @@ static esp_loader_chip_t find(uint32_t v, int by_id)
         }
     }
     return ESP_LOADER_CHIP_AUTO;
-}
-
-esp_loader_chip_t esp_target_from_magic(uint32_t magic)
-{
-    return find(magic, 0);
-}
-
-esp_loader_chip_t esp_target_from_chip_id(uint32_t chip_id)
-{
-    return find(chip_id, 1);
 }
 
 uint32_t esp_target_flash_size_from_id(uint32_t id)

@@ -17,6 +17,7 @@
 #define ESP_T_BAUD_ESP32 0x08 /* ROM baud scaled by the RTC-calibrated clock (§5.12) */
 #define ESP_T_BAUD_C2    0x10 /* 26 MHz crystal: ROM baud * 40 / 26 */
 #define ESP_T_BAUD_C5    0x20 /* 40 / 48 MHz crystal vs. ROM expectation */
+#define ESP_T_ROM        0x80 /* never in the table: marks "the ROM loader runs" in flag sets */
 
 /* clang-format off */
 /* X(chip, name, magic (0 = detected by chip id), image chip id, bootloader offset,
@@ -53,9 +54,9 @@ typedef struct {
 /* Facts of a known chip (not AUTO), else NULL. */
 const esp_target_t *esp_target(esp_loader_chip_t chip);
 
-/* Chip from the ROM magic value / from a GET_SECURITY_INFO chip id; AUTO if none matches. */
-esp_loader_chip_t esp_target_from_magic(uint32_t magic);
-esp_loader_chip_t esp_target_from_chip_id(uint32_t chip_id);
+/* Chip from a GET_SECURITY_INFO chip id (by_id, among chips without a magic value, §7 4a) or
+ * from the ROM magic value; AUTO if none matches. */
+esp_loader_chip_t esp_target_find(uint32_t value, int by_id);
 
 /* SPI register offsets (§8.2): USR; USR1 = USR + 4, USR2 = + 8, MISO_DLEN = + 0x10; W0. */
 uint32_t esp_target_spi_usr(const esp_target_t *t);

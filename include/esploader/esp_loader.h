@@ -144,34 +144,34 @@ typedef struct esp_loader_config {
 #define ESP_LOADER_IN_BUF       128 /* raw bytes read from the port in one call */
 #define ESP_LOADER_TX_BUF       256 /* SLIP-encoding buffer for sends */
 #define ESP_LOADER_BOOT_LOG     160 /* boot-log bytes kept for diagnostics */
-#define ESP_LOADER_CMD_BUF      48  /* one unescaped command (header + fixed payload) */
+#define ESP_LOADER_CMD_BUF      96  /* one unescaped command (header + fixed payload) */
 
+/* Field order is chosen for code size: the most used fields come first, where Thumb-2 can
+ * reach them with 16-bit load/store instructions. */
 typedef struct esp_loader {
+    uint8_t state;    /* private: idle / flash / defl / mem */
+    uint8_t stub;     /* the flasher stub is running */
+    uint8_t sdm;      /* Secure Download Mode */
+    uint8_t diag;     /* esp_loader_connect_diag_t */
+    uint8_t verified; /* the last finished write was MD5-verified */
+    uint8_t rx_any;   /* any byte arrived during connect */
+    uint16_t rlen;    /* result bytes of the last response */
+    uint16_t in_pos, in_len;
+    uint16_t tx_len;
+    uint16_t boot_log_len;
     esp_loader_config_t cfg;
     esp_loader_chip_t chip; /* AUTO until connected */
-    uint8_t state;          /* private: idle / flash / defl / mem */
-    uint8_t stub;           /* the flasher stub is running */
-    uint8_t sdm;            /* Secure Download Mode */
-    uint8_t diag;           /* esp_loader_connect_diag_t */
-    uint8_t verified;       /* the last finished write was MD5-verified */
-    uint8_t rx_any;         /* any byte arrived during connect */
-    uint16_t rlen;          /* result bytes of the last response */
     uint32_t baud;
-    uint32_t flash_size; /* from SPI_SET_PARAMS / detection, 0 = unknown */
-    uint32_t value;      /* value field of the last response (READ_REG result) */
-    esp_loader_failure_t failure;
+    uint32_t value; /* value field of the last response (READ_REG result) */
 
     /* transfer in progress (flash / deflate / RAM) */
     uint32_t xfer_offset, xfer_size, xfer_block, xfer_seq, xfer_written, xfer_total;
     uint32_t xfer_timeout;
     uint32_t resume_offset;
+    uint32_t flash_size; /* from SPI_SET_PARAMS / detection, 0 = unknown */
+    esp_loader_failure_t failure;
+    struct esp_slip_dec slip; /* SLIP decoder state */
     esp_loader_md5_t md5;
-
-    /* SLIP decoder state and buffers */
-    struct esp_slip_dec slip;
-    uint16_t in_pos, in_len;
-    uint16_t boot_log_len;
-    uint16_t tx_len;
     uint8_t frame[ESP_LOADER_RX_FRAME_MAX];
     uint8_t in[ESP_LOADER_IN_BUF];
     uint8_t tx[ESP_LOADER_TX_BUF];
