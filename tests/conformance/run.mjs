@@ -172,6 +172,17 @@ const overall = setTimeout(() => {
   fail(2);
 }, TIMEOUT_S * 1000);
 
+// Never leave a sim process behind, whatever ends this one.
+process.on("exit", () => {
+  if (sim && sim.exitCode === null && sim.signalCode === null) sim.kill("SIGKILL");
+});
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    line("FAIL", currentStep, `interrupted by ${sig}`);
+    fail(3);
+  });
+}
+
 process.on("unhandledRejection", (e) => {
   line("FAIL", currentStep, `unhandled rejection inside esptool-js: ${e && e.stack ? e.stack : e}`);
   fail(1);
