@@ -150,12 +150,77 @@ static void test_mac_every_new_chip(void **state)
     }
 }
 
+static void test_chip_info_table(void **state)
+{
+    /* PROTOCOL.md §8.1 / §8.4, one row per chip */
+    static const struct {
+        esp_loader_chip_t chip;
+        const char *name;
+        uint32_t magic;
+        uint16_t id;
+        uint32_t boot, mac, date;
+        uint8_t status, words;
+        bool md5, defl, baud, slow, sec;
+    } t[] = {
+        {ESP_LOADER_CHIP_ESP8266, "ESP8266", 0xFFF0C101, 0xFFFF, 0x0, 0x3FF00050, 0x60000078, 2, 4,
+         false, false, false, false, false},
+        {ESP_LOADER_CHIP_ESP32, "ESP32", 0x00F01D83, 0, 0x1000, 0, 0x60000078, 4, 4, true, true,
+         true, true, false},
+        {ESP_LOADER_CHIP_ESP32S2, "ESP32-S2", 0x000007C6, 2, 0x1000, 0x3F41A044, 0x60000078, 4, 5,
+         true, true, true, true, true},
+        {ESP_LOADER_CHIP_ESP32S3, "ESP32-S3", 0, 9, 0x0, 0x60007044, 0x60000080, 4, 5, true, true,
+         true, true, true},
+        {ESP_LOADER_CHIP_ESP32C2, "ESP32-C2", 0, 12, 0x0, 0x60008840, 0x6000007C, 4, 5, true, true,
+         true, true, true},
+        {ESP_LOADER_CHIP_ESP32C3, "ESP32-C3", 0, 5, 0x0, 0x60008844, 0x6000007C, 4, 5, true, true,
+         true, true, true},
+        {ESP_LOADER_CHIP_ESP32C5, "ESP32-C5", 0, 23, 0x2000, 0x600B4844, 0x6000007C, 4, 5, true,
+         true, true, true, true},
+        {ESP_LOADER_CHIP_ESP32C6, "ESP32-C6", 0, 13, 0x0, 0x600B0844, 0x6000007C, 4, 5, true, true,
+         true, true, true},
+        {ESP_LOADER_CHIP_ESP32C61, "ESP32-C61", 0, 20, 0x0, 0x600B4844, 0x6000007C, 4, 5, true,
+         true, true, true, true},
+        {ESP_LOADER_CHIP_ESP32H2, "ESP32-H2", 0, 16, 0x0, 0x600B0844, 0x6000007C, 4, 5, true, true,
+         true, true, true},
+        {ESP_LOADER_CHIP_ESP32P4, "ESP32-P4", 0, 18, 0x2000, 0x5012D044, 0x500CA08C, 4, 5, true,
+         true, true, true, true},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        const esp_loader_chip_info_t *c = esp_loader_chip_info(t[i].chip);
+        assert_non_null(c);
+        assert_string_equal(c->name, t[i].name);
+        assert_int_equal(c->magic, t[i].magic);
+        assert_int_equal(c->image_chip_id, t[i].id);
+        assert_int_equal(c->bootloader_offset, t[i].boot);
+        if (t[i].mac)
+            assert_int_equal(c->mac_efuse_reg, t[i].mac);
+        assert_int_equal(c->uart_date_reg, t[i].date);
+        assert_int_equal(c->rom_status_len, t[i].status);
+        assert_int_equal(c->rom_begin_words, t[i].words);
+        assert_int_equal(c->rom_has_md5, t[i].md5);
+        assert_int_equal(c->rom_has_deflate, t[i].defl);
+        assert_int_equal(c->rom_can_change_baud, t[i].baud);
+        assert_int_equal(c->rom_has_read_slow, t[i].slow);
+        assert_int_equal(c->has_security_info, t[i].sec);
+        if (t[i].chip != ESP_LOADER_CHIP_ESP8266)
+            assert_int_equal(esp_loader_chip_from_image_id(t[i].id), t[i].chip);
+    }
+    assert_null(esp_loader_chip_info(ESP_LOADER_CHIP_AUTO));
+    assert_null(esp_loader_chip_info(ESP_LOADER_CHIP_COUNT));
+    /* retired ids (S3-beta2 4, C6-beta 7) and unknown ones */
+    assert_int_equal(esp_loader_chip_from_image_id(4), ESP_LOADER_CHIP_AUTO);
+    assert_int_equal(esp_loader_chip_from_image_id(7), ESP_LOADER_CHIP_AUTO);
+    assert_int_equal(esp_loader_chip_from_image_id(0xFFFF), ESP_LOADER_CHIP_AUTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detect_size_every_chip), cmocka_unit_test(test_capacity_codes),
         cmocka_unit_test(test_bad_ids_fail_loudly),    cmocka_unit_test(test_detect_size_stub),
-        cmocka_unit_test(test_mac_every_new_chip),
+        cmocka_unit_test(test_mac_every_new_chip),     cmocka_unit_test(test_chip_info_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

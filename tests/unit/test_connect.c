@@ -430,6 +430,54 @@ static void test_stub_upload_no_ohai(void **state)
     fp_free(&fp);
 }
 
+typedef struct {
+    unsigned tx, rx, rx_sync;
+    uint8_t first_tx[64];
+    size_t first_tx_len;
+} trace_log_t;
+
+static void on_trace(void *user, bool tx, const uint8_t *frame, size_t len)
+{
+    static const uint8_t sync_reply[12] = {0x01, 0x08, 0x04, 0x00, 0x07, 0x07,
+                                           0x12, 0x20, 0x00, 0x00, 0x00, 0x00};
+    trace_log_t *t = user;
+    if (tx) {
+        if (t->tx++ == 0 && len <= sizeof(t->first_tx)) {
+            memcpy(t->first_tx, frame, len);
+            t->first_tx_len = len;
+        }
+    } else {
+        t->rx++;
+        if (len == 12 && memcmp(frame, sync_reply, 12) == 0)
+            t->rx_sync++;
+    }
+}
+
+static void test_trace_hook(void **state)
+{
+    /* The frame-trace hook sees unescaped bodies both ways: the SYNC we sent, the 8 replies. */
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_t l;
+    trace_log_t t;
+    uint8_t want[64];
+    size_t n = hex_bytes(sync_hex, want, sizeof(want));
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_config(&fp, &cfg);
+    cfg.trace = on_trace;
+    cfg.hook_user = &t;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(t.first_tx_len, n);
+    assert_memory_equal(t.first_tx, want, n);
+    assert_int_equal(t.rx_sync, 8);
+    assert_int_equal(t.tx, fp.nframes); /* every frame the fake got was traced */
+    fp_free(&fp);
+}
+
 #define DETECT(c)                                                                                  \
     cmocka_unit_test_prestate(test_detect, &c##_clean),                                            \
         cmocka_unit_test_prestate(test_detect, &c##_stale)
@@ -457,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_stub_already_running),
         cmocka_unit_test(test_stub_upload),
         cmocka_unit_test(test_stub_upload_no_ohai),
+        cmocka_unit_test(test_trace_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
