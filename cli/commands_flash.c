@@ -232,13 +232,32 @@ static bool same_on_flash(cli_session_t *s, uint32_t addr, const uint8_t *data, 
 static int find_changed(cli_session_t *s, uint32_t addr, const uint8_t *data, uint32_t len,
                         diff_run_t *runs, int max, uint32_t *changed)
 {
-    int err = 0, n = 0;
+    int n = 0, err = 0;
     *changed = 0;
-    if (same_on_flash(s, addr, data, len, &err)) {
+    uint8_t have[16], want[16], erased[16];
+    if (esp_loader_flash_md5(&s->loader, addr, len, have) != 0) {
+        return -1;
+    }
+    esp_loader_md5_t m;
+    esp_loader_md5_init(&m);
+    esp_loader_md5_update(&m, data, len);
+    esp_loader_md5_final(&m, want);
+    if (memcmp(have, want, 16) == 0) {
         return 0;
     }
-    if (err) {
-        return -1;
+    /* Freshly erased flash (the usual first flash): everything differs, don't search. */
+    uint8_t ff[256];
+    memset(ff, 0xFF, sizeof(ff));
+    esp_loader_md5_init(&m);
+    for (uint32_t k = 0; k < len; k += sizeof(ff)) {
+        esp_loader_md5_update(&m, ff, len - k < sizeof(ff) ? len - k : sizeof(ff));
+    }
+    esp_loader_md5_final(&m, erased);
+    if (memcmp(have, erased, 16) == 0) {
+        runs[0].off = 0;
+        runs[0].len = len;
+        *changed = len;
+        return 1;
     }
     for (uint32_t b = 0; b < len; b += DIFF_BLOCK) {
         uint32_t blen = len - b < DIFF_BLOCK ? len - b : DIFF_BLOCK;
@@ -310,12 +329,14 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     double t0 = now_s();
     int ec = CLI_EXIT_OK;
     bool skipped = false, diffed = false;
+    uint32_t changed_total = len;
     uint32_t clen = 0;
     if (diff && compress) {
         /* Only the sectors that differ go over the wire: MD5s cost a round trip each, a
          * sector of data costs far more (and the stub is flash-bound at high baud). */
         diff_run_t runs[DIFF_MAX_RUNS];
         uint32_t changed = 0;
+        changed_total = 0;
         int n = find_changed(s, addr, buf, len, runs, DIFF_MAX_RUNS, &changed);
         if (n == 0) {
             skipped = true;
@@ -327,6 +348,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
                          r->path, (unsigned)addr, (unsigned)changed, (unsigned)len);
             }
             cJSON_AddNumberToObject(j, "changed_bytes", changed);
+            changed_total = changed;
             for (int i = 0; i < n && ec == CLI_EXIT_OK; i++) {
                 ec = write_compressed(s, r, addr + runs[i].off, buf + runs[i].off, runs[i].len,
                                       &clen);
@@ -383,7 +405,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         free(buf_for_verify);
     }
     cJSON_AddBoolToObject(j, "verified", verified);
-    if (diffed) {
+    if (diffed && changed_total < len) {
         cli_info("Updated %u bytes at 0x%08x in %.2f s%s", (unsigned)len, (unsigned)addr, dt,
                  verified ? ", hash verified" : "");
     } else if (!skipped) {

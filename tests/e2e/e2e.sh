@@ -343,6 +343,16 @@ case_misc() {
     (cd "$D" && ESPLOADER_STUB_DIR="$D/none" timeout 60 "$D/bin/esploader" -p "$PORT_A" write-flash 0x10000 "$D/b.bin" >"$D/o" 2>&1)
     RC=$?; OUT=$(cat "$D/o"); ERR=""
     expect "stub not found: ROM fallback" 0 "no flasher stub for ESP32 found" "npm i esptool-js" "hash verified"
+    # On a terminal: a progress bar with rate and ETA; many boards get live lines.
+    if command -v script >/dev/null; then
+        MK blob "$D/big.bin" 40000
+        timeout 60 script -qec "'$ESPLOADER' -p '$PORT_A' write-flash 0x60000 '$D/big.bin'" /dev/null >"$D/tty.txt" 2>&1
+        grep -q "Writing .*\[#*\.*\] *100% .*KB/s  ETA" "$D/tty.txt" && pass "progress bar on a TTY" || fail "no progress bar on a TTY: $(tr '\r' '\n' <"$D/tty.txt" | tail -3)"
+        start_sim B esp32c3 tcp --no-timing || return
+        timeout 60 script -qec "'$ESPLOADER' -p '$PORT_A' -p '$PORT_B' write-flash 0x60000 '$D/big.bin'" /dev/null >"$D/tty2.txt" 2>&1
+        grep -q "2 of 2 boards succeeded" "$D/tty2.txt" && grep -q $'\033\[2K' "$D/tty2.txt" && pass "multi-board live lines on a TTY" || fail "multi-board TTY view"
+        stop_sim B
+    fi
     cli --help
     expect "--help" 0 "write-flash" "exit codes"
     cli write-flash --help
