@@ -139,6 +139,22 @@ for k in typical0 typical2 all_ops0 all_ops2; do
     fi
 done
 
+# The biggest core symbols of the all-operations program (where bytes can be won).
+echo "footprint: largest core symbols in all_ops (log off, bytes):"
+python3 - "$OUT/log0/libcore.a" "$OUT/log0/all_ops.elf" <<'EOF2'
+import subprocess, sys
+def nm(*args):
+    return subprocess.run(["arm-none-eabi-nm", *args], capture_output=True, text=True).stdout
+core = {l.split()[-1] for l in nm("--defined-only", sys.argv[1]).splitlines() if len(l.split()) == 3}
+rows = []
+for l in nm("-S", "--size-sort", sys.argv[2]).splitlines():
+    f = l.split()
+    if len(f) == 4 and f[3] in core:
+        rows.append((int(f[1], 16), f[3]))
+for size, name in sorted(rows, reverse=True)[:10]:
+    print("  %6d  %s" % (size, name))
+EOF2
+
 for log in 0 2; do
     echo "footprint: stack, logging $([ $log = 0 ] && echo off || echo on):"
     if ! python3 "$ROOT/scripts/stack-check.py" --limit $BUDGET_STACK "$OUT/log$log"/core/*.ci |
