@@ -338,6 +338,165 @@ static void run_reflash(const bench_image_t *app, reflash_t *rf)
     session_close(&s);
 }
 
+/*
+ * DESIGN.md §4 calibration points: public measurements on real chips, driven the way the
+ * measuring tool drove them (ROM: plain 1 KB blocks; stub: zlib level 9, 16 KB blocks). Our
+ * library drives the sim the same way; the figures compare the sim's timing model (through
+ * our host) with silicon. "data" = from after the BEGIN reply to the last block's reply.
+ */
+typedef struct calpoint {
+    sim_chip_id_t chip;
+    bool stub, compressed, read;
+    uint32_t baud, bytes, real_zlen; /* real_zlen: compressed size on silicon's run */
+    double erase_s, data_s;          /* measured on silicon; erase_s < 0: not published */
+    const char *label;
+} calpoint_t;
+
+static const calpoint_t calpoints[] = {
+    {SIM_CHIP_ESP32, false, false, false, 115200, 144672, 0, 0.83, 14.42, "ESP32 ROM 115200 plain"},
+    {SIM_CHIP_ESP32C6, false, false, false, 460800, 102400, 0, 0.85, 3.2,
+     "ESP32-C6 ROM 460800 plain"},
+    {SIM_CHIP_ESP8266, false, false, false, 115200, 524288, 0, 2.59, 50.5,
+     "ESP8266 ROM 115200 plain"},
+    {SIM_CHIP_ESP8266, false, false, false, 460800, 524288, 0, -1, 14.6,
+     "ESP8266 ROM 460800 plain"},
+    {SIM_CHIP_ESP32, true, true, false, 460800, 2507328, 1483599, -1, 35.2,
+     "ESP32 stub 460800 zlib"},
+    {SIM_CHIP_ESP32, true, true, false, 921600, 1851472, 1063799, -1, 17.6,
+     "ESP32 stub 921600 zlib"},
+    {SIM_CHIP_ESP32, true, true, false, 2000000, 2291152, 1366321, -1, 22.4,
+     "ESP32 stub 2000000 zlib"},
+    {SIM_CHIP_ESP32, true, false, true, 115200, 4u << 20, 0, -1, 394.5,
+     "ESP32 stub 115200 READ_FLASH 4 MiB"},
+};
+
+typedef struct calresult {
+    double erase_s, data_s, flush_s;
+    uint32_t zlen;
+    bool ok;
+} calresult_t;
+
+static void run_calpoint(const calpoint_t *cp, calresult_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    sim_chip_id_t saved = chip;
+    chip = cp->chip;
+    session_t s;
+    uint8_t *data = malloc(cp->bytes), *z = NULL;
+    int rc = data ? session_open(&s) : -1;
+    chip = saved;
+    if (rc != 0) {
+        free(data);
+        return;
+    }
+    bench_fill_firmware(data, cp->bytes, cp->bytes);
+    if (!cp->stub && cp->baud != 115200 && cp->chip == SIM_CHIP_ESP8266) {
+        /* the ESP8266 ROM cannot change baud: the host opens the port at the fast rate and
+         * the ROM auto-bauds on the first SYNC */
+        sim_link_set_baud(s.link, cp->baud);
+        s.cfg.initial_baud = cp->baud;
+        esp_loader_init(&s.l, &s.cfg);
+        rc = esp_loader_connect(&s.l);
+    } else {
+        rc = esp_loader_connect(&s.l);
+        if (rc == 0 && cp->baud != 115200) {
+            rc = esp_loader_change_baudrate(&s.l, cp->baud);
+        }
+    }
+    if (rc == 0 && cp->stub) {
+        rc = esp_loader_run_stub(&s.l, bench_stub());
+    }
+    if (rc == 0 && cp->chip != SIM_CHIP_ESP8266) {
+        rc = esp_loader_flash_set_size(&s.l, FLASH_SIZE);
+    }
+    if (rc == 0 && cp->read) {
+        uint64_t t0 = now_us(&s);
+        rc = esp_loader_flash_read(&s.l, 0, data, cp->bytes);
+        out->data_s = (double)(now_us(&s) - t0) / 1e6;
+    } else if (rc == 0) {
+        uint32_t blk = cp->stub ? 0x4000 : 0x400, len = cp->bytes;
+        const uint8_t *src = data;
+        if (cp->compressed) {
+            uLongf cap = compressBound(cp->bytes);
+            z = malloc(cap);
+            if (z == NULL || compress2(z, &cap, data, cp->bytes, 9) != Z_OK) {
+                rc = -1;
+            }
+            len = out->zlen = (uint32_t)cap;
+            src = z;
+        }
+        uint64_t t0 = now_us(&s);
+        if (rc == 0) {
+            rc = cp->compressed ? esp_loader_flash_defl_start(&s.l, 0x10000, cp->bytes, len, blk)
+                                : esp_loader_flash_start(&s.l, 0x10000, cp->bytes, blk);
+        }
+        uint64_t t1 = now_us(&s);
+        for (uint32_t done = 0; rc == 0 && done < len;) {
+            uint32_t n = len - done < blk ? len - done : blk;
+            rc = cp->compressed ? esp_loader_flash_defl_write(&s.l, src + done, n)
+                                : esp_loader_flash_write(&s.l, src + done, n);
+            done += n;
+        }
+        uint64_t t2 = now_us(&s);
+        if (rc == 0) {
+            rc = cp->compressed
+                     ? esp_loader_flash_defl_finish(&s.l, NULL, ESP_LOADER_FINISH_NO_VERIFY)
+                     : esp_loader_flash_finish(&s.l, ESP_LOADER_FINISH_NO_VERIFY);
+        }
+        out->erase_s = (double)(t1 - t0) / 1e6;
+        out->data_s = (double)(t2 - t1) / 1e6;
+        out->flush_s = (double)(now_us(&s) - t2) / 1e6;
+        size_t fsize;
+        const uint8_t *f = sim_flash(s.sim, &fsize);
+        if (rc == 0 && memcmp(f + 0x10000, data, cp->bytes) != 0) {
+            rc = -1;
+        }
+    }
+    out->ok = rc == 0;
+    free(z);
+    free(data);
+    session_close(&s);
+}
+
+static void print_calibration(bool csv)
+{
+    if (csv) {
+        printf("\ncalibration,real_erase_s,sim_erase_s,real_data_s,sim_data_s,deviation,"
+               "stub_flush_s,real_zlen,our_zlen,ok\n");
+    } else {
+        printf("\ncalibration against silicon (DESIGN.md §4; sim timing model driven by "
+               "libesploader; goal +-15 %%):\n");
+        printf("%-36s %6s %6s %7s %7s %7s %6s %15s %s\n", "point", "erase", "sim", "data", "sim",
+               "dev", "flush", "zlib real/ours", "check");
+    }
+    for (size_t i = 0; i < sizeof(calpoints) / sizeof(calpoints[0]); i++) {
+        const calpoint_t *cp = &calpoints[i];
+        calresult_t r;
+        run_calpoint(cp, &r);
+        double dev = (r.data_s - cp->data_s) / cp->data_s;
+        if (csv) {
+            printf("%s,%.2f,%.2f,%.2f,%.2f,%.3f,%.3f,%u,%u,%d\n", cp->label, cp->erase_s, r.erase_s,
+                   cp->data_s, r.data_s, dev, r.flush_s, cp->real_zlen, r.zlen, r.ok ? 1 : 0);
+        } else {
+            char es[16] = "-";
+            if (cp->erase_s >= 0) {
+                snprintf(es, sizeof(es), "%.2f", cp->erase_s);
+            }
+            char zs[24] = "-";
+            if (cp->real_zlen != 0) {
+                snprintf(zs, sizeof(zs), "%.1f/%.1f %%", 100.0 * cp->real_zlen / cp->bytes,
+                         100.0 * r.zlen / cp->bytes);
+            }
+            printf("%-36s %6s %6.2f %7.2f %7.2f %+6.1f%% %6.3f %15s %s\n", cp->label, es, r.erase_s,
+                   cp->data_s, r.data_s, 100.0 * dev, r.flush_s, zs,
+                   !r.ok                         ? "FAIL"
+                   : (dev < -0.15 || dev > 0.15) ? "outside +-15 %"
+                                                 : "ok");
+        }
+        fflush(stdout);
+    }
+}
+
 int main(int argc, char **argv)
 {
     bool csv = false;
@@ -468,6 +627,9 @@ int main(int argc, char **argv)
             }
             fflush(stdout);
         }
+    }
+    if (only_baud == 0) {
+        print_calibration(csv);
     }
     for (int i = 0; i < BENCH_NIMAGES; i++) {
         free(zis[i].z);
