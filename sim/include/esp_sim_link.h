@@ -47,6 +47,10 @@ void sim_link_clear_faults(sim_link_t *k);
 sim_t *sim_link_sim(sim_link_t *k);
 
 uint64_t sim_link_now_us(const sim_link_t *k);
+/* Bytes that have entered the link so far in direction dir (before faults): the at_byte of a
+ * fault meant for the very next byte. Counting starts at sim_link_new, so a boot banner the
+ * chip printed counts too. */
+uint64_t sim_link_bytes(const sim_link_t *k, sim_dir_t dir);
 void sim_link_advance_us(sim_link_t *k, uint64_t us);
 
 /* Host side. Return conventions match esp_loader_port_ops_t: write 0 / negative, read count

@@ -268,6 +268,14 @@ static void pull_from_sim(sim_link_t *k)
     }
 }
 
+uint64_t sim_link_bytes(const sim_link_t *k, sim_dir_t dir)
+{
+    if (k == NULL || (dir != SIM_DIR_TO_CHIP && dir != SIM_DIR_TO_HOST)) {
+        return 0;
+    }
+    return k->index[dir];
+}
+
 void sim_link_advance_us(sim_link_t *k, uint64_t us)
 {
     if (k == NULL) {

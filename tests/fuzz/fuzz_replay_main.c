@@ -3,10 +3,11 @@
  * trace folder (as seeds) and on the built-in seeds. Also writes the seeds out as a corpus for
  * scripts/fuzz.sh.
  *
- *   fuzz_replay [--builtin] [--traces DIR] [--write-corpus DIR] [FILE...]
+ *   fuzz_replay [-v] [--builtin] [--traces DIR] [--write-corpus DIR] [FILE...]
  */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,17 @@
 #define SEED_CAP (1u << 20)
 
 static unsigned runs;
+static bool verbose;
+
+static void report(const char *name)
+{
+    const fuzz_stats_t *st = &fuzz_last_stats;
+    if (verbose) {
+        printf("%-32s to chip %7zu B, from chip %7zu B, %5u frames checked%s%s\n", name,
+               st->bytes_to_chip, st->bytes_from_chip, st->frames_checked,
+               st->stub_reached ? ", stub mode" : "", st->checked_to_end ? "" : ", unchecked tail");
+    }
+}
 static const char *corpus_dir;
 
 static int use_input(const char *name, const uint8_t *d, size_t n)
@@ -34,6 +46,7 @@ static int use_input(const char *name, const uint8_t *d, size_t n)
         fclose(f);
     }
     LLVMFuzzerTestOneInput(d, n);
+    report(name);
     runs++;
     return 0;
 }
@@ -48,6 +61,7 @@ static int run_file(const char *path, uint8_t *buf)
     size_t n = fread(buf, 1, SEED_CAP, f);
     fclose(f);
     LLVMFuzzerTestOneInput(buf, n);
+    report(path);
     runs++;
     return 0;
 }
@@ -110,11 +124,15 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--write-corpus") == 0 && i + 1 < argc) {
             corpus_dir = argv[++i];
+        } else if (strcmp(argv[i], "-v") == 0) {
+            verbose = true;
         }
     }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--write-corpus") == 0) {
             i++;
+        } else if (strcmp(argv[i], "-v") == 0) {
+            continue;
         } else if (strcmp(argv[i], "--builtin") == 0) {
             rc |= run_builtin(buf);
         } else if (strcmp(argv[i], "--traces") == 0 && i + 1 < argc) {

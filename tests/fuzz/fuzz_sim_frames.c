@@ -22,6 +22,8 @@
 
 #define FUZZ_FLASH_SIZE (2u * 1024u * 1024u)
 
+fuzz_stats_t fuzz_last_stats;
+
 typedef struct checker {
     bool enabled; /* false once something legitimately garbles the stream */
     bool in_frame;
@@ -39,7 +41,11 @@ static void violation(const char *what)
 
 static void frame_done(checker_t *c)
 {
-    if (c->len == 0 || c->raw_ok) {
+    if (c->len == 0) {
+        return;
+    }
+    fuzz_last_stats.frames_checked++;
+    if (c->raw_ok) {
         return;
     }
     if (c->len < 8) {
@@ -159,6 +165,7 @@ static void drain(sim_link_t *k, checker_t *c, uint32_t quiet_ms)
         }
         /* The stub's raw frames (OHAI first) follow its start at once. */
         c->raw_ok = c->raw_ok || sim_stub_running(sim_link_sim(k));
+        fuzz_last_stats.bytes_from_chip += (size_t)n;
         check_bytes(c, buf, (size_t)n);
     }
 }
@@ -198,6 +205,7 @@ static uint32_t host_baud_pick(uint8_t b, const sim_t *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    memset(&fuzz_last_stats, 0, sizeof(fuzz_last_stats));
     if (size < 2) {
         return 0;
     }
@@ -229,6 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (data[1] & FUZZ_FLAG_STUB) {
         enter_stub(k, cfg.chip, &c);
+        fuzz_last_stats.stub_reached = sim_stub_running(s);
     }
     size_t i = 2;
     uint64_t last_now = sim_link_now_us(k);
@@ -245,6 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 n = size - i;
             }
             sim_link_write(k, data + i, n, 100);
+            fuzz_last_stats.bytes_to_chip += n;
             i += n;
             break;
         }
@@ -319,6 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     c.raw_ok = c.raw_ok || sim_stub_running(s);
     drain(k, &c, 200);
+    fuzz_last_stats.checked_to_end = c.enabled;
 
     size_t flash_size = 0;
     const uint8_t *flash = sim_flash(s, &flash_size);

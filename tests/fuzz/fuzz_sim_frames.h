@@ -30,6 +30,16 @@ enum {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What the last input did (for the replay runner's report: a seed that never reaches the
+ * chip's command handling would be a useless seed). */
+typedef struct fuzz_stats {
+    size_t bytes_to_chip, bytes_from_chip;
+    unsigned frames_checked; /* complete frames the invariant checker judged */
+    int stub_reached;        /* FUZZ_FLAG_STUB: the chip entered stub mode */
+    int checked_to_end;      /* nothing disabled the checker */
+} fuzz_stats_t;
+extern fuzz_stats_t fuzz_last_stats;
+
 /* Seeds. Each returns the input length written to out (0 if it did not fit / no frames). */
 size_t fuzz_seed_from_trace(const char *path, uint8_t *out, size_t cap);
 size_t fuzz_seed_builtin(unsigned idx, uint8_t *out, size_t cap); /* idx < fuzz_seed_count */

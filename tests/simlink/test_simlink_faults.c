@@ -104,6 +104,8 @@ static void test_read_honours_len(void **state)
     assert_int_equal(sim_link_read(f->link, b, 7, 0), 7);
     assert_int_equal(sim_link_read(f->link, b + 7, 20, 0), 13);
     assert_memory_equal(b, msg, 20);
+    assert_int_equal(sim_link_bytes(f->link, SIM_DIR_TO_CHIP), 20);
+    assert_int_equal(sim_link_bytes(f->link, SIM_DIR_TO_HOST), 20);
 }
 
 static void test_split_to_host(void **state)
