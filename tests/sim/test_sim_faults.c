@@ -35,17 +35,12 @@ typedef struct variant {
 } variant_t;
 
 static const variant_t variants[] = {
-    {SIM_FAULT_SPLIT, 1, true, "split1"},
-    {SIM_FAULT_SPLIT, 7, true, "split7"},
-    {SIM_FAULT_DELAY, 20000, true, "delay20ms"},
-    {SIM_FAULT_DELAY, 4000000, false, "delay4s"},
-    {SIM_FAULT_DROP, 1, false, "drop1"},
-    {SIM_FAULT_DROP, 40, false, "drop40"},
-    {SIM_FAULT_FLIP, 0x01, false, "flip01"},
-    {SIM_FAULT_FLIP, 0xFF, false, "flipFF"},
-    {SIM_FAULT_GARBAGE, 1, false, "garbage1"},
-    {SIM_FAULT_GARBAGE, 64, false, "garbage64"},
-    {SIM_FAULT_CUT, 0, false, "cut"},
+    {SIM_FAULT_SPLIT, 1, true, "split1"},         {SIM_FAULT_SPLIT, 7, true, "split7"},
+    {SIM_FAULT_DELAY, 20000, true, "delay20ms"},  {SIM_FAULT_DELAY, 60000, false, "delay60ms"},
+    {SIM_FAULT_DELAY, 4000000, false, "delay4s"}, {SIM_FAULT_DROP, 1, false, "drop1"},
+    {SIM_FAULT_DROP, 40, false, "drop40"},        {SIM_FAULT_FLIP, 0x01, false, "flip01"},
+    {SIM_FAULT_FLIP, 0xFF, false, "flipFF"},      {SIM_FAULT_GARBAGE, 1, false, "garbage1"},
+    {SIM_FAULT_GARBAGE, 64, false, "garbage64"},  {SIM_FAULT_CUT, 0, false, "cut"},
 };
 #define NVAR (sizeof(variants) / sizeof(variants[0]))
 
