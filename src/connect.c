@@ -216,8 +216,8 @@ static int detect(esp_loader_t *l)
         r = esp_read_reg(l, ESP_MAGIC_REG, &v);
         ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "chip magic", v);
         if (r == ESP_LOADER_ERR_UNSUPPORTED) {
-            l->sdm = 1; /* only the S2 in SDM refuses READ_REG here */
-            v = esp_target(ESP_LOADER_CHIP_ESP32S2)->magic;
+            l->sdm = 1;     /* only the S2 in SDM refuses READ_REG here */
+            v = 0x000007C6; /* its magic value */
         } else if (r != 0) {
             return r;
         }

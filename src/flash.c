@@ -2,29 +2,32 @@
 #include "loader.h"
 
 /*
- * Plain and compressed writes share one path: begin (op = FLASH_BEGIN or FLASH_DEFL_BEGIN),
- * blocks, end. xfer_size = image bytes (what gets verified), xfer_total = bytes on the wire.
+ * Plain and compressed writes (and RAM downloads) share one path: begin (op = FLASH_BEGIN or
+ * FLASH_DEFL_BEGIN), blocks, end. xfer_size = image bytes (what gets verified), xfer_total = bytes
+ * on the wire.
  */
-static int begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_size,
-                 uint32_t wire_size, uint32_t block_size)
+int esp_begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_size, uint32_t wire_size,
+              uint32_t block_size)
 {
-    int defl = op == ESP_OP_FLASH_DEFL_BEGIN;
+    int defl = op == ESP_OP_FLASH_DEFL_BEGIN, mem = op == ESP_OP_MEM_BEGIN;
     uint32_t rom = 0, erase = image_size, blocks;
     int r = esp_ready(l);
 
     if (r != 0) {
         return r;
     }
-    if (!l->stub) {
-        rom = esp_chip(l)->flags | ESP_T_ROM;
+    if (mem) {
+        rom = ESP_T_4WORDS; /* RAM: always 4 words, no flash rules, default timeout */
+    } else if (!l->stub) {
+        rom = esp_flags(l) | ESP_T_ROM;
     }
     if (block_size == 0) {
-        block_size = rom ? 0x400 : 0x4000;
+        block_size = mem ? 0x1800 : rom ? 0x400 : 0x4000;
     }
     if (block_size > 0x4000 || image_size == 0 || wire_size == 0 || offset + image_size < offset) {
         return ESP_LOADER_ERR_INVALID_ARG;
     }
-    if (rom) {
+    if (rom & ESP_T_ROM) {
         if ((offset & (ESP_SECTOR - 1)) || offset + image_size > ESP_ROM_FLASH_LIMIT) {
             return ESP_LOADER_ERR_INVALID_ARG; /* the ROM erases whole sectors, addresses 16 MB */
         }
@@ -45,9 +48,10 @@ static int begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_si
     r = esp_xfer(l,
                  esp_proto_enc_begin(l->cmd, op, erase, blocks, block_size, offset,
                                      !(rom & ESP_T_4WORDS), 0),
-                 NULL, 0, 0, 0, rom ? esp_scaled_timeout(erase, 30000) : esp_timeout(l));
+                 NULL, 0, 0, 0,
+                 (rom & ESP_T_ROM) ? esp_scaled_timeout(erase, 30000) : esp_timeout(l));
     if (r == 0) {
-        l->state = defl ? ESP_STATE_DEFL : ESP_STATE_FLASH;
+        l->state = defl ? ESP_STATE_DEFL : mem ? ESP_STATE_MEM : ESP_STATE_FLASH;
         l->xfer_offset = offset;
         l->xfer_size = image_size;
         l->xfer_total = wire_size;
@@ -66,13 +70,13 @@ static int begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_si
 int esp_loader_flash_start(esp_loader_t *l, uint32_t offset, uint32_t image_size,
                            uint32_t block_size)
 {
-    return begin(l, ESP_OP_FLASH_BEGIN, offset, image_size, image_size, block_size);
+    return esp_begin(l, ESP_OP_FLASH_BEGIN, offset, image_size, image_size, block_size);
 }
 
 int esp_loader_flash_defl_start(esp_loader_t *l, uint32_t offset, uint32_t image_size,
                                 uint32_t compressed_size, uint32_t block_size)
 {
-    return begin(l, ESP_OP_FLASH_DEFL_BEGIN, offset, image_size, compressed_size, block_size);
+    return esp_begin(l, ESP_OP_FLASH_DEFL_BEGIN, offset, image_size, compressed_size, block_size);
 }
 
 /* One FLASH_DATA / FLASH_DEFL_DATA / MEM_DATA block. On a rejected block the transfer is over: the

@@ -55,7 +55,7 @@ int esp_loader_flash_read(esp_loader_t *l, uint32_t offset, void *buf, uint32_t 
     if (l->stub) {
         return read_stream(l, offset, out, size);
     }
-    if ((esp_chip(l)->flags & ESP_T_8266)) {
+    if ((esp_flags(l) & ESP_T_8266)) {
         return ESP_LOADER_ERR_UNSUPPORTED;
     }
     for (done = 0; done < size && r == 0; done += 64) {

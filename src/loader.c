@@ -102,9 +102,9 @@ int esp_ready(const esp_loader_t *l)
     return l->chip != ESP_LOADER_CHIP_AUTO ? ESP_LOADER_OK : ESP_LOADER_ERR_STATE;
 }
 
-const esp_target_t *esp_chip(const esp_loader_t *l)
+uint8_t esp_flags(const esp_loader_t *l)
 {
-    return esp_target(l->chip);
+    return l->chip != ESP_LOADER_CHIP_AUTO ? esp_target_flags(l->chip) : 0;
 }
 
 int esp_is_8266_rom(const esp_loader_t *l)
@@ -202,21 +202,19 @@ int esp_read_frame(esp_loader_t *l, uint32_t deadline)
                 ESP_LOG(l, ESP_LOADER_LOG_DEBUG, "bad SLIP frame dropped", st);
             }
         } else {
-            int32_t left = esp_left(l, deadline), n;
+            int32_t left = esp_left(l, deadline), n = 0;
             /* left == 0 still polls once: a zero-timeout read is how drains work */
-            if (left < 0) {
-                l->slip.state = 0; /* a frame cut by the deadline must not merge with later bytes */
-                return ESP_LOADER_ERR_TIMEOUT;
+            if (left >= 0) {
+                n = l->cfg.port->read(l->cfg.port_ctx, l->in, sizeof(l->in), (uint32_t)left);
             }
-            n = l->cfg.port->read(l->cfg.port_ctx, l->in, sizeof(l->in), (uint32_t)left);
             if (n < 0) {
                 return (int)n;
             }
             l->in_pos = 0;
             l->in_len = (uint16_t)n;
             l->rx_any |= n > 0;
-            if (n == 0 && left == 0) {
-                l->slip.state = 0;
+            if (n == 0 && left <= 0) {
+                l->slip.state = 0; /* a frame cut by the deadline must not merge with later bytes */
                 return ESP_LOADER_ERR_TIMEOUT;
             }
         }
@@ -225,8 +223,7 @@ int esp_read_frame(esp_loader_t *l, uint32_t deadline)
 
 static uint8_t status_len(const esp_loader_t *l)
 {
-    const esp_target_t *t = esp_chip(l);
-    return (l->stub || (t != NULL && (t->flags & ESP_T_8266))) ? 2 : 4;
+    return (l->stub || (esp_flags(l) & ESP_T_8266)) ? 2 : 4;
 }
 
 int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
@@ -243,7 +240,8 @@ int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
             return n;
         }
         if (resp_len == ESP_RESP_VAR) {
-            rl = (size_t)n > 8u + status_len(l) ? (size_t)n - 8 - status_len(l) : 0;
+            size_t sl = status_len(l);
+            rl = (size_t)n > 8 + sl ? (size_t)n - 8 - sl : 0;
         }
         st = esp_proto_parse_resp(l->frame, (size_t)n, rl, &r);
         if (st == ESP_PROTO_RESP_NOT_RESP) {
@@ -266,7 +264,7 @@ int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
         if (r.status != 0) {
             l->failure.command = r.op;
             l->failure.status = r.status;
-            l->failure.reason = l->stub ? 0 : r.reason;
+            l->failure.reason = r.reason; /* 0 from a stub */
             l->failure.stub = l->stub != 0;
             ESP_LOG(l, ESP_LOADER_LOG_WARN, "target refused, status", r.status << 8 | r.reason);
             return ESP_LOADER_ERR_TARGET;

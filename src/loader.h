@@ -59,13 +59,18 @@ void esp_drain(esp_loader_t *l, uint32_t quiet_ms);
 
 /* OK if connected, else ESP_LOADER_ERR_STATE. */
 int esp_ready(const esp_loader_t *l);
-const esp_target_t *esp_chip(const esp_loader_t *l);
+/* ESP_T_* flags of the connected chip (0 before connect). */
+uint8_t esp_flags(const esp_loader_t *l);
 /* The ROM loader of the ESP8266 (the most limited one). */
 int esp_is_8266_rom(const esp_loader_t *l);
 
 int esp_read_reg(esp_loader_t *l, uint32_t addr, uint32_t *value);
 /* One WRITE_REG with n records (address, value) pairs, full mask, no delay: executed in order. */
 int esp_write_regs(esp_loader_t *l, const uint32_t *addr_value, unsigned n);
+
+/* FLASH_BEGIN / FLASH_DEFL_BEGIN / MEM_BEGIN with every loader's rules; sets up l->xfer_*. */
+int esp_begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_size, uint32_t wire_size,
+              uint32_t block_size);
 
 /* One data block of the transfer in progress (state = ESP_STATE_FLASH / _DEFL / _MEM). */
 int esp_block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size);

@@ -56,10 +56,8 @@ static void md5_block(uint32_t st[4], const uint8_t *p)
 
 void esp_loader_md5_init(esp_loader_md5_t *ctx)
 {
-    ctx->state[0] = 0x67452301;
-    ctx->state[1] = 0xefcdab89;
-    ctx->state[2] = 0x98badcfe;
-    ctx->state[3] = 0x10325476;
+    static const uint32_t iv[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+    esp_mem_copy(ctx->state, iv, sizeof(iv));
     ctx->count_lo = 0;
     ctx->count_hi = 0;
 }

@@ -5,34 +5,7 @@
 
 int esp_loader_mem_start(esp_loader_t *l, uint32_t address, uint32_t size, uint32_t block_size)
 {
-    int r = esp_ready(l);
-
-    if (block_size == 0) {
-        block_size = RAM_BLOCK;
-    }
-    if (r == 0 && (size == 0 || block_size > 0x4000)) {
-        r = ESP_LOADER_ERR_INVALID_ARG;
-    }
-    if (r != 0) {
-        return r;
-    }
-    l->state = ESP_STATE_IDLE;
-    r = esp_cmd(l,
-                esp_proto_enc_begin(l->cmd, ESP_OP_MEM_BEGIN, size,
-                                    (size + block_size - 1) / block_size, block_size, address,
-                                    false, 0),
-                0);
-    if (r == 0) {
-        l->state = ESP_STATE_MEM;
-        l->xfer_offset = address;
-        l->xfer_size = size;
-        l->xfer_block = block_size;
-        l->xfer_total = size;
-        l->xfer_timeout = esp_timeout(l);
-        l->xfer_seq = 0;
-        l->xfer_written = 0;
-    }
-    return r;
+    return esp_begin(l, ESP_OP_MEM_BEGIN, address, size, size, block_size);
 }
 
 int esp_loader_mem_write(esp_loader_t *l, const void *data, uint32_t size)

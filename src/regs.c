@@ -47,21 +47,23 @@ int esp_loader_write_register_masked(esp_loader_t *l, uint32_t address, uint32_t
 
 int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
 {
-    const esp_target_t *t = esp_chip(l);
-    uint32_t w[3] = {0, 0, 0};
+    uint32_t w[3] = {0, 0, 0}, reg, is8266, oui;
     int r = esp_ready(l), i;
 
-    for (i = 0; i < 3 && r == 0; i++) {
-        /* ESP32+: words 0 and 1 from MAC_EFUSE_REG; ESP8266: MAC0, MAC1 and MAC3 */
-        if (i < 2 || (t->flags & ESP_T_8266)) {
-            r = esp_read_reg(l, t->mac_reg + 4u * (uint32_t)i + (i == 2 ? 4u : 0u), &w[i]);
-        }
+    if (r != 0) {
+        return r;
+    }
+    reg = esp_target_mac(l->chip);
+    is8266 = esp_flags(l) & ESP_T_8266; /* 1: ESP8266, 0: the rest */
+    /* ESP32+: two words from MAC_EFUSE_REG; ESP8266: OTP MAC0, MAC1 and MAC3 */
+    for (i = 0; r == 0 && i < 2 + (int)is8266; i++) {
+        r = esp_read_reg(l, reg + 4u * (uint32_t)i + (i == 2 ? 4u : 0u), &w[i]);
     }
     if (r != 0) {
         return r;
     }
-    if (t->flags & ESP_T_8266) {
-        uint32_t oui = w[2] & 0xFFFFFF;
+    if (is8266) {
+        oui = w[2] & 0xFFFFFF;
         if (oui == 0) {
             uint32_t kind = (w[1] >> 16) & 0xFF;
             if (kind > 1) {
@@ -69,13 +71,9 @@ int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
             }
             oui = kind == 0 ? 0x18FE34 : 0xACD074;
         }
-        mac[0] = (uint8_t)(oui >> 16);
-        mac[1] = (uint8_t)(oui >> 8);
-        mac[2] = (uint8_t)oui;
-        mac[3] = (uint8_t)(w[1] >> 8);
-        mac[4] = (uint8_t)w[1];
-        mac[5] = (uint8_t)(w[0] >> 24);
-        return ESP_LOADER_OK;
+        /* the same 48-bit packing as below: OUI, MAC1 bits 15:0, MAC0 bits 31:24 */
+        w[0] = oui << 24 | (w[1] & 0xFFFF) << 8 | w[0] >> 24;
+        w[1] = oui >> 8;
     }
     /* bytes 2..7 of the big-endian packing of word1:word0 */
     mac[0] = (uint8_t)(w[1] >> 8);
@@ -94,7 +92,7 @@ int esp_loader_get_security_info(esp_loader_t *l, esp_loader_security_info_t *in
     if (r != 0) {
         return r;
     }
-    if (esp_chip(l)->flags & ESP_T_NOSEC) {
+    if (esp_flags(l) & ESP_T_NOSEC) {
         return ESP_LOADER_ERR_UNSUPPORTED;
     }
     r = esp_cmd(l, esp_proto_enc_simple(l->cmd, ESP_OP_GET_SECURITY_INFO), ESP_RESP_VAR);
@@ -130,7 +128,7 @@ static int xtal_mhz(esp_loader_t *l, uint32_t *mhz)
 /* The value the ROM must be sent so that it really runs at baud (§5.12). */
 static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
 {
-    uint32_t flags = esp_chip(l)->flags, a, b;
+    uint32_t flags = esp_flags(l), a, b;
     int r = 0;
 
     *out = baud;
@@ -173,8 +171,8 @@ int esp_loader_change_baudrate(esp_loader_t *l, uint32_t baud)
         r = ESP_LOADER_ERR_INVALID_ARG;
     }
     if (r == 0 && !l->stub) {
-        if ((esp_chip(l)->flags & ESP_T_8266) ||
-            (l->sdm && (esp_chip(l)->flags & (ESP_T_BAUD_C2 | ESP_T_BAUD_C5)))) {
+        if ((esp_flags(l) & ESP_T_8266) ||
+            (l->sdm && (esp_flags(l) & (ESP_T_BAUD_C2 | ESP_T_BAUD_C5)))) {
             return ESP_LOADER_ERR_UNSUPPORTED;
         }
         r = rom_baud(l, baud, &send);

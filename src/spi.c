@@ -30,10 +30,10 @@ int esp_loader_flash_set_size(esp_loader_t *l, uint32_t size_bytes)
  * start in one multi-record WRITE_REG, poll, read W0, restore USR / USR2. */
 static int read_jedec(esp_loader_t *l, uint32_t *id)
 {
-    const esp_target_t *t = esp_chip(l);
-    uint32_t base = t->spi_base, usr = base + esp_target_spi_usr(t);
-    uint32_t w0 = base + esp_target_spi_w0(t), old_usr, old_usr2, v, w[10];
-    int r, i, is8266 = t->flags & ESP_T_8266;
+    uint8_t flags = esp_flags(l);
+    uint32_t base = esp_target_spi(l->chip), usr = base + esp_target_spi_usr(flags);
+    uint32_t w0 = base + esp_target_spi_w0(flags), old_usr, old_usr2, v, w[10];
+    int r, i, is8266 = flags & ESP_T_8266;
 
     if ((r = esp_read_reg(l, usr, &old_usr)) != 0 || (r = esp_read_reg(l, usr + 8, &old_usr2))) {
         return r;

@@ -1,37 +1,52 @@
-/* The core's compact chip table (expanded from ESP_CHIP_TABLE) and lookups on it. */
+/* The core's view of the chip table (expanded from ESP_CHIP_TABLE, one array per column). */
 #include "targets.h"
 
 #include <stddef.h>
 
-#define ESP_COMPACT(chip, name, magic, id, boot, mac, date, spi, flags)                            \
-    {magic, mac, spi, id, flags},
+#define ESP_COL_MAGIC(chip, name, magic, id, boot, mac, date, spi, flags) magic,
+#define ESP_COL_ID(chip, name, magic, id, boot, mac, date, spi, flags)    (uint8_t)(id),
+#define ESP_COL_FLAGS(chip, name, magic, id, boot, mac, date, spi, flags) flags,
+#define ESP_COL_MAC(chip, name, magic, id, boot, mac, date, spi, flags)   mac,
+#define ESP_COL_SPI(chip, name, magic, id, boot, mac, date, spi, flags)   spi,
 
-static const esp_target_t targets[ESP_LOADER_CHIP_COUNT - 1] = {ESP_CHIP_TABLE(ESP_COMPACT)};
+#define CHIPS (ESP_LOADER_CHIP_COUNT - 1)
+static const uint32_t col_magic[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_MAGIC)};
+static const uint8_t col_id[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_ID)}; /* ESP8266: 0xFF, unused */
+static const uint8_t col_flags[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_FLAGS)};
+static const uint32_t col_mac[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_MAC)};
+static const uint32_t col_spi[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_SPI)};
 
-const esp_target_t *esp_target(esp_loader_chip_t chip)
+uint8_t esp_target_flags(esp_loader_chip_t chip)
 {
-    if (chip <= ESP_LOADER_CHIP_AUTO || chip >= ESP_LOADER_CHIP_COUNT) {
-        return NULL;
-    }
-    return &targets[chip - 1];
+    return col_flags[chip - 1];
 }
 
-uint32_t esp_target_spi_usr(const esp_target_t *t)
+uint32_t esp_target_mac(esp_loader_chip_t chip)
 {
-    return t->flags & ESP_T_4WORDS ? 0x1C : 0x18; /* ESP8266 / ESP32 vs. the newer layout */
+    return col_mac[chip - 1];
 }
 
-uint32_t esp_target_spi_w0(const esp_target_t *t)
+uint32_t esp_target_spi(esp_loader_chip_t chip)
 {
-    return t->flags & ESP_T_8266 ? 0x40 : t->flags & ESP_T_4WORDS ? 0x80 : 0x58;
+    return col_spi[chip - 1];
+}
+
+uint32_t esp_target_spi_usr(uint8_t flags)
+{
+    return flags & ESP_T_4WORDS ? 0x1C : 0x18; /* ESP8266 / ESP32 vs. the newer layout */
+}
+
+uint32_t esp_target_spi_w0(uint8_t flags)
+{
+    return flags & ESP_T_8266 ? 0x40 : flags & ESP_T_4WORDS ? 0x80 : 0x58;
 }
 
 esp_loader_chip_t esp_target_find(uint32_t v, int by_id)
 {
     int i;
-    for (i = 0; i < ESP_LOADER_CHIP_COUNT - 1; i++) {
-        const esp_target_t *t = &targets[i];
-        if (by_id ? (t->magic == 0 && t->image_id == v) : (t->magic != 0 && t->magic == v)) {
+    for (i = 0; i < CHIPS; i++) {
+        if (by_id ? (col_magic[i] == 0 && col_id[i] == v)
+                  : (col_magic[i] != 0 && col_magic[i] == v)) {
             return (esp_loader_chip_t)(i + 1);
         }
     }

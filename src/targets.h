@@ -40,27 +40,23 @@
     X(ESP32P4, "ESP32-P4",  0,          18,     0x2000, 0x5012D044, 0x500CA08C, 0x5008D000, 0)
 /* clang-format on */
 
-typedef struct {
-    uint32_t magic;    /* value at 0x40001000, 0 for chips detected by chip id */
-    uint32_t mac_reg;  /* MAC_EFUSE_REG (ESP8266: OTP MAC0) */
-    uint32_t spi_base; /* SPI0/1 controller used for flash register scripts (§8.2) */
-    uint16_t image_id; /* image header / security-info chip id (0xFFFF: ESP8266) */
-    uint8_t flags;     /* ESP_T_* */
-} esp_target_t;
+/* The core reads the table through these, one array per column: with -fdata-sections a
+ * program links only the columns it uses. All take a known chip (not AUTO). */
+uint8_t esp_target_flags(esp_loader_chip_t chip); /* ESP_T_* */
+uint32_t esp_target_mac(esp_loader_chip_t chip);  /* MAC_EFUSE_REG (ESP8266: OTP MAC0) */
+uint32_t esp_target_spi(esp_loader_chip_t chip);  /* SPI controller for flash scripts §8.2 */
 
 #define ESP_MAGIC_REG       0x40001000u
 #define ESP_UART_CLKDIV_REG 0x60000014u /* C2 and C5 */
-
-/* Facts of a known chip (not AUTO), else NULL. */
-const esp_target_t *esp_target(esp_loader_chip_t chip);
 
 /* Chip from a GET_SECURITY_INFO chip id (by_id, among chips without a magic value, §7 4a) or
  * from the ROM magic value; AUTO if none matches. */
 esp_loader_chip_t esp_target_find(uint32_t value, int by_id);
 
-/* SPI register offsets (§8.2): USR; USR1 = USR + 4, USR2 = + 8, MISO_DLEN = + 0x10; W0. */
-uint32_t esp_target_spi_usr(const esp_target_t *t);
-uint32_t esp_target_spi_w0(const esp_target_t *t);
+/* SPI register offsets (§8.2) from the flags: USR; USR1 = USR + 4, USR2 = + 8,
+ * MISO_DLEN = + 0x10; W0. */
+uint32_t esp_target_spi_usr(uint8_t flags);
+uint32_t esp_target_spi_w0(uint8_t flags);
 
 /* Flash size in bytes implied by a JEDEC RDID value (§8.2); 0 for a bad or unknown id. */
 uint32_t esp_target_flash_size_from_id(uint32_t id);
