@@ -39,7 +39,7 @@ static void add_event(fake_port_t *fp, fp_event_t ev)
 
 void fp_queue(fake_port_t *fp, const uint8_t *bytes, size_t len)
 {
-    if (fp->rx_pos == fp->rx_len)
+    if (fp->rx_pos == fp->rx_len && !fp->hold)
         fp->rx_pos = fp->rx_len = 0;
     assert_true(fp->rx_len + len <= FP_RX_MAX);
     memcpy(fp->rx + fp->rx_len, bytes, len);
@@ -470,11 +470,21 @@ static void host_frame(fake_port_t *fp, const uint8_t *f, size_t len)
         r->matched++;
         if (!r->silent) {
             unsigned k;
+            if (r->delay_ms) { /* the target works (erases, hashes) before it answers */
+                fp->hold = true;
+                fp->hold_pos = fp->rx_len;
+                fp->hold_until = fp->now + r->delay_ms;
+            }
             for (k = 0; k < r->repeat; k++)
                 fp_queue(fp, r->reply, r->reply_len);
             fp->last_op = f[1];
         }
         return;
+    }
+    if (fp->op_delay_ms[f[1]]) {
+        fp->hold = true;
+        fp->hold_pos = fp->rx_len;
+        fp->hold_until = fp->now + fp->op_delay_ms[f[1]];
     }
     model(fp, f, len);
 }
@@ -527,11 +537,20 @@ static int32_t fp_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
         return fp->read_error;
     if (len > fp->read_bytes_asked_max)
         fp->read_bytes_asked_max = len;
+    if (fp->hold && fp->rx_pos >= fp->hold_pos && (int32_t)(fp->now - fp->hold_until) < 0) {
+        if (timeout_ms < fp->hold_until - fp->now) {
+            fp->now += timeout_ms; /* still working: the whole timeout passes */
+            return 0;
+        }
+        fp->now = fp->hold_until; /* the answer arrives within this read's timeout */
+    }
+    if (fp->hold && (int32_t)(fp->now - fp->hold_until) >= 0)
+        fp->hold = false;
     if (fp->rx_pos >= fp->rx_len) {
         fp->now += timeout_ms; /* nothing came: the whole timeout passes */
         return 0;
     }
-    n = fp->rx_len - fp->rx_pos;
+    n = (fp->hold ? fp->hold_pos : fp->rx_len) - fp->rx_pos;
     if (n > len)
         n = len;
     if (fp->max_read_chunk && n > fp->max_read_chunk)
@@ -579,7 +598,10 @@ static void fp_flush(void *ctx)
 {
     fake_port_t *fp = ctx;
     count_call(fp);
-    fp->rx_pos = fp->rx_len = 0;
+    if (fp->hold && (int32_t)(fp->now - fp->hold_until) < 0)
+        fp->rx_pos = fp->hold_pos; /* what has not arrived yet cannot be flushed */
+    else
+        fp->rx_pos = fp->rx_len = 0;
 }
 
 static void fp_delay(void *ctx, uint32_t ms)

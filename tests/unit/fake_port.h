@@ -45,7 +45,8 @@ typedef struct {
     unsigned uses;
     unsigned skip;
     unsigned matched;
-    bool silent; /* matching frames get no reply at all */
+    bool silent;       /* matching frames get no reply at all */
+    uint32_t delay_ms; /* the reply becomes readable only this long after the request */
 } fp_rule_t;
 
 typedef enum {
@@ -114,7 +115,11 @@ typedef struct {
     unsigned syncs_seen;
     uint8_t rx[FP_RX_MAX];
     size_t rx_len, rx_pos;
-    size_t max_read_chunk; /* 0 = no limit: deliver as much as asked */
+    size_t max_read_chunk;     /* 0 = no limit: deliver as much as asked */
+    uint32_t op_delay_ms[256]; /* model replies to this opcode come this much later */
+    bool hold;                 /* bytes from hold_pos on are readable only at hold_until */
+    size_t hold_pos;
+    uint32_t hold_until;
 
     /* host -> target decoding */
     uint8_t cur[FP_FRAME_MAX];

@@ -12,6 +12,7 @@
 
 #include "esploader/esp_loader.h"
 #include "fake_port.h"
+#include "trace_data.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* SYNC retries and timeouts                                                                */
@@ -504,6 +505,79 @@ static void test_connect_diag(void **state)
     assert_false(has);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Size-scaled timeouts (PROTOCOL.md §6: t = max(3 s, s_per_MB * bytes / 1e6), cap 240 s)    */
+
+static void setup_delay(fake_port_t *fp, esp_loader_t *l, esp_loader_chip_t chip, bool stub)
+{
+    esp_loader_config_t cfg;
+    fp_init(fp);
+    fp_chip_rom(fp, chip);
+    if (stub)
+        fp_stub_mode(fp);
+    fp_with_flash(fp, 4u << 20);
+    fp_config(fp, &cfg);
+    assert_int_equal(esp_loader_init(l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(l), ESP_LOADER_OK);
+}
+
+static int rom_begin_with_erase_time(uint32_t size, uint32_t erase_ms)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    int rc;
+    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    fp.op_delay_ms[0x02] = erase_ms; /* the ROM erases before it answers FLASH_BEGIN */
+    rc = esp_loader_flash_start(&l, 0, size, 0);
+    fp_free(&fp);
+    return rc;
+}
+
+static void test_rom_erase_timeout_scales(void **state)
+{
+    (void)state;
+    /* 2 MiB: 30 s/MB -> 62.9 s */
+    assert_int_equal(rom_begin_with_erase_time(2u << 20, 50000), ESP_LOADER_OK);
+    assert_int_equal(rom_begin_with_erase_time(2u << 20, 70000), ESP_LOADER_ERR_TIMEOUT);
+    /* 4 KB: the 3 s minimum */
+    assert_int_equal(rom_begin_with_erase_time(4096, 2500), ESP_LOADER_OK);
+    assert_int_equal(rom_begin_with_erase_time(4096, 3500), ESP_LOADER_ERR_TIMEOUT);
+}
+
+static void test_md5_timeout_scales(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    uint8_t d[16];
+    (void)state;
+    /* 4 MiB: 8 s/MB -> 33.5 s */
+    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    fp.op_delay_ms[0x13] = 25000;
+    assert_int_equal(esp_loader_flash_md5(&l, 0, 4u << 20, d), ESP_LOADER_OK);
+    fp.op_delay_ms[0x13] = 40000;
+    assert_int_equal(esp_loader_flash_md5(&l, 0, 4u << 20, d), ESP_LOADER_ERR_TIMEOUT);
+    fp_free(&fp);
+}
+
+static void test_stub_erase_timeouts(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    uint32_t v;
+    (void)state;
+    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32S3, true);
+    /* ERASE_FLASH: 120 s */
+    fp.op_delay_ms[0xD0] = 100000;
+    assert_int_equal(esp_loader_flash_erase(&l), ESP_LOADER_OK);
+    /* ERASE_REGION of 1 MiB: 30 s/MB -> 31.5 s */
+    fp.op_delay_ms[0xD1] = 25000;
+    assert_int_equal(esp_loader_flash_erase_region(&l, 0x100000, 0x100000), ESP_LOADER_OK);
+    /* an ordinary command keeps the 3 s default */
+    fp.op_delay_ms[0x0A] = 3500;
+    assert_int_equal(esp_loader_read_register(&l, 0x60007044, &v), ESP_LOADER_ERR_TIMEOUT);
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +598,9 @@ int main(void)
         cmocka_unit_test(test_default_reset_alternates),
         cmocka_unit_test(test_no_reset_leaves_lines),
         cmocka_unit_test(test_connect_diag),
+        cmocka_unit_test(test_rom_erase_timeout_scales),
+        cmocka_unit_test(test_md5_timeout_scales),
+        cmocka_unit_test(test_stub_erase_timeouts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
