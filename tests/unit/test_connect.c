@@ -478,6 +478,28 @@ static void test_trace_hook(void **state)
     fp_free(&fp);
 }
 
+static void test_esp8266_extra_sync_replies(void **state)
+{
+    /* Some ESP8266s answer SYNC more than 8 times (§5.1): the extras must not confuse
+     * detection (they carry the SYNC opcode, not the one we wait for). */
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_t l;
+    uint8_t reply[32];
+    static const uint8_t st[2] = {0, 0};
+    size_t n;
+    (void)state;
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP8266);
+    n = fp_build_resp(reply, 0x08, 0x20120707, NULL, 0, st, 2);
+    fp_add_rule(&fp, 0x08, reply, n, 11);
+    fp_config(&fp, &cfg);
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP8266);
+    fp_free(&fp);
+}
+
 #define DETECT(c)                                                                                  \
     cmocka_unit_test_prestate(test_detect, &c##_clean),                                            \
         cmocka_unit_test_prestate(test_detect, &c##_stale)
@@ -506,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_stub_upload),
         cmocka_unit_test(test_stub_upload_no_ohai),
         cmocka_unit_test(test_trace_hook),
+        cmocka_unit_test(test_esp8266_extra_sync_replies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
