@@ -66,6 +66,22 @@ static int run_file(const char *path, uint8_t *buf)
     return 0;
 }
 
+/* A seed that never gets the chip to answer, or a stub seed that never reaches stub mode,
+ * would make the fuzzer start from nothing: treat it as a failure. */
+static int seed_was_useful(const char *name, bool wants_stub)
+{
+    const fuzz_stats_t *st = &fuzz_last_stats;
+    if (st->frames_checked == 0) {
+        fprintf(stderr, "fuzz_replay: seed %s got no frame back from the chip\n", name);
+        return -1;
+    }
+    if (wants_stub && !st->stub_reached) {
+        fprintf(stderr, "fuzz_replay: seed %s did not get the chip into stub mode\n", name);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_traces(const char *dir, uint8_t *buf)
 {
     DIR *d = opendir(dir);
@@ -89,6 +105,7 @@ static int run_traces(const char *dir, uint8_t *buf)
         char name[300];
         snprintf(name, sizeof(name), "trace-%.*s", (int)(l - 10), e->d_name);
         rc |= use_input(name, buf, n);
+        rc |= seed_was_useful(name, (buf[1] & FUZZ_FLAG_STUB) != 0);
         seeds++;
     }
     closedir(d);
@@ -110,6 +127,7 @@ static int run_builtin(uint8_t *buf)
         char name[64];
         snprintf(name, sizeof(name), "builtin-%02u", i);
         rc |= use_input(name, buf, n);
+        rc |= seed_was_useful(name, (buf[1] & FUZZ_FLAG_STUB) != 0);
     }
     return rc;
 }
