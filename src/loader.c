@@ -249,9 +249,16 @@ int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
         }
         if (op != ESP_OP_ANY && r.op != (uint8_t)op) {
             if (esp_proto_is_unsupported(&r, (uint8_t)op)) {
-                /* The ROM repeats this reply 8 times right after a SYNC: drop the copies
-                 * until the line has been quiet for a while (esptool waits 0.2 s). */
-                esp_drain(l, 50);
+                /* The ROM sends this reply under the opcode of the last command it executed,
+                 * 8 times if that was SYNC, else once (traces/README.md). Copies that arrive
+                 * late (after the drain) must not pass for the reply to a later command. */
+                if (l->stale_left > 0 && r.op == ESP_OP_SYNC) {
+                    l->stale_left--;
+                    continue;
+                }
+                n = r.op == ESP_OP_SYNC ? 7 : 0;
+                n -= esp_drain(l, 20);
+                l->stale_left = (uint8_t)(n > 0 ? n : 0);
                 return ESP_LOADER_ERR_UNSUPPORTED;
             }
             continue; /* a late reply to an earlier command */
@@ -287,7 +294,7 @@ int esp_cmd(esp_loader_t *l, size_t cmd_len, int resp_len)
     return esp_xfer(l, cmd_len, NULL, 0, 0, resp_len, esp_timeout(l));
 }
 
-void esp_drain(esp_loader_t *l, uint32_t quiet_ms)
+int esp_drain(esp_loader_t *l, uint32_t quiet_ms)
 {
     int i;
 
@@ -298,4 +305,5 @@ void esp_drain(esp_loader_t *l, uint32_t quiet_ms)
     l->in_pos = l->in_len = 0;
     l->slip.state = 0;
     l->slip.len = 0;
+    return i;
 }

@@ -54,8 +54,8 @@ int esp_xfer(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, s
 /* esp_xfer() without data, default timeout. */
 int esp_cmd(esp_loader_t *l, size_t cmd_len, int resp_len);
 /* Discard input until the line stays quiet for quiet_ms (bytes outside frames still reach the
- * boot log while connecting). */
-void esp_drain(esp_loader_t *l, uint32_t quiet_ms);
+ * boot log while connecting). Returns the number of frames dropped. */
+int esp_drain(esp_loader_t *l, uint32_t quiet_ms);
 
 /* OK if connected, else ESP_LOADER_ERR_STATE. */
 int esp_ready(const esp_loader_t *l);

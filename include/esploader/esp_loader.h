@@ -149,13 +149,14 @@ typedef struct esp_loader_config {
 /* Field order is chosen for code size: the most used fields come first, where Thumb-2 can
  * reach them with 16-bit load/store instructions. */
 typedef struct esp_loader {
-    uint8_t state;    /* private: idle / flash / defl / mem */
-    uint8_t stub;     /* the flasher stub is running */
-    uint8_t sdm;      /* Secure Download Mode */
-    uint8_t diag;     /* esp_loader_connect_diag_t */
-    uint8_t verified; /* the last finished write was MD5-verified */
-    uint8_t rx_any;   /* any byte arrived during connect */
-    uint16_t rlen;    /* result bytes of the last response */
+    uint8_t state;      /* private: idle / flash / defl / mem */
+    uint8_t stub;       /* the flasher stub is running */
+    uint8_t sdm;        /* Secure Download Mode */
+    uint8_t diag;       /* esp_loader_connect_diag_t */
+    uint8_t verified;   /* the last finished write was MD5-verified */
+    uint8_t rx_any;     /* any byte arrived during connect */
+    uint8_t stale_left; /* copies of an "unsupported" reply still to come */
+    uint16_t rlen;      /* result bytes of the last response */
     uint16_t in_pos, in_len;
     uint16_t tx_len;
     uint16_t boot_log_len;
