@@ -67,7 +67,9 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
     s->tcp = strncmp(port, "socket://", 9) == 0;
     s->rfc2217 = strncmp(port, "rfc2217://", 10) == 0;
     esp_loader_posix_options_t popt = {0};
-    popt.baud = 115200; /* the ROM loaders start here; CHANGE_BAUDRATE raises it later */
+    /* The ROM loaders auto-baud on SYNC; esptool syncs at min(115200, --baud) and raises the
+     * rate with CHANGE_BAUDRATE later. */
+    popt.baud = o->baud && o->baud < 115200 ? o->baud : 115200;
     popt.gpio_chip = o->gpio_chip;
     popt.gpio_boot = o->gpio_boot;
     popt.gpio_reset = o->gpio_reset;
@@ -164,8 +166,8 @@ static void report_connect_failure(cli_session_t *s, int rc)
 static uint32_t usable_baud(cli_session_t *s, uint32_t want)
 {
     static const uint32_t fallbacks[] = {3000000, 2000000, 1500000, 921600, 460800, 230400};
-    if (!s->ops.set_baudrate || s->tcp) {
-        return want;
+    if (!s->ops.set_baudrate || s->tcp || s->rfc2217) {
+        return want; /* nothing to probe: TCP has no rate, an RFC 2217 server can't refuse */
     }
     uint32_t cands[8];
     size_t n = 0;
@@ -268,7 +270,7 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     c->chip = o->chip;
     c->before = o->before;
     c->connect_attempts = o->connect_attempts;
-    c->initial_baud = 115200;
+    c->initial_baud = o->baud && o->baud < 115200 ? o->baud : 115200;
     if (o->trace) {
         c->trace = trace_hook;
     }
