@@ -234,12 +234,84 @@ static void run_write_scenario(const scenario_t *sc)
     }
 }
 
+/*
+ * Reads under faults: READ_FLASH (stub: stream with ack flow control and a final MD5) and
+ * READ_FLASH_SLOW (ROM: 64-byte replies without any checksum). OK must mean the bytes are
+ * the flash's bytes; anything else must be a defined error.
+ */
+#define READ_OFFSET 0x50000u
+static void run_read_scenario(const scenario_t *sc)
+{
+    uint32_t len = sc->stub ? 16384u : 2048u;
+    static uint8_t buf[16384];
+    harness_t *h = new_h(sc);
+    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    if (sc->stub) {
+        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+    }
+    sim_stats_t s0, s1;
+    sim_get_stats(h->sim, &s0);
+    assert_int_equal(esp_loader_flash_read(&h->loader, READ_OFFSET, buf, len), ESP_LOADER_OK);
+    sim_get_stats(h->sim, &s1);
+    assert_memory_equal(buf, background + READ_OFFSET, len);
+    h_free(h);
+    uint64_t base[2] = {s0.bytes_from_host, s0.bytes_to_host};
+    uint64_t span[2] = {s1.bytes_from_host - s0.bytes_from_host,
+                        s1.bytes_to_host - s0.bytes_to_host};
+
+    for (size_t v = 0; v < NVAR; v++) {
+        for (int dir = 0; dir < 2; dir++) {
+            for (size_t p = 0; p < NPOS; p++) {
+                char what[96];
+                uint64_t at = base[dir] + span[dir] * fractions[p] / 100u;
+                snprintf(what, sizeof(what), "%s read %s %s @%llu", sc->name, variants[v].name,
+                         dir ? "to-host" : "to-chip", (unsigned long long)at);
+                if (getenv("H_ONLY") != NULL && strstr(what, getenv("H_ONLY")) == NULL) {
+                    continue;
+                }
+                h = new_h(sc);
+                assert_int_equal(h_connect(h), ESP_LOADER_OK);
+                if (sc->stub) {
+                    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+                }
+                sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
+                assert_int_equal(sim_link_add_fault(h->link, &f), 0);
+                memset(buf, 0, len);
+                h_arm(h);
+                int rc = esp_loader_flash_read(&h->loader, READ_OFFSET, buf, len);
+                if (h->blown) {
+                    BAD("%s: no end within the virtual-time budget", what);
+                }
+                if (!h_defined_rc(rc)) {
+                    BAD("%s: undefined result %d", what, rc);
+                } else {
+                    tally[v][-rc]++;
+                }
+                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                    BAD("%s: a timing-only fault made the read fail (%d)", what, rc);
+                }
+                if (rc == ESP_LOADER_OK && memcmp(buf, background + READ_OFFSET, len) != 0) {
+                    size_t i = 0;
+                    while (buf[i] == background[READ_OFFSET + i]) {
+                        i++;
+                    }
+                    BAD("%s: returned OK but byte %zu differs (%02x, flash has %02x)", what, i,
+                        buf[i], background[READ_OFFSET + i]);
+                }
+                h_free(h);
+            }
+        }
+    }
+}
+
 static void test_scenario(void **state)
 {
     const scenario_t *sc = *state;
     failures = 0;
     if (strstr(sc->name, "connect") != NULL) {
         run_connect_scenario(sc);
+    } else if (strstr(sc->name, "read") != NULL) {
+        run_read_scenario(sc);
     } else {
         run_write_scenario(sc);
     }
@@ -252,6 +324,10 @@ static const scenario_t connect_scenarios[] = {
     {"esp32_rom_connect", SIM_CHIP_ESP32, false, false},
     {"esp32c3_rom_connect", SIM_CHIP_ESP32C3, false, false},
     {"esp8266_rom_connect", SIM_CHIP_ESP8266, false, false},
+};
+static const scenario_t read_scenarios[] = {
+    {"esp32_stub_read", SIM_CHIP_ESP32, true, false},
+    {"esp32c3_rom_read", SIM_CHIP_ESP32C3, false, false},
 };
 static const scenario_t write_scenarios[] = {
     {"esp32_rom_plain", SIM_CHIP_ESP32, false, false},
@@ -266,16 +342,23 @@ int main(int argc, char **argv)
     h_wall_guard(300);
     h_fill_pattern(background, sizeof(background), 0xFA17u);
     h_fill_pattern(data, sizeof(data), 0xDA7Au);
-    bool connect = argc > 1 && strcmp(argv[1], "connect") == 0;
-    const scenario_t *sc = connect ? connect_scenarios : write_scenarios;
-    size_t n = connect ? sizeof(connect_scenarios) / sizeof(connect_scenarios[0])
-                       : sizeof(write_scenarios) / sizeof(write_scenarios[0]);
+    const char *mode = argc > 1 ? argv[1] : "write";
+    const scenario_t *sc = write_scenarios;
+    size_t n = sizeof(write_scenarios) / sizeof(write_scenarios[0]);
+    if (strcmp(mode, "connect") == 0) {
+        sc = connect_scenarios;
+        n = sizeof(connect_scenarios) / sizeof(connect_scenarios[0]);
+    } else if (strcmp(mode, "read") == 0) {
+        sc = read_scenarios;
+        n = sizeof(read_scenarios) / sizeof(read_scenarios[0]);
+    }
     static struct CMUnitTest tests[8];
     for (size_t i = 0; i < n; i++) {
         tests[i] = (struct CMUnitTest){sc[i].name, test_scenario, NULL, NULL, (void *)&sc[i]};
     }
-    int failed = _cmocka_run_group_tests(connect ? "sim_faults_connect" : "sim_faults_write", tests,
-                                         n, NULL, NULL);
+    char group[32];
+    snprintf(group, sizeof(group), "sim_faults_%s", mode);
+    int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
     printf("\noutcomes per fault (OK / TIMEOUT / IO / PROTOCOL / TARGET / VERIFY / UNSUPP / "
            "INVAL / STATE):\n");
     for (size_t v = 0; v < NVAR; v++) {
