@@ -197,6 +197,9 @@ int cli_multi_run(const cli_opts_t *o, const cli_cmd_t *cmd, void *ctx)
                 continue;
             }
             board_t *b = &bs[map[j]];
+            if (b->len >= sizeof(b->buf) - 1) {
+                b->len = 0; /* an absurdly long line: drop it rather than stall */
+            }
             ssize_t got = read(b->fd, b->buf + b->len, sizeof(b->buf) - 1 - b->len);
             if (got <= 0) {
                 close(b->fd);
