@@ -193,8 +193,8 @@ int main(int argc, char **argv)
 {
     h_wall_guard(300);
     h_fill_pattern(background, sizeof(background), 0xB6u);
-    static tcase_t cases[SIM_CHIP_COUNT * 5];
-    static struct CMUnitTest tests[SIM_CHIP_COUNT * 5];
+    static tcase_t cases[SIM_CHIP_COUNT * 6];
+    static struct CMUnitTest tests[SIM_CHIP_COUNT * 6];
     size_t n = 0;
     for (int ci = 0; ci < SIM_CHIP_COUNT; ci++) {
         const h_chip_t *c = &h_chips[ci];
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
         } modes[] = {
             {false, false, false, "rom_plain"},       {false, true, false, "rom_deflate"},
             {true, false, false, "stub_plain"},       {true, true, false, "stub_deflate"},
-            {false, false, true, "rom_plain_strict"},
+            {false, false, true, "rom_plain_strict"}, {false, true, true, "rom_deflate_strict"},
         };
         for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
             tcase_t *tc = &cases[n];
