@@ -38,7 +38,8 @@ typedef struct app {
     uint8_t *out;
     size_t out_len, out_cap;
     rfc2217_server_t rfc;
-    uint32_t host_baud; /* last baud given to sim_set_host_baud (tcp/pty follow the chip) */
+    uint32_t host_baud;      /* last baud given to sim_set_host_baud */
+    uint32_t chip_baud_seen; /* the chip's UART baud when we last looked (tcp/pty) */
 } app_t;
 
 static int stop_pipe[2] = {-1, -1};
@@ -133,18 +134,40 @@ static void flush_out(app_t *a)
     }
 }
 
-/* The host side follows the chip's baud on TCP and PTY: nothing there could observe a
- * mismatch, so nothing may be garbled by one. */
-static void follow_chip_baud(app_t *a)
+/*
+ * On TCP and PTY the host's baud is not observable, so the host side follows the chip's own
+ * changes (CHANGE_BAUDRATE, the ROM's auto-baud) and nothing gets garbled by a mismatch that no
+ * client could have avoided. Two details keep that true at the switch:
+ *  - follow only while none of the chip's output is in flight, or just before host bytes go
+ *    in: the reply to CHANGE_BAUDRATE still travels at the old rate;
+ *  - follow changes of the chip's baud, not its value: after a reset the host stays at 115200
+ *    and the ROM auto-bauds to it on SYNC (the ESP8266 boots at 74880).
+ */
+static void follow_chip_baud(app_t *a, bool host_bytes_next)
 {
     if (a->opt->frontend == SIM_APP_RFC2217) {
         return;
     }
     uint32_t b = sim_uart_baud(a->sim);
+    if (b == a->chip_baud_seen) {
+        return;
+    }
+    if (!host_bytes_next && sim_next_event_us(a->sim) != UINT64_MAX) {
+        return;
+    }
+    a->chip_baud_seen = b;
     if (b != a->host_baud) {
         a->host_baud = b;
         sim_set_host_baud(a->sim, b);
     }
+}
+
+/* After a reset: the host is at 115200 again, the chip at its boot rate. */
+static void baud_after_reset(app_t *a)
+{
+    a->chip_baud_seen = sim_uart_baud(a->sim);
+    a->host_baud = 115200;
+    sim_set_host_baud(a->sim, a->host_baud);
 }
 
 /* Move the chip's output to the client (or nowhere, when nobody listens). */
@@ -158,7 +181,7 @@ static void pump_chip(app_t *a)
             break; /* back-pressure: leave the rest in the chip's queue */
         }
         size_t n = sim_host_read(a->sim, buf, sizeof(buf), now_us(a));
-        follow_chip_baud(a);
+        follow_chip_baud(a, false);
         if (n == 0) {
             break;
         }
@@ -176,7 +199,7 @@ static void pump_chip(app_t *a)
 
 static void to_chip(app_t *a, const uint8_t *d, size_t n)
 {
-    follow_chip_baud(a);
+    follow_chip_baud(a, true);
     sim_host_write(a->sim, d, n, now_us(a));
 }
 
@@ -243,7 +266,7 @@ static void on_accept(app_t *a)
         uint8_t buf[4096];
         while (sim_host_read(a->sim, buf, sizeof(buf), now_us(a)) > 0) {
         }
-        follow_chip_baud(a);
+        baud_after_reset(a);
     } else {
         rfc2217_hooks_t h = {a, rfc_data, rfc_reply, rfc_baud, rfc_reset, rfc_purge};
         rfc2217_server_start(&a->rfc, &h, a->host_baud);
@@ -330,9 +353,8 @@ int sim_app_serve(sim_t *sim, const sim_app_options_t *opt, int listen_fd)
     } else {
         a.listen_fd = listen_fd;
         a.client_fd = -1;
-        sim_set_host_baud(sim, a.host_baud);
     }
-    follow_chip_baud(&a);
+    baud_after_reset(&a);
     if (install_signals() != 0) {
         fprintf(stderr, "esploader-sim: pipe: %s\n", strerror(errno));
         return 1;

@@ -305,6 +305,62 @@ static void test_tcp_sync_and_reconnect(void **state)
     assert_int_equal(stop_sim(&p), 0);
 }
 
+/* Count response frames with opcode op and status byte 0 == 0. */
+static int count_ok_replies(const uint8_t *b, size_t n, uint8_t op)
+{
+    int count = 0;
+    bool in = false;
+    uint8_t fr[64];
+    size_t fl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] == 0xC0) {
+            if (in && fl >= 10 && fr[0] == 0x01 && fr[1] == op && fr[8] == 0) {
+                count++;
+            }
+            in = true;
+            fl = 0;
+        } else if (in && fl < sizeof(fr)) {
+            fr[fl++] = b[i];
+        }
+    }
+    return count;
+}
+
+static void test_tcp_baud_change_is_transparent(void **state)
+{
+    (void)state;
+    proc_t p;
+    const char *args[] = {"--chip", "esp32c3", "--listen", "tcp:127.0.0.1:0", NULL};
+    start_sim(&p, args);
+    int fd = connect_tcp(endpoint(&p), "tcp");
+    assert_true(sync_works(fd, 2));
+    /* CHANGE_BAUDRATE(921600, 0): the reply comes at the old rate and must arrive intact;
+     * afterwards the chip runs at 921600 and, over TCP, so does the "host". */
+    const uint8_t cb[] = {0xC0, 0x00, 0x0F, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
+                          0x00, 0x10, 0x0E, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0};
+    write_all(fd, cb, sizeof(cb));
+    uint8_t buf[4096];
+    size_t n = read_for(fd, buf, 0, sizeof(buf), 300);
+    assert_int_equal(count_ok_replies(buf, n, 0x0F), 1);
+    assert_true(sync_works(fd, 2));
+    close(fd);
+    assert_int_equal(stop_sim(&p), 0);
+}
+
+static void test_tcp_esp8266_autobauds(void **state)
+{
+    (void)state;
+    proc_t p;
+    /* The ESP8266 boots at 74880 baud; the ROM adopts the host's 115200 from the SYNC. */
+    const char *args[] = {"--chip", "esp8266", "--listen", "tcp:127.0.0.1:0", NULL};
+    start_sim(&p, args);
+    assert_non_null(strstr(p.line, "ESP8266 listening on tcp:"));
+    int fd = connect_tcp(endpoint(&p), "tcp");
+    assert_true(sync_works(fd, 3));
+    close(fd);
+    assert_int_equal(stop_sim(&p), 0);
+}
+
 static void test_pty_sync_and_reopen(void **state)
 {
     (void)state;
@@ -522,6 +578,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_tcp_sync_and_reconnect, teardown),
+        cmocka_unit_test_teardown(test_tcp_baud_change_is_transparent, teardown),
+        cmocka_unit_test_teardown(test_tcp_esp8266_autobauds, teardown),
         cmocka_unit_test_teardown(test_pty_sync_and_reopen, teardown),
         cmocka_unit_test_teardown(test_rfc2217_reset_patterns, teardown),
         cmocka_unit_test(test_options),
