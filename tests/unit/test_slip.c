@@ -1,6 +1,7 @@
 /* SLIP codec (PROTOCOL.md §1): escapes, empty frames, noise, resync, every split point. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -388,6 +389,107 @@ static void test_encode_in_pieces(void **state)
     }
 }
 
+static void test_noise_after_empty_frame(void **state)
+{
+    /* C0 C0 is a whole (empty) frame (§1: esptool returns it as a zero-length packet), so what
+     * follows it is outside any frame: noise. The ROMs send C0 C0 right after the CHANGE_BAUDRATE
+     * reply, and whatever the line carries while both sides switch baud follows it; the next
+     * reply must still be found. */
+    static const uint8_t wire[] = {0xC0, 0xC0, 'x', 'y', 0xC0, 0x01, 0x02, 0xC0};
+    static const uint8_t want[] = {0x01, 0x02};
+    result_t r;
+    size_t noise = 0;
+    (void)state;
+    decode_all(wire, sizeof(wire), CAP, &r, &noise);
+    assert_int_equal(r.nerrors, 0);
+    assert_int_equal(r.nframes, 1);
+    expect_frame(&r, 0, want, 2);
+    assert_int_equal(noise, 2);
+}
+
+/* Deterministic pseudo-random streams: noise, empty frames, bad frames and good frames, fed in
+ * random chunk sizes. Every good frame must come out, in order, nothing else. */
+static uint32_t rng_state = 12345;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (rng_state >> 8) % n;
+}
+
+static void test_random_streams(void **state)
+{
+    static uint8_t wire[4096], want[16][CAP];
+    size_t want_len[16];
+    unsigned iter;
+    (void)state;
+    for (iter = 0; iter < 3000; iter++) {
+        size_t n = 0, nwant = 0, noise = 0, pos = 0, k, i;
+        unsigned nerr = 0;
+        uint8_t buf[CAP];
+        esp_slip_dec_t d;
+        result_t r;
+        unsigned parts = 1 + rnd(6);
+        bool after_good = true; /* noise only where "outside a frame" is unambiguous */
+        for (k = 0; k < parts; k++) {
+            unsigned kind = rnd(10), len;
+            /* noise between frames: anything but C0. Not right after an empty or a dropped
+             * frame: whether its closing C0 also opens the next frame is what
+             * test_noise_after_empty_frame pins down on its own. */
+            for (i = after_good ? rnd(4) : 0; i > 0; i--, noise++)
+                wire[n++] = (uint8_t)(0x20 + rnd(0x80));
+            after_good = kind >= 3;
+            if (kind == 0) { /* empty frame */
+                wire[n++] = 0xC0;
+                wire[n++] = 0xC0;
+                continue;
+            }
+            wire[n++] = 0xC0;
+            len = 1 + rnd(kind == 1 ? CAP + 8 : CAP);
+            if (kind == 2) { /* a bad escape somewhere in the body */
+                for (i = 0; i < len; i++)
+                    wire[n++] = (uint8_t)(rnd(2) ? 0x41 : 0xDD);
+                wire[n++] = 0xDB;
+                wire[n++] = 0x07;
+                wire[n++] = 0xC0;
+                nerr++;
+                continue;
+            }
+            for (i = 0; i < len; i++) {
+                uint8_t b = (uint8_t)(rnd(4) == 0 ? (rnd(2) ? 0xC0 : 0xDB) : rnd(256));
+                if (i < CAP)
+                    want[nwant][i] = b;
+                if (b == 0xC0 || b == 0xDB) {
+                    wire[n++] = 0xDB;
+                    wire[n++] = b == 0xC0 ? 0xDC : 0xDD;
+                } else {
+                    wire[n++] = b;
+                }
+            }
+            wire[n++] = 0xC0;
+            if (len > CAP) {
+                nerr++; /* oversize: dropped */
+                after_good = false;
+            } else {
+                want_len[nwant++] = len;
+            }
+        }
+        memset(&r, 0, sizeof(r));
+        esp_slip_dec_init(&d, buf, CAP);
+        while (pos < n) {
+            size_t chunk = 1 + rnd(40);
+            if (chunk > n - pos)
+                chunk = n - pos;
+            feed(&d, wire + pos, chunk, &r);
+            pos += chunk;
+        }
+        assert_int_equal(r.nframes, nwant);
+        for (k = 0; k < nwant; k++)
+            expect_frame(&r, k, want[k], want_len[k]);
+        assert_int_equal(r.nerrors, nerr);
+        assert_int_equal(d.noise, noise);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +509,8 @@ int main(void)
         cmocka_unit_test(test_encode_trace_frame),
         cmocka_unit_test(test_encode_boundary),
         cmocka_unit_test(test_encode_in_pieces),
+        cmocka_unit_test(test_noise_after_empty_frame),
+        cmocka_unit_test(test_random_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
