@@ -11,7 +11,8 @@
 //                 MD5 of an untouched region, compressed write with esptool-js's MD5 verification,
 //                 read-back, uncompressed odd-sized write + read-back
 //   connection 2 (a new TCP connection = a chip reset): detect again, same MAC, flash kept,
-//                 erase region, erase flash, write at the very end of the flash
+//                 erase region, the connection cut in the middle of a write;
+//   connection 2b: detect again, erase flash, write at the very end of the flash
 //   connection 3 (reset again): the ROM loader without the stub - detect, MAC, SPI_ATTACH +
 //                 flash id, ROM MD5 as ASCII hex, READ_FLASH refused as unsupported, ROM writes
 //                 (or the refusals the spec predicts for what esptool-js sends wrongly), whole-flash MD5
@@ -126,7 +127,10 @@ function line(status, step, detail, ms) {
   console.log(`conformance ${EXPECTED}: [${status}] ${step}: ${detail}${t}`);
 }
 
-async function step(name, fn) {
+// A failing step ends the run, except a step marked { fatal: false } whose failure leaves the
+// session usable: it is reported, the run goes on, and the exit status is still 1.
+const softFailures = [];
+async function step(name, fn, opts = {}) {
   currentStep = name;
   const t = Date.now();
   let detail;
@@ -134,6 +138,10 @@ async function step(name, fn) {
     detail = await fn();
   } catch (e) {
     line("FAIL", name, e instanceof CheckError ? e.message : `esptool-js raised: ${e && e.stack ? e.stack : e}`, Date.now() - t);
+    if (opts.fatal === false && e instanceof CheckError) {
+      softFailures.push(name);
+      return;
+    }
     await fail(1);
   }
   line("PASS", name, detail || "ok", Date.now() - t);
@@ -422,11 +430,6 @@ async function connectAndDetect(s, label) {
     }
   }
   const crystal = s.terminal.lines.find((l) => l.startsWith("Crystal is")) || "crystal ?";
-  // Computed by esptool-js in the ROM at 115200 from UART_CLKDIV (ESP8266/ESP32/C2/C5).
-  check(crystal === `Crystal is ${CRYSTAL_MHZ[EXPECTED]}MHz`,
-    `esptool-js says "${crystal}", expected ${CRYSTAL_MHZ[EXPECTED]} MHz (PROTOCOL.md §8.1: UART_CLKDIV read at the 115200 sync baud)`);
-  const warn = s.terminal.lines.find((l) => /WARNING.*crystal/i.test(l));
-  check(!warn, `esptool-js warned: ${warn}`);
   const fid = s.terminal.lines.find((l) => l.startsWith("Flash ID")) || "";
   return `${label}: ${name} "${desc}", ${crystal}, stub ${uploaded ? "uploaded (OHAI)" : "already running (SYNC value 0)"}, ` +
     `baud ${s.port.baudLog.length ? s.port.baudLog.join(",") : "unchanged"}, ${fid}${banner}`;
@@ -444,6 +447,16 @@ function checkMac(mac) {
 // ---- connection 1 ----
 const s1 = await openSession(endpoint);
 await step("detect (connection 1)", () => connectAndDetect(s1, "connection 1"));
+
+await step("crystal", async () => {
+  // Computed by esptool-js in the ROM at 115200 from UART_CLKDIV (ESP8266/ESP32/C2/C5).
+  const crystal = s1.terminal.lines.find((l) => l.startsWith("Crystal is")) || "no crystal line";
+  check(crystal === `Crystal is ${CRYSTAL_MHZ[EXPECTED]}MHz`,
+    `esptool-js says "${crystal}", expected ${CRYSTAL_MHZ[EXPECTED]} MHz (PROTOCOL.md §8.1: UART_CLKDIV read at the 115200 sync baud)`);
+  const warn = s1.terminal.lines.find((l) => /WARNING.*crystal/i.test(l));
+  check(!warn, `esptool-js warned: ${warn}`);
+  return crystal;
+}, { fatal: false });
 
 let mac1;
 await step("read MAC", async () => {
@@ -555,7 +568,42 @@ await step("erase region (ERASE_REGION)", async () => {
   return `${hex(ERASE_ADDR)}+${hex(ERASE_LEN, 4)} erased, the rest of the write intact`;
 });
 
+await step("client vanishes in the middle of a write", async () => {
+  // The host drops the connection after the first 16 KB block of a compressed write was
+  // acknowledged (the stub is inflating/writing it). esptool-js must fail, and the sim must
+  // come back as a fresh chip on the next connection.
+  const big = makeData(96 * 1024, 0xdead);
+  // One attempt per block: esptool-js would otherwise "retry" on a port without a writable
+  // stream and wait out a 3 s read timeout per retry.
+  s2.loader.WRITE_BLOCK_ATTEMPTS = 1;
+  let cut = false;
+  let err = null;
+  try {
+    await s2.loader.writeFlash({
+      fileArray: [{ data: big, address: 0x100000 }], flashSize: "keep", flashMode: "keep",
+      flashFreq: "keep", eraseAll: false, compress: true,
+      reportProgress: (_i, written) => {
+        if (written > 0 && !cut) {
+          cut = true;
+          s2.port.socket.destroy();
+        }
+      },
+    });
+  } catch (e) {
+    err = e;
+  }
+  check(cut, "the write never reached its first block");
+  check(err, "writeFlash succeeded although the connection was cut");
+  await closeSession(s2);
+  return `connection cut after block 0; esptool-js: ${String(err.message).split("\n")[0]}`;
+});
+
+// ---- connection 2b: after the cut, a new connection (reset) ----
+const s2b = await openSession(endpoint);
+await step("detect (connection 2b, after the cut)", () => connectAndDetect(s2b, "connection 2b"));
+
 await step("erase flash (ERASE_FLASH)", async () => {
+  const s2 = s2b;
   await s2.loader.eraseFlash();
   expectErased(await readFlash(s2.loader, DATA_ADDR, DATA.length), "written region after chip erase", DATA_ADDR);
   expectErased(await readFlash(s2.loader, ODD_ADDR, 16384), "odd-size region after chip erase", ODD_ADDR);
@@ -566,15 +614,15 @@ await step("erase flash (ERASE_FLASH)", async () => {
 });
 
 await step("write at the end of the flash", async () => {
-  await writeFile(s2.loader, TAIL, TAIL_ADDR, true);
-  const got = await readFlash(s2.loader, TAIL_ADDR, TAIL.length);
+  await writeFile(s2b.loader, TAIL, TAIL_ADDR, true);
+  const got = await readFlash(s2b.loader, TAIL_ADDR, TAIL.length);
   expectBytes(got, TAIL, "last sector", TAIL_ADDR);
   return `${TAIL.length} bytes at ${hex(TAIL_ADDR)} written, verified and read back`;
 });
 
-await step("disconnect (connection 2)", async () => {
-  await closeSession(s2);
-  return `${s2.port.bytesOut} bytes sent, ${s2.port.bytesIn} received`;
+await step("disconnect (connection 2b)", async () => {
+  await closeSession(s2b);
+  return `${s2b.port.bytesOut} bytes sent, ${s2b.port.bytesIn} received`;
 });
 
 // ---- connection 3: the ROM loader itself, driven by esptool-js without its stub ----
@@ -840,5 +888,9 @@ if (!["ESP8266", "ESP32"].includes(EXPECTED)) {
 clearTimeout(overall);
 finished = true;
 cleanup();
+if (softFailures.length) {
+  console.log(`conformance ${EXPECTED}: FAILED (${softFailures.join(", ")}) after ${secs(Date.now() - T0)} s; all other steps passed`);
+  process.exit(1);
+}
 console.log(`conformance ${EXPECTED}: PASSED in ${secs(Date.now() - T0)} s`);
 process.exit(0);

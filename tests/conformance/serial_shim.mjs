@@ -78,13 +78,15 @@ export class TcpSerialPort {
             // stream already cancelled/closed: drop
           }
         });
-        socket.on("end", () => {
+        const ended = () => {
           try {
             controller.close();
           } catch {
             /* already closed */
           }
-        });
+        };
+        socket.on("end", ended);
+        socket.on("close", ended);
         socket.on("error", (err) => {
           try {
             controller.error(new DOMException(`connection lost: ${err.message}`, "NetworkError"));
@@ -102,6 +104,9 @@ export class TcpSerialPort {
       write: (chunk) =>
         new Promise((resolve, reject) => {
           if (socket.destroyed) {
+            // As in Web Serial, a fatal write error leaves the port without a writable stream
+            // (a client's waitForUnlock must not spin on the errored, still-locked one).
+            this.writable = null;
             reject(new DOMException("connection closed", "NetworkError"));
             return;
           }
