@@ -152,7 +152,6 @@ static int sync_once(esp_loader_t *l)
     uint32_t t = l->cfg.sync_timeout_ms != 0 ? l->cfg.sync_timeout_ms : 100;
     int r, i, stub = 1;
 
-    l->stale_left = 0; /* SYNC replies are the ROM's new "last command" */
     r = esp_send(l, esp_proto_enc_sync(l->cmd), NULL, 0, 0, esp_now(l) + t);
     for (i = 0; i < 8 && r == 0; i++) {
         r = esp_recv(l, i == 0 ? ESP_OP_SYNC : ESP_OP_ANY, 0, esp_now(l) + t);
@@ -271,7 +270,6 @@ int esp_loader_connect(esp_loader_t *l)
         return r;
     }
     esp_drain(l, 20); /* the surplus SYNC replies some chips send */
-    l->stale_left = 0;
     r = detect(l);
     if (r == 0 && l->cfg.chip != ESP_LOADER_CHIP_AUTO && l->cfg.chip != l->chip) {
         ESP_LOG(l, ESP_LOADER_LOG_ERROR, "wrong chip, detected", l->chip);

@@ -157,10 +157,13 @@ static int end(esp_loader_t *l, uint8_t state, const uint8_t *md5, uint32_t flag
         esp_loader_md5_final(&l->md5, digest);
         md5 = digest;
     }
-    if (r == 0 && md5 != NULL && !(flags & ESP_LOADER_FINISH_NO_VERIFY) && !esp_is_8266_rom(l) &&
-        !l->sdm) {
+    if (r == 0 && md5 != NULL && !(flags & ESP_LOADER_FINISH_NO_VERIFY)) {
+        /* The ESP8266 ROM and SDM cannot MD5: then the write stands unverified. */
         r = esp_loader_flash_verify_md5(l, l->xfer_offset, l->xfer_size, md5);
         l->verified = r == 0;
+        if (r == ESP_LOADER_ERR_UNSUPPORTED) {
+            r = ESP_LOADER_OK;
+        }
     }
     if (r == 0 && (flags & ESP_LOADER_FINISH_REBOOT)) {
         esp_flash_leave(l, end_op);

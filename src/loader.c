@@ -305,5 +305,6 @@ int esp_drain(esp_loader_t *l, uint32_t quiet_ms)
     l->in_pos = l->in_len = 0;
     l->slip.state = 0;
     l->slip.len = 0;
+    l->stale_left = 0; /* whatever copies were still to come are gone now */
     return i;
 }

@@ -26,28 +26,35 @@ int esp_loader_flash_set_size(esp_loader_t *l, uint32_t size_bytes)
     return r;
 }
 
-/* RDID (0x9F, 24 bits in) as a register script on the chip's SPI controller (§8.2): set up and
- * start in one multi-record WRITE_REG, poll, read W0, restore USR / USR2. */
+/* SPI register offsets from the controller base per layout (§8.2): the data-length register
+ * (ESP8266: USR1, which holds the lengths; others: MISO_DLEN), USR, USR2, W0, CMD. */
+static const uint8_t spi_regs[3][5] = {
+    {0x20, 0x1C, 0x24, 0x40, 0x00}, /* ESP8266 */
+    {0x2C, 0x1C, 0x24, 0x80, 0x00}, /* ESP32 */
+    {0x28, 0x18, 0x20, 0x58, 0x00}, /* ESP32-S2 and later */
+};
+/* What the script writes there: 24 bits in, COMMAND | MISO, 8-bit command RDID, W0 = 0, go. */
+static const uint32_t spi_vals[5] = {24 - 1, 1u << 31 | 1u << 28, 7u << 28 | 0x9F, 0, 1u << 18};
+
+/* RDID (0x9F) as a register script on the chip's SPI controller: save USR / USR2, set up and
+ * start in one multi-record WRITE_REG, poll CMD, read W0, restore. */
 static int read_jedec(esp_loader_t *l, uint32_t *id)
 {
     uint8_t flags = esp_flags(l);
-    uint32_t base = esp_target_spi(l->chip), usr = base + esp_target_spi_usr(flags);
-    uint32_t w0 = base + esp_target_spi_w0(flags), old_usr, old_usr2, v, w[10];
-    int r, i, is8266 = flags & ESP_T_8266;
+    const uint8_t *reg = spi_regs[flags & ESP_T_8266 ? 0 : flags & ESP_T_4WORDS ? 1 : 2];
+    uint32_t base = esp_target_spi(l->chip), w[10], usr, usr2, v;
+    int r, i;
 
-    if ((r = esp_read_reg(l, usr, &old_usr)) != 0 || (r = esp_read_reg(l, usr + 8, &old_usr2))) {
+    for (i = 0; i < 5; i++) {
+        w[2 * i] = base + reg[i];
+        w[2 * i + 1] = spi_vals[i];
+    }
+    if (flags & ESP_T_8266) {
+        w[1] <<= 8; /* the read length sits at bit 8 of USR1 */
+    }
+    if ((r = esp_read_reg(l, w[2], &usr)) != 0 || (r = esp_read_reg(l, w[4], &usr2)) != 0) {
         return r;
     }
-    w[0] = usr + (is8266 ? 4 : 0x10); /* ESP8266: lengths live in USR1; else MISO_DLEN */
-    w[1] = is8266 ? (24 - 1) << 8 : 24 - 1;
-    w[2] = usr;
-    w[3] = 1u << 31 | 1u << 28; /* COMMAND | MISO */
-    w[4] = usr + 8;
-    w[5] = 7u << 28 | 0x9F; /* 8-bit command RDID */
-    w[6] = w0;
-    w[7] = 0;
-    w[8] = base;
-    w[9] = 1u << 18; /* CMD.USR: go */
     r = esp_write_regs(l, w, 5);
     for (i = 0; r == 0; i++) {
         r = esp_read_reg(l, base, &v);
@@ -59,12 +66,12 @@ static int read_jedec(esp_loader_t *l, uint32_t *id)
         }
     }
     if (r == 0) {
-        r = esp_read_reg(l, w0, id);
+        r = esp_read_reg(l, w[6], id);
     }
-    w[0] = usr;
-    w[1] = old_usr;
-    w[2] = usr + 8;
-    w[3] = old_usr2;
+    w[0] = w[2];
+    w[1] = usr;
+    w[2] = w[4];
+    w[3] = usr2;
     return r != 0 ? r : esp_write_regs(l, w, 2);
 }
 

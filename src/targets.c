@@ -31,16 +31,6 @@ uint32_t esp_target_spi(esp_loader_chip_t chip)
     return col_spi[chip - 1];
 }
 
-uint32_t esp_target_spi_usr(uint8_t flags)
-{
-    return flags & ESP_T_4WORDS ? 0x1C : 0x18; /* ESP8266 / ESP32 vs. the newer layout */
-}
-
-uint32_t esp_target_spi_w0(uint8_t flags)
-{
-    return flags & ESP_T_8266 ? 0x40 : flags & ESP_T_4WORDS ? 0x80 : 0x58;
-}
-
 esp_loader_chip_t esp_target_find(uint32_t v, int by_id)
 {
     int i;

@@ -53,11 +53,6 @@ uint32_t esp_target_spi(esp_loader_chip_t chip);  /* SPI controller for flash sc
  * from the ROM magic value; AUTO if none matches. */
 esp_loader_chip_t esp_target_find(uint32_t value, int by_id);
 
-/* SPI register offsets (§8.2) from the flags: USR; USR1 = USR + 4, USR2 = + 8,
- * MISO_DLEN = + 0x10; W0. */
-uint32_t esp_target_spi_usr(uint8_t flags);
-uint32_t esp_target_spi_w0(uint8_t flags);
-
 /* Flash size in bytes implied by a JEDEC RDID value (§8.2); 0 for a bad or unknown id. */
 uint32_t esp_target_flash_size_from_id(uint32_t id);
 
