@@ -1,0 +1,170 @@
+/* Public API edges: configuration checks, error strings, arguments the library must refuse
+ * before anything goes on the wire. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "esploader/esp_loader.h"
+#include "fake_port.h"
+
+static void test_init_checks_config(void **state)
+{
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_port_ops_t ops;
+    esp_loader_t l;
+    (void)state;
+    fp_init(&fp);
+    fp_config(&fp, &cfg);
+    assert_int_equal(esp_loader_init(&l, NULL), ESP_LOADER_ERR_INVALID_ARG);
+    cfg.port = NULL;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_ERR_INVALID_ARG);
+    /* write, read, delay_ms and now_ms are required */
+    ops = fp_ops;
+    ops.read = NULL;
+    cfg.port = &ops;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_ERR_INVALID_ARG);
+    ops = fp_ops;
+    ops.write = NULL;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_ERR_INVALID_ARG);
+    ops = fp_ops;
+    ops.now_ms = NULL;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_ERR_INVALID_ARG);
+    ops = fp_ops;
+    ops.delay_ms = NULL;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_ERR_INVALID_ARG);
+    /* the optional ones may be missing */
+    ops = fp_ops;
+    ops.set_lines = NULL;
+    ops.set_baudrate = NULL;
+    ops.flush_input = NULL;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    fp_free(&fp);
+}
+
+static void test_optional_ops_missing(void **state)
+{
+    /* No flush_input: connect still works (the library drains by reading). No set_lines and a
+     * reset requested: an error, not a crash. */
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_port_ops_t ops = fp_ops;
+    esp_loader_t l;
+    (void)state;
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_config(&fp, &cfg);
+    ops.flush_input = NULL;
+    cfg.port = &ops;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32C3);
+    fp_free(&fp);
+
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_config(&fp, &cfg);
+    ops = fp_ops;
+    ops.set_lines = NULL;
+    cfg.port = &ops;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_reset_target(&l), ESP_LOADER_ERR_UNSUPPORTED);
+    fp_free(&fp);
+}
+
+static void test_strerror(void **state)
+{
+    int codes[] = {ESP_LOADER_OK,
+                   ESP_LOADER_ERR_TIMEOUT,
+                   ESP_LOADER_ERR_IO,
+                   ESP_LOADER_ERR_PROTOCOL,
+                   ESP_LOADER_ERR_TARGET,
+                   ESP_LOADER_ERR_VERIFY,
+                   ESP_LOADER_ERR_UNSUPPORTED,
+                   ESP_LOADER_ERR_INVALID_ARG,
+                   ESP_LOADER_ERR_STATE};
+    size_t i, j;
+    (void)state;
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        const char *s = esp_loader_strerror(codes[i]);
+        assert_non_null(s);
+        assert_true(strlen(s) > 0);
+        for (j = 0; j < i; j++)
+            assert_string_not_equal(s, esp_loader_strerror(codes[j]));
+    }
+    assert_non_null(esp_loader_strerror(-1000));
+    assert_non_null(esp_loader_strerror(12345));
+}
+
+static void connect_chip(fake_port_t *fp, esp_loader_t *l, esp_loader_chip_t chip, bool stub)
+{
+    esp_loader_config_t cfg;
+    fp_init(fp);
+    fp_chip_rom(fp, chip);
+    if (stub)
+        fp_stub_mode(fp);
+    fp_config(fp, &cfg);
+    assert_int_equal(esp_loader_init(l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(l), ESP_LOADER_OK);
+}
+
+static void test_rom_needs_sector_alignment(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    (void)state;
+    /* ROM: the write offset must be sector aligned (the ROM erases whole sectors at BEGIN) */
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    assert_int_equal(esp_loader_flash_start(&l, 0x10100, 4096, 0), ESP_LOADER_ERR_INVALID_ARG);
+    assert_int_equal(fp_count_op(&fp, 0x02), 0);
+    fp_free(&fp);
+    /* the stub takes any offset (§5.5) */
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32, true);
+    assert_int_equal(esp_loader_flash_start(&l, 0x10100, 4096, 0), ESP_LOADER_OK);
+    assert_int_equal(fp_count_op(&fp, 0x02), 1);
+    fp_free(&fp);
+}
+
+static void test_block_too_big(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t b[2048];
+    (void)state;
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    assert_int_equal(esp_loader_flash_start(&l, 0x10000, sizeof(b), 0), ESP_LOADER_OK);
+    /* ROM blocks are 0x400: a 2 KB write in one call is refused, nothing sent */
+    assert_int_equal(esp_loader_flash_write(&l, b, sizeof(b)), ESP_LOADER_ERR_INVALID_ARG);
+    assert_int_equal(fp_count_op(&fp, 0x03), 0);
+    fp_free(&fp);
+}
+
+static void test_stub_only_ops_on_rom(void **state)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    (void)state;
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP8266, false);
+    /* no compressed writes on the ESP8266 ROM (§4) */
+    assert_int_equal(esp_loader_flash_defl_start(&l, 0, 4096, 100, 0), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(fp_count_op(&fp, 0x10), 0);
+    assert_int_equal(esp_loader_flash_erase(&l), ESP_LOADER_ERR_UNSUPPORTED);
+    fp_free(&fp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_checks_config),
+        cmocka_unit_test(test_optional_ops_missing),
+        cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_rom_needs_sector_alignment),
+        cmocka_unit_test(test_block_too_big),
+        cmocka_unit_test(test_stub_only_ops_on_rom),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
