@@ -304,6 +304,87 @@ static void run_read_scenario(const scenario_t *sc)
     }
 }
 
+/*
+ * Faults while the stub is uploaded and started (MEM_*, OHAI) or while the baud rate
+ * changes (CHANGE_BAUDRATE, the C0 C0 that follows, the switch). OK must mean the chip is
+ * really in that state, and the session must then work; a failure must be a defined code.
+ */
+static int phase_op(harness_t *h, bool baud)
+{
+    h_arm(h);
+    return baud ? esp_loader_change_baudrate(&h->loader, 921600) : h_run_stub(h);
+}
+
+static void run_phase_scenario(const scenario_t *sc, bool baud)
+{
+    harness_t *h = new_h(sc);
+    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    if (baud && sc->stub) {
+        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+    }
+    sim_stats_t s0, s1;
+    sim_get_stats(h->sim, &s0);
+    assert_int_equal(phase_op(h, baud), ESP_LOADER_OK);
+    sim_get_stats(h->sim, &s1);
+    h_free(h);
+    uint64_t base[2] = {s0.bytes_from_host, s0.bytes_to_host};
+    uint64_t span[2] = {s1.bytes_from_host - s0.bytes_from_host,
+                        s1.bytes_to_host - s0.bytes_to_host};
+
+    for (size_t v = 0; v < NVAR; v++) {
+        for (int dir = 0; dir < 2; dir++) {
+            for (size_t p = 0; p < NPOS; p++) {
+                char what[96];
+                uint64_t at = base[dir] + span[dir] * fractions[p] / 100u;
+                snprintf(what, sizeof(what), "%s %s %s @%llu", sc->name, variants[v].name,
+                         dir ? "to-host" : "to-chip", (unsigned long long)at);
+                if (getenv("H_ONLY") != NULL && strstr(what, getenv("H_ONLY")) == NULL) {
+                    continue;
+                }
+                h = new_h(sc);
+                assert_int_equal(h_connect(h), ESP_LOADER_OK);
+                if (baud && sc->stub) {
+                    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+                }
+                sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
+                assert_int_equal(sim_link_add_fault(h->link, &f), 0);
+                int rc = phase_op(h, baud);
+                if (h->blown) {
+                    BAD("%s: no end within the virtual-time budget", what);
+                }
+                if (!h_defined_rc(rc)) {
+                    BAD("%s: undefined result %d", what, rc);
+                    h_free(h);
+                    continue;
+                }
+                tally[v][-rc]++;
+                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                    BAD("%s: a timing-only fault made it fail (%d)", what, rc);
+                }
+                if (rc == ESP_LOADER_OK) {
+                    /* a UART tolerates a few % of baud error: within 2 % is the same link */
+                    uint32_t ub = sim_uart_baud(h->sim);
+                    if (baud && (ub < 921600u / 100u * 98u || ub > 921600u / 100u * 102u)) {
+                        BAD("%s: OK but the chip is at %u baud", what, ub);
+                    }
+                    if (!baud &&
+                        !(sim_stub_running(h->sim) && esp_loader_stub_running(&h->loader))) {
+                        BAD("%s: OK but stub running: sim %d, library %d", what,
+                            sim_stub_running(h->sim), esp_loader_stub_running(&h->loader));
+                    }
+                    sim_link_clear_faults(h->link);
+                    rc = do_write(h, sc);
+                    if (rc != ESP_LOADER_OK) {
+                        BAD("%s: OK but the session then failed (%d)", what, rc);
+                    }
+                    check_write_result(h, sc, rc, what);
+                }
+                h_free(h);
+            }
+        }
+    }
+}
+
 static void test_scenario(void **state)
 {
     const scenario_t *sc = *state;
@@ -312,6 +393,10 @@ static void test_scenario(void **state)
         run_connect_scenario(sc);
     } else if (strstr(sc->name, "read") != NULL) {
         run_read_scenario(sc);
+    } else if (strstr(sc->name, "stub_upload") != NULL) {
+        run_phase_scenario(sc, false);
+    } else if (strstr(sc->name, "baud") != NULL) {
+        run_phase_scenario(sc, true);
     } else {
         run_write_scenario(sc);
     }
@@ -324,6 +409,12 @@ static const scenario_t connect_scenarios[] = {
     {"esp32_rom_connect", SIM_CHIP_ESP32, false, false},
     {"esp32c3_rom_connect", SIM_CHIP_ESP32C3, false, false},
     {"esp8266_rom_connect", SIM_CHIP_ESP8266, false, false},
+};
+static const scenario_t phase_scenarios[] = {
+    {"esp32_stub_upload", SIM_CHIP_ESP32, true, false},
+    {"esp32c3_stub_upload", SIM_CHIP_ESP32C3, true, false},
+    {"esp32c3_rom_baud", SIM_CHIP_ESP32C3, false, false},
+    {"esp32_stub_baud", SIM_CHIP_ESP32, true, false},
 };
 static const scenario_t read_scenarios[] = {
     {"esp32_stub_read", SIM_CHIP_ESP32, true, false},
@@ -351,6 +442,9 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "read") == 0) {
         sc = read_scenarios;
         n = sizeof(read_scenarios) / sizeof(read_scenarios[0]);
+    } else if (strcmp(mode, "phases") == 0) {
+        sc = phase_scenarios;
+        n = sizeof(phase_scenarios) / sizeof(phase_scenarios[0]);
     }
     static struct CMUnitTest tests[8];
     for (size_t i = 0; i < n; i++) {
