@@ -147,7 +147,7 @@ int esp_loader_reset_parse(const char *text, esp_loader_reset_step_t *steps, siz
 }
 
 /* One SYNC: the matching reply plus 7 more (§5.1). Sets l->stub from the value fields. */
-static int sync_once(esp_loader_t *l)
+int esp_sync(esp_loader_t *l)
 {
     uint32_t t = l->cfg.sync_timeout_ms != 0 ? l->cfg.sync_timeout_ms : 100;
     int r, i, stub = 1;
@@ -249,13 +249,14 @@ int esp_loader_connect(esp_loader_t *l)
     for (i = 0; i < total; i++) {
         if (i % tries == 0 && l->cfg.before < ESP_LOADER_BEFORE_NO_RESET) {
             esp_drain(l, 0);
-            l->slip.noise = 0; /* keep the boot log of this attempt's reset */
+            esp_slip_dec_resync(&l->slip, 0); /* the boot log comes between frames */
+            l->slip.noise = 0;                /* keep the boot log of this attempt's reset */
             if ((r = run_reset(l, i / tries)) != 0) {
                 break; /* no reset lines: say so instead of pretending */
             }
         }
         esp_drain(l, 0);
-        r = sync_once(l);
+        r = esp_sync(l);
         if (r == 0 || r == ESP_LOADER_ERR_IO) {
             break;
         }

@@ -58,10 +58,19 @@ int esp_loader_flash_read(esp_loader_t *l, uint32_t offset, void *buf, uint32_t 
     if ((esp_flags(l) & ESP_T_8266)) {
         return ESP_LOADER_ERR_UNSUPPORTED;
     }
+    /* Nothing protects the ROM's 64-byte replies on the wire: check the whole range against
+     * the chip's MD5 of it at the end, so corruption is an error, never silently wrong data. */
+    esp_loader_md5_init(&l->md5);
     for (done = 0; done < size && r == 0; done += 64) {
         uint32_t n = size - done < 64 ? size - done : 64;
         r = esp_cmd(l, esp_proto_enc_read_flash_slow(l->cmd, offset + done, n), 64);
         esp_mem_copy(out + done, l->frame + 8, n);
+        esp_loader_md5_update(&l->md5, out + done, n);
+    }
+    if (r == 0) {
+        uint8_t digest[16];
+        esp_loader_md5_final(&l->md5, digest);
+        r = esp_loader_flash_verify_md5(l, offset, size, digest);
     }
     return r;
 }

@@ -214,7 +214,7 @@ int esp_read_frame(esp_loader_t *l, uint32_t deadline)
             l->in_len = (uint16_t)n;
             l->rx_any |= n > 0;
             if (n == 0 && left <= 0) {
-                l->slip.state = 0; /* a frame cut by the deadline must not merge with later bytes */
+                /* The decoder keeps a frame in progress: its rest may just be late. */
                 return ESP_LOADER_ERR_TIMEOUT;
             }
         }
@@ -245,7 +245,10 @@ int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
         }
         st = esp_proto_parse_resp(l->frame, (size_t)n, rl, &r);
         if (st == ESP_PROTO_RESP_NOT_RESP) {
-            continue; /* empty, raw or host-direction frames */
+            /* Garbage where a reply belongs: after lost bytes the delimiters may be misaligned
+             * (the C0 that closed this "frame" opened the next one). */
+            esp_slip_dec_resync(&l->slip, 1);
+            continue;
         }
         if (op != ESP_OP_ANY && r.op != (uint8_t)op) {
             if (esp_proto_is_unsupported(&r, (uint8_t)op)) {
@@ -302,9 +305,7 @@ int esp_drain(esp_loader_t *l, uint32_t quiet_ms)
      * reach the boot log). Bounded: a chip printing without pause must not keep us here. */
     for (i = 0; i < 64 && esp_read_frame(l, esp_now(l) + quiet_ms) >= 0; i++) {
     }
-    l->in_pos = l->in_len = 0;
-    l->slip.state = 0;
-    l->slip.len = 0;
+    /* A frame cut by the quiet period stays open in the decoder: its rest may come later. */
     l->stale_left = 0; /* whatever copies were still to come are gone now */
     return i;
 }

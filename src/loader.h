@@ -57,6 +57,9 @@ int esp_cmd(esp_loader_t *l, size_t cmd_len, int resp_len);
  * boot log while connecting). Returns the number of frames dropped. */
 int esp_drain(esp_loader_t *l, uint32_t quiet_ms);
 
+/* One SYNC: the matching reply plus 7 more (§5.1); sets l->stub from their value fields. */
+int esp_sync(esp_loader_t *l);
+
 /* OK if connected, else ESP_LOADER_ERR_STATE. */
 int esp_ready(const esp_loader_t *l);
 /* ESP_T_* flags of the connected chip (0 before connect). */

@@ -192,8 +192,7 @@ int esp_loader_change_baudrate(esp_loader_t *l, uint32_t baud)
     l->baud = baud;
     esp_delay(l, 50);
     esp_drain(l, 0); /* the ROM's stray empty frame after the reply, and any garbage */
-    if (l->cfg.port->flush_input != NULL) {
-        l->cfg.port->flush_input(l->cfg.port_ctx);
-    }
-    return ESP_LOADER_OK;
+    /* Prove the link at the new rate: commands carry no checksum, so a corrupted request can
+     * be answered OK and leave the chip at some other baud. */
+    return esp_sync(l);
 }

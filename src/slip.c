@@ -1,7 +1,7 @@
 /* Push-fed SLIP decoder and incremental encoder (PROTOCOL.md §1). No I/O, no state outside d. */
 #include "slip.h"
 
-enum { ST_OUT = 0, ST_IN, ST_ESC, ST_DROP };
+enum { ST_OUT = 0, ST_IN, ST_ESC, ST_DROP, ST_EITHER };
 
 void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
 {
@@ -12,6 +12,12 @@ void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
     d->noise = 0;
     d->noise_buf = NULL;
     d->noise_cap = 0;
+}
+
+void esp_slip_dec_resync(esp_slip_dec_t *d, int open)
+{
+    d->state = open ? ST_EITHER : ST_OUT;
+    d->len = 0;
 }
 
 void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
@@ -28,15 +34,24 @@ esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t
 
     while (i < len && st == ESP_SLIP_NEED_MORE) {
         uint8_t c = in[i++];
+        if (d->state == ST_EITHER) {
+            /* after a resync: a body byte continues a frame opened by the last delimiter */
+            d->state = c == ESP_SLIP_END ? ST_OUT : ST_IN;
+        }
         if (c == ESP_SLIP_END) {
-            /* A delimiter always (re)starts a frame; one that closes a non-empty frame
-             * reports it. An empty frame (C0 C0) is just a delimiter seen twice. */
-            if ((d->state == ST_IN || d->state == ST_ESC) && d->len > 0) {
-                st = d->state == ST_IN ? ESP_SLIP_FRAME : ESP_SLIP_ERR_ESCAPE;
-                d->state = ST_OUT;
-            } else {
+            /* Between frames a delimiter opens one; inside it closes it (as esptool reads:
+             * C0 C0 is a complete empty frame, skipped here). After a dropped frame it is the
+             * closing delimiter of the dropped frame. */
+            if (d->state == ST_OUT) {
                 d->state = ST_IN;
                 d->len = 0;
+            } else {
+                if (d->state == ST_ESC) {
+                    st = ESP_SLIP_ERR_ESCAPE;
+                } else if (d->state == ST_IN && d->len > 0) {
+                    st = ESP_SLIP_FRAME;
+                }
+                d->state = ST_OUT;
             }
             continue;
         }

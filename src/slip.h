@@ -48,6 +48,15 @@ void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
 esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t len, size_t *used);
 
 /*
+ * Resynchronise between frames. open = false: the next 0xC0 opens a frame (everything until
+ * then is noise). open = true: the last 0xC0 seen may have been an opening delimiter, not a
+ * closing one (the caller just got a frame that makes no sense, so delimiters are probably
+ * misaligned after lost bytes): the next byte either starts that frame's body or, if it is
+ * another 0xC0, opens a frame itself.
+ */
+void esp_slip_dec_resync(esp_slip_dec_t *d, int open);
+
+/*
  * Escape up to in_len body bytes into out (no delimiters: the caller writes 0xC0 before and
  * after the frame body). Stops when out cannot take the next (possibly 2-byte) encoding.
  * Returns bytes written to out; *in_used = body bytes consumed.
