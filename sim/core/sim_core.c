@@ -134,6 +134,8 @@ static void reset_chip(sim_t *s, uint64_t t, bool download, banner_kind_t kind)
     s->stub_flash_size = s->chip->id == SIM_CHIP_ESP32S3 ? 64u * 1024 * 1024 : 16u * 1024 * 1024;
     s->uploaded = false;
     s->prog_done_at = 0;
+    s->flash_busy = 0;
+    s->idle_from = 0;
     s->rf_active = false;
     s->flash.wel = false;
     sim_regs_reset(s);

@@ -200,6 +200,9 @@ struct sim {
     enum { XF_NONE, XF_FLASH, XF_DEFL, XF_MEM } xf;
     uint32_t xf_seq, xf_ptr, xf_remaining, xf_total;
     uint32_t xf_erased_to; /* stub lazy erase frontier */
+    uint32_t xf_end_addr;  /* stub: end of the announced transfer */
+    uint64_t flash_busy;   /* stub: the flash chip is erasing/programming until then */
+    uint64_t idle_from;    /* stub: main loop waiting for the UART since then */
     bool xf_stream_end;
     z_stream zs;
     bool zs_live;

@@ -54,29 +54,47 @@ static uint64_t max64(uint64_t a, uint64_t b)
     return a > b ? a : b;
 }
 
-/* Erase lazily up to `end` (64 KB blocks when aligned and at least a block of the transfer is
- * left, else 4 KB sectors), then program. Returns the flash busy time. */
+/* Erase the next unit of the transfer: a 64 KB block when aligned and at least a block of the
+ * transfer is left, else a 4 KB sector. Returns its duration. */
+static uint64_t erase_unit(sim_t *s)
+{
+    const sim_timing_t *tm = &s->chip->t;
+    uint32_t a = s->xf_erased_to;
+    if ((a & 0xFFFF) == 0 && s->xf_end_addr >= a && s->xf_end_addr - a >= 0x10000) {
+        sim_nor_erase(&s->flash, a, 0x10000);
+        s->stats.sectors_erased += 16;
+        s->stats.erase_us += tm->block_erase_us;
+        s->xf_erased_to = a + 0x10000;
+        return tm->block_erase_us;
+    }
+    sim_nor_erase(&s->flash, a, 0x1000);
+    s->stats.sectors_erased += 1;
+    s->stats.erase_us += tm->sector_erase_us;
+    s->xf_erased_to = a + 0x1000;
+    return tm->sector_erase_us;
+}
+
+/* While its main loop waits for the next block, the stub starts the next erase of the
+ * announced region (an erase, once started, runs to completion). */
+static void background_erase(sim_t *s, uint64_t until)
+{
+    while (s->xf_erased_to < s->xf_end_addr) {
+        uint64_t start = max64(s->flash_busy, s->idle_from);
+        if (start >= until)
+            break;
+        s->flash_busy = start + sim_us(s, erase_unit(s));
+    }
+}
+
+/* Write n bytes at the write pointer: erase what is still missing (blocking), then program.
+ * Returns the flash time this needs after the in-flight work. */
 static uint64_t stub_write(sim_t *s, const uint8_t *d, uint32_t n)
 {
     const sim_timing_t *tm = &s->chip->t;
     uint64_t us = 0;
     uint32_t addr = s->xf_ptr, end = addr + n;
-    uint32_t xf_end = s->xf_ptr + s->xf_remaining; /* end of the announced transfer */
-    while (s->xf_erased_to < end) {
-        uint32_t a = s->xf_erased_to;
-        if ((a & 0xFFFF) == 0 && xf_end >= a && xf_end - a >= 0x10000) {
-            sim_nor_erase(&s->flash, a, 0x10000);
-            us += tm->block_erase_us;
-            s->stats.sectors_erased += 16;
-            s->xf_erased_to = a + 0x10000;
-        } else {
-            sim_nor_erase(&s->flash, a, 0x1000);
-            us += tm->sector_erase_us;
-            s->stats.sectors_erased += 1;
-            s->xf_erased_to = a + 0x1000;
-        }
-    }
-    s->stats.erase_us += us;
+    while (s->xf_erased_to < end)
+        us += erase_unit(s);
     sim_nor_program(&s->flash, addr, d, n);
     uint64_t pages = n ? ((uint64_t)end + 255) / 256 - addr / 256 : 0;
     uint64_t p = pages * tm->stub_page_us;
@@ -85,6 +103,11 @@ static uint64_t stub_write(sim_t *s, const uint8_t *d, uint32_t n)
     s->xf_ptr = end;
     s->xf_remaining -= n;
     return us + p;
+}
+
+static uint64_t flash_idle(const sim_t *s)
+{
+    return max64(s->prog_done_at, s->flash_busy);
 }
 
 static uint8_t checksum(const uint8_t *d, size_t n)
@@ -106,7 +129,7 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
         status(s, t, op, S_BAD_BLOCKSIZE);
         return;
     }
-    t = max64(t, s->prog_done_at); /* the previous transfer's last write finishes first */
+    t = max64(t, flash_idle(s)); /* the previous transfer's last write finishes first */
     sim_xf_end(s);
     if (op == 0x05) {
         s->xf = XF_MEM;
@@ -126,6 +149,9 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
     s->xf_remaining = total;
     s->xf_total = total;
     s->xf_erased_to = offset & ~0xFFFu;
+    s->xf_end_addr = offset + total;
+    s->flash_busy = t;
+    s->idle_from = t;
     s->xf_seq = 0;
     if (s->xf == XF_DEFL) {
         memset(&s->zs, 0, sizeof(s->zs));
@@ -165,7 +191,8 @@ static void cmd_data(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint
     /* The block is taken into the second buffer as soon as the previous one is written,
      * acknowledged, and written while the host sends the next (double buffering). */
     uint64_t ack = max64(t, s->prog_done_at);
-    uint64_t busy = 0;
+    background_erase(s, ack);
+    uint64_t busy = 0, cpu = 0;
     uint8_t err = 0;
     if (op != 0x11) {
         if (s->xf_remaining == 0 && len > 0) {
@@ -201,11 +228,17 @@ static void cmd_data(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint
             else if (r == Z_BUF_ERROR)
                 break;
         }
-        busy += produced * s->chip->t.stub_inflate_ns_pb / 1000;
+        cpu = produced * s->chip->t.stub_inflate_ns_pb / 1000;
     }
-    s->prog_done_at = ack + sim_us(s, busy);
+    /* inflating runs on the CPU (alongside an erase in flight); the flash work follows */
+    uint64_t start = max64(ack + sim_us(s, cpu), s->flash_busy);
+    s->prog_done_at = start + sim_us(s, busy);
+    s->flash_busy = s->prog_done_at;
+    s->idle_from = s->prog_done_at;
     status(s, ack, op, err);
-    s->busy_until = ack;
+    /* The stub's main loop writes the block after acknowledging it; the UART interrupt keeps
+     * receiving the next frame meanwhile, but no command is handled before the write ends. */
+    s->busy_until = s->prog_done_at;
 }
 
 static void cmd_end(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
@@ -215,7 +248,7 @@ static void cmd_end(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8
         return;
     }
     uint32_t flag = sim_le32(d);
-    t = max64(t, s->prog_done_at); /* answered after the last write (PROTOCOL.md §5.7) */
+    t = max64(t, flash_idle(s)); /* answered after the last write (PROTOCOL.md §5.7) */
     s->busy_until = t;
     if (op == 0x06) { /* MEM_END */
         sim_xf_end(s);
@@ -270,7 +303,7 @@ static void cmd_read_flash(sim_t *s, uint64_t t, uint16_t size, const uint8_t *d
         return;
     }
     uint32_t off = sim_le32(d), len = sim_le32(d + 4), pkt = sim_le32(d + 8);
-    t = max64(t, s->prog_done_at);
+    t = max64(t, flash_idle(s));
     if (pkt == 0 || pkt > MAX_BLOCK) {
         status(s, t, 0xD2, S_BAD_DATA_LEN);
         return;
@@ -299,7 +332,7 @@ static void cmd_read_flash(sim_t *s, uint64_t t, uint16_t size, const uint8_t *d
 static void cmd_erase(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
 {
     const sim_timing_t *tm = &s->chip->t;
-    t = max64(t, s->prog_done_at);
+    t = max64(t, flash_idle(s));
     uint32_t start = 0, end = s->flash.size;
     uint64_t us;
     uint32_t sectors;
@@ -443,7 +476,7 @@ void sim_stub_command(sim_t *s, uint64_t t)
             return;
         }
         uint32_t addr = sim_le32(d), len = sim_le32(d + 4);
-        t = max64(t, s->prog_done_at);
+        t = max64(t, flash_idle(s));
         if ((uint64_t)addr + len > s->flash.size) {
             status(s, t, op, S_FAILED_SPI);
             return;

@@ -44,9 +44,18 @@ void host_advance(host_t *h, uint64_t us)
     h->now += us;
 }
 
+static void count_c0(host_t *h)
+{
+    h->c0s = 0;
+    for (size_t i = 0; i < h->rxn; i++)
+        h->c0s += h->rx[i] == 0xC0;
+}
+
 static void pull(host_t *h)
 {
     size_t n = sim_host_read(h->sim, h->rx + h->rxn, sizeof(h->rx) - h->rxn, h->now);
+    for (size_t i = 0; i < n; i++)
+        h->c0s += h->rx[h->rxn + i] == 0xC0;
     h->rxn += n;
 }
 
@@ -59,6 +68,7 @@ size_t host_read_text(host_t *h, char *buf, size_t cap, uint64_t wait_us)
     buf[n] = 0;
     memmove(h->rx, h->rx + n, h->rxn - n);
     h->rxn -= n;
+    count_c0(h);
     return n;
 }
 
@@ -110,6 +120,7 @@ static bool take_frame(host_t *h, frame_t *f)
         i++;
     if (i == h->rxn) {
         h->rxn = 0; /* garbage (e.g. banner text) */
+        h->c0s = 0;
         return false;
     }
     size_t j = i + 1;
@@ -118,6 +129,7 @@ static bool take_frame(host_t *h, frame_t *f)
     if (j == h->rxn) {
         memmove(h->rx, h->rx + i, h->rxn - i);
         h->rxn -= i;
+        count_c0(h);
         return false;
     }
     f->n = 0;
@@ -132,6 +144,7 @@ static bool take_frame(host_t *h, frame_t *f)
     }
     memmove(h->rx, h->rx + j + 1, h->rxn - j - 1);
     h->rxn -= j + 1;
+    count_c0(h);
     f->at = h->now;
     return true;
 }
@@ -141,7 +154,7 @@ bool host_read_frame(host_t *h, frame_t *f, uint64_t timeout_us)
     uint64_t deadline = h->now + timeout_us;
     for (;;) {
         pull(h);
-        while (h->rxn > 0) {
+        while (h->c0s >= 2) {
             if (take_frame(h, f)) {
                 if (f->n == 0)
                     continue; /* empty frames (C0 C0) are skipped like esptool does */

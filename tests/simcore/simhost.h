@@ -38,7 +38,8 @@ typedef struct host {
     uint8_t rx[0x10000]; /* raw bytes received, not yet consumed */
     size_t rxn;
     bool in_frame;
-    bool stub; /* the host's belief: OHAI seen */
+    bool stub;  /* the host's belief: OHAI seen */
+    size_t c0s; /* 0xC0 bytes in rx (a frame is complete once there are two) */
 } host_t;
 
 typedef struct frame {
