@@ -249,6 +249,10 @@ int main(int argc, char **argv)
         }
         cfg.port = &esp_loader_posix_ops;
         cfg.port_ctx = posix;
+        /* A raw TCP socket has no modem lines (esptool forces no-reset there too); a new
+         * connection to esploader-sim is itself a reset into download mode. */
+        if (strncmp(o.port, "socket://", 9) == 0)
+            cfg.before = ESP_LOADER_BEFORE_NO_RESET;
 #else
         fprintf(stderr, "flash_multiple_partitions: built without the POSIX port: only the "
                         "simulator (--sim) is available\n");
