@@ -28,7 +28,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Rfc2217SerialPort, TcpSerialPort } from "./serial_shim.mjs";
+import { PtySerialPort, Rfc2217SerialPort, TcpSerialPort } from "./serial_shim.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
@@ -61,7 +61,7 @@ const CRYSTAL_MHZ = {
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
   console.error(
-    "usage: node run.mjs --sim PATH --chip CHIP [--timing] [--strict] [--rfc2217] [--timeout S] [--baud N] [--flash-size 2MB] [--verbose] [--trace]\n" +
+    "usage: node run.mjs --sim PATH --chip CHIP [--timing] [--strict] [--rfc2217 | --pty] [--timeout S] [--baud N] [--flash-size 2MB] [--verbose] [--trace]\n" +
       `  CHIP: ${Object.keys(CHIPS).join(" ")}`,
   );
   process.exit(64);
@@ -84,6 +84,7 @@ const args = { timing: false, verbose: false, trace: false, baud: 460800, flashS
       case "--flash-size": args.flashSize = need(); break;
       case "--strict": args.strict = true; break;
       case "--rfc2217": args.rfc2217 = true; break;
+      case "--pty": args.pty = true; break;
       case "--verbose": args.verbose = true; break;
       case "--trace": args.trace = true; args.verbose = true; break;
       case "-h": case "--help": usage(); break;
@@ -204,7 +205,7 @@ async function startSim(extraArgs = [], tag = "main") {
   const flashFile = path.join(tmpDir, `flash-${tag}.bin`);
   const portFile = path.join(tmpDir, `port-${tag}`);
   const simArgs = ["--chip", chipKey, "--flash-size", args.flashSize, "--flash-file", flashFile,
-    "--listen", `${args.rfc2217 ? "rfc2217" : "tcp"}:127.0.0.1:0`, "--port-file", portFile, ...extraArgs];
+    "--listen", args.pty ? "pty" : `${args.rfc2217 ? "rfc2217" : "tcp"}:127.0.0.1:0`, "--port-file", portFile, ...extraArgs];
   if (!args.timing) simArgs.push("--no-timing");
   if (args.strict) simArgs.push("--strict");
   if (args.verbose) console.log(`starting ${args.sim} ${simArgs.join(" ")}`);
@@ -223,6 +224,12 @@ async function startSim(extraArgs = [], tag = "main") {
       simLog += s;
       if (args.verbose) process.stdout.write(`[sim] ${s}`);
       out += s;
+      const p = /listening on pty:(\S+)/.exec(out);
+      if (p) {
+        clearTimeout(timer);
+        resolve({ pty: p[1], line: out.split("\n").find((l) => l.includes("listening")) });
+        return;
+      }
       const m = /listening on (?:tcp|rfc2217):([0-9.]+|\[[0-9a-f:]+\]):(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -291,7 +298,11 @@ class QuietTransport extends Transport {
 }
 
 async function openSession(endpoint) {
-  const port = args.rfc2217 ? new Rfc2217SerialPort(endpoint.host, endpoint.port) : new TcpSerialPort(endpoint.host, endpoint.port);
+  const port = endpoint.pty
+    ? new PtySerialPort(endpoint.pty)
+    : args.rfc2217
+      ? new Rfc2217SerialPort(endpoint.host, endpoint.port)
+      : new TcpSerialPort(endpoint.host, endpoint.port);
   const transport = new QuietTransport(port, args.trace);
   const terminal = makeTerminal();
   const loader = new ESPLoader({
@@ -618,6 +629,44 @@ await step("write at the end of the flash", async () => {
   const got = await readFlash(s2b.loader, TAIL_ADDR, TAIL.length);
   expectBytes(got, TAIL, "last sector", TAIL_ADDR);
   return `${TAIL.length} bytes at ${hex(TAIL_ADDR)} written, verified and read back`;
+});
+
+await step("stub -> ROM: FLASH_BEGIN(0,0) + FLASH_END(0)", async () => {
+  // PROTOCOL.md §5.7 / §10.5 "no-reset" with a stub, traces/esp32-stub-write-flash-z (trace 7):
+  // the stub answers, then the chip does a software reset back into the ROM loader (banner).
+  // esptool-js's after() cannot do it except on ESP8266, so its flashBegin/flashFinish are used.
+  s2b.port.capture = [];
+  await s2b.loader.flashBegin(0, 0);
+  await s2b.loader.flashFinish(true);
+  await new Promise((r) => setTimeout(r, 300));
+  const text = s2b.port._capturedText();
+  let romValue = null;
+  for (let i = 0; i < 5 && romValue === null; i++) {
+    try {
+      s2b.transport.flushInput();
+      const resp = await s2b.loader.sync();
+      romValue = resp[0] >>> 0;
+    } catch {
+      /* banner noise / retry as esptool-js's connect does */
+    }
+  }
+  check(romValue !== null, "no SYNC answer after the stub's FLASH_END(0)");
+  check(s2b.loader.syncStubDetected === false, `SYNC value ${hex(romValue)}: still the stub (value 0) after FLASH_END(0)`);
+  s2b.loader.IS_STUB = false;
+  const magic = (await s2b.loader.readReg(0x40001000)) >>> 0;
+  check(magic !== 0 || EXPECTED === "ESP32-P4", `READ_REG(magic) = ${hex(magic)} after the software reset`);
+  // Between the FLASH_END reply and the first SYNC reply: the ROM's boot banner, sent at the
+  // ROM's boot baud - unreadable while the host is still at the stub's 460800, as on a real wire.
+  const endReply = "\xc0\x01\x04\x02\x00";
+  const a = text.indexOf(endReply);
+  check(a >= 0, "the FLASH_END(0) reply was not seen");
+  const b0 = text.indexOf("\xc0", a + 1) + 1;
+  const b1 = text.indexOf("\xc0\x01\x08", b0);
+  const banner = text.slice(b0, b1 < 0 ? undefined : b1);
+  check(banner.length > 0, "nothing (no boot banner) between the FLASH_END(0) reply and the SYNC replies");
+  const m = /rst[: ][^\r\n]*/.exec(banner);
+  return `ROM answers SYNC with value ${hex(romValue)}; ${banner.length} banner bytes` +
+    (m ? ` "${m[0].trim()}"` : " (at the ROM's boot baud, unreadable at the host's rate)");
 });
 
 await step("disconnect (connection 2b)", async () => {

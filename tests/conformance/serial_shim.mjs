@@ -11,7 +11,10 @@
 // reset the virtual chip and lose the running stub. The modem lines have no wire to travel on
 // here; setSignals only records them (as pyserial does for socket:// ports).
 
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
+import tty from "node:tty";
 
 export class TcpSerialPort {
   /**
@@ -300,5 +303,115 @@ export class Rfc2217SerialPort extends TcpSerialPort {
       }
     }
     return new Uint8Array(out);
+  }
+}
+
+// A pseudo-terminal slave (esploader-sim --listen pty). There are no modem lines on a PTY
+// (setSignals only records them, as esptool does after its "Chip was NOT reset" warning), and
+// reopening it is not a reset. The client sets its side raw, as pyserial does.
+export class PtySerialPort extends TcpSerialPort {
+  constructor(devPath) {
+    super("pty", 0);
+    this.devPath = devPath;
+    this.rfd = -1;
+    this.wfd = -1;
+    this.rstream = null;
+  }
+
+  async open(options = {}) {
+    if (this.rstream) {
+      throw new DOMException("The port is already open.", "InvalidStateError");
+    }
+    this.baudRate = options.baudRate || 115200;
+    execFileSync("stty", ["-F", this.devPath, "raw", "-echo", String(this.baudRate)]);
+    this.rfd = fs.openSync(this.devPath, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+    this.wfd = fs.openSync(this.devPath, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+    const rs = new tty.ReadStream(this.rfd);
+    rs.setRawMode(true);
+    this.rstream = rs;
+    this.opens++;
+    this.capture = [];
+    this.readable = new ReadableStream({
+      start: (controller) => {
+        rs.on("data", (buf) => {
+          const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+          this.bytesIn += data.length;
+          if (this.capture.length < 4096) this.capture.push(...data.slice(0, 4096 - this.capture.length));
+          try {
+            controller.enqueue(data);
+          } catch {
+            /* cancelled */
+          }
+        });
+        const ended = () => {
+          try {
+            controller.close();
+          } catch {
+            /* already closed */
+          }
+        };
+        rs.on("end", ended);
+        rs.on("close", ended);
+        rs.on("error", ended);
+      },
+      cancel: () => {
+        rs.removeAllListeners("data");
+      },
+    });
+    this.writable = new WritableStream({
+      write: (chunk) =>
+        new Promise((resolve, reject) => {
+          if (this.wfd < 0) {
+            this.writable = null;
+            reject(new DOMException("port closed", "NetworkError"));
+            return;
+          }
+          this.bytesOut += chunk.length;
+          const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          fs.write(this.wfd, buf, 0, buf.length, null, (err, n) => {
+            if (err) reject(err);
+            else if (n !== buf.length) reject(new Error(`short write ${n}/${buf.length}`));
+            else resolve();
+          });
+        }),
+      close: () => {},
+      abort: () => {},
+    });
+  }
+
+  // The harness's "cut" for a PTY: close the client's side at once.
+  get socket() {
+    const self = this;
+    return this.rstream ? { destroyed: false, destroy: () => self._hangUp() } : null;
+  }
+  set socket(_v) {}
+
+  _hangUp() {
+    if (this.rstream) {
+      this.rstream.destroy(); // owns rfd and closes it
+      this.rstream = null;
+      this.rfd = -1;
+    }
+    if (this.wfd >= 0) {
+      try {
+        fs.closeSync(this.wfd);
+      } catch {
+        /* ignore */
+      }
+      this.wfd = -1;
+    }
+  }
+
+  async close() {
+    if (this.readable && !this.readable.locked) {
+      try {
+        await this.readable.cancel();
+      } catch {
+        /* ignore */
+      }
+    }
+    this._hangUp();
+    this.readable = null;
+    this.writable = null;
   }
 }
