@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esploader/esp_loader.h"
+
 typedef struct rng {
     uint32_t s;
 } rng_t;
@@ -227,4 +229,25 @@ void bench_workload_free(bench_image_t imgs[BENCH_NIMAGES])
         free(imgs[i].data);
         imgs[i].data = NULL;
     }
+}
+
+/* A made-up stub of realistic size (DESIGN.md §7: ~10 KB) at ESP32 IRAM / DRAM addresses. The
+ * sim does not execute uploaded code, so only the size (upload time) matters. */
+const esp_loader_stub_t *bench_stub_image(void)
+{
+    static uint8_t text[9 * 1024], data[1024];
+    static esp_loader_stub_t s;
+    if (s.entry == 0) {
+        bench_fill_firmware(text, sizeof(text), 77);
+        bench_fill_firmware(data, sizeof(data), 78);
+        s.text = text;
+        s.text_size = sizeof(text);
+        s.text_addr = 0x400BE000;
+        s.data = data;
+        s.data_size = sizeof(data);
+        s.data_addr = 0x3FFBE000;
+        s.bss_start = 0x3FFBE400;
+        s.entry = 0x400BE5A8;
+    }
+    return &s;
 }

@@ -31,6 +31,9 @@
 #include <zlib.h>
 
 #include "bench_workload.h"
+#ifdef BENCH_HAVE_PROCESS
+#include "bench_process.h"
+#endif
 #include "esp_loader_port_sim.h"
 #include "esp_sim.h"
 #include "esp_sim_link.h"
@@ -78,27 +81,6 @@ static double ms(uint64_t us)
 static uint64_t now_us(const session_t *s)
 {
     return sim_link_now_us(s->link);
-}
-
-/* A made-up stub of realistic size (the sim does not execute it; DESIGN.md §7: ~10 KB), at
- * ESP32 IRAM / DRAM addresses. */
-static const esp_loader_stub_t *bench_stub(void)
-{
-    static uint8_t text[9 * 1024], data[1024];
-    static esp_loader_stub_t s;
-    if (s.entry == 0) {
-        bench_fill_firmware(text, sizeof(text), 77);
-        bench_fill_firmware(data, sizeof(data), 78);
-        s.text = text;
-        s.text_size = sizeof(text);
-        s.text_addr = 0x400BE000;
-        s.data = data;
-        s.data_size = sizeof(data);
-        s.data_addr = 0x3FFBE000;
-        s.bss_start = 0x3FFBE400;
-        s.entry = 0x400BE5A8;
-    }
-    return &s;
 }
 
 static void trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
@@ -158,7 +140,7 @@ static int session_ready(session_t *s, bool stub, uint32_t baud)
         rc = esp_loader_change_baudrate(&s->l, baud);
     }
     if (rc == 0 && stub) {
-        rc = esp_loader_run_stub(&s->l, bench_stub());
+        rc = esp_loader_run_stub(&s->l, bench_stub_image());
     }
     if (rc == 0) {
         rc = esp_loader_flash_set_size(&s->l, FLASH_SIZE);
@@ -404,7 +386,7 @@ static void run_calpoint(const calpoint_t *cp, calresult_t *out)
         }
     }
     if (rc == 0 && cp->stub) {
-        rc = esp_loader_run_stub(&s.l, bench_stub());
+        rc = esp_loader_run_stub(&s.l, bench_stub_image());
     }
     if (rc == 0 && cp->chip != SIM_CHIP_ESP8266) {
         rc = esp_loader_flash_set_size(&s.l, FLASH_SIZE);
@@ -501,9 +483,12 @@ int main(int argc, char **argv)
 {
     bool csv = false;
     uint32_t only_baud = 0;
+    const char *process_path = NULL; /* --process PATH_TO_esploader-sim */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0) {
             csv = true;
+        } else if (strcmp(argv[i], "--process") == 0 && i + 1 < argc) {
+            process_path = argv[++i];
         } else if (strcmp(argv[i], "--trace") == 0) {
             trace_on = true;
         } else if (strcmp(argv[i], "--chip") == 0 && i + 1 < argc) {
@@ -514,7 +499,10 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--baud") == 0 && i + 1 < argc) {
             only_baud = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else {
-            fprintf(stderr, "usage: %s [--csv] [--baud N] [--chip NAME] [--trace]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--csv] [--baud N] [--chip NAME] [--trace] [--process "
+                    "PATH_TO_esploader-sim]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -537,6 +525,32 @@ int main(int argc, char **argv)
         esp_loader_md5_final(&m, zis[i].md5);
         total_in += imgs[i].size;
         total_z += cap;
+    }
+    if (process_path != NULL) {
+#ifdef BENCH_HAVE_PROCESS
+        bench_job_t jobs[BENCH_NIMAGES];
+        for (int i = 0; i < BENCH_NIMAGES; i++) {
+            jobs[i].offset = imgs[i].offset;
+            jobs[i].size = imgs[i].size;
+            jobs[i].z = zis[i].z;
+            jobs[i].zlen = zis[i].zlen;
+            memcpy(jobs[i].md5, zis[i].md5, 16);
+        }
+        /* real time: by default only the fast rates (115200 would take a minute a row) */
+        static const uint32_t fast[] = {921600, 2000000};
+        uint32_t one[1] = {only_baud};
+        int prc = bench_process_run(process_path, sim_chip_name(chip), jobs, BENCH_NIMAGES,
+                                    only_baud ? one : fast, only_baud ? 1 : 2, csv);
+        for (int i = 0; i < BENCH_NIMAGES; i++) {
+            free(zis[i].z);
+        }
+        bench_workload_free(imgs);
+        return prc;
+#else
+        fprintf(stderr, "esploader-bench: built without the POSIX port (ESPLOADER_BUILD_CLI=OFF): "
+                        "--process is not available\n");
+        return 2;
+#endif
     }
     if (!csv) {
         printf("esploader-bench: %s on the in-process sim (virtual clock)\n", sim_chip_name(chip));
