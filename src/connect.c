@@ -21,34 +21,22 @@ static const uint8_t seq_tight[] = {S_BOTH(0, 1), S_HOLD,       S_BOTH(1, 0),
 static const uint8_t seq_usb[] = {S_BOTH(0, 0), S_HOLD, S_BOTH(1, 0), S_HOLD, S_BOTH(1, 1),
                                   S_BOTH(0, 1), S_HOLD, S_BOTH(0, 0), S_END};
 
-static int set_lines(esp_loader_t *l, int dtr, int rts)
-{
-    int32_t r = l->cfg.port->set_lines(l->cfg.port_ctx, dtr, rts);
-    return r < 0 ? (int)r : ESP_LOADER_OK;
-}
+/* RTS pulse with IO0 released: a normal boot into the application (§10.5 hard reset). */
+static const uint8_t seq_hard[] = {S_BOTH(0, 1), S_HOLD, S_BOTH(0, 0), S_END};
 
-/* One executor for built-in byte programs and custom steps. */
-static int run_reset(esp_loader_t *l, uint32_t attempt)
+/* One executor for built-in byte programs and custom steps (seq == NULL). */
+static int run_seq(esp_loader_t *l, const uint8_t *seq, uint32_t boot)
 {
-    const esp_loader_before_t before = l->cfg.before;
-    const uint8_t *seq = before == ESP_LOADER_BEFORE_USB_JTAG_RESET ? seq_usb
-                         : before == ESP_LOADER_BEFORE_CLASSIC_RESET ||
-                                 (before == ESP_LOADER_BEFORE_DEFAULT_RESET && (attempt & 2))
-                             ? seq_classic
-                             : seq_tight;
     uint32_t hold = l->cfg.reset_hold_ms != 0 ? l->cfg.reset_hold_ms : 100;
-    uint32_t boot = l->cfg.boot_delay_ms != 0 ? l->cfg.boot_delay_ms
-                    : (attempt & 1)           ? 550 /* esptool's alternate, slower delay */
-                                              : 50;
     size_t i;
-    int r = ESP_LOADER_OK;
+    int32_t r = ESP_LOADER_OK;
 
     if (l->cfg.port->set_lines == NULL) {
-        return ESP_LOADER_ERR_UNSUPPORTED;
+        return ESP_LOADER_ERR_UNSUPPORTED; /* no lines: say so instead of pretending */
     }
-    for (i = 0; r == 0; i++) {
+    for (i = 0; r >= 0; i++) {
         uint32_t op, a, b, ms;
-        if (before == ESP_LOADER_BEFORE_CUSTOM_RESET) {
+        if (seq == NULL) {
             const esp_loader_reset_step_t *s;
             if (i >= l->cfg.custom_reset_len) {
                 break;
@@ -70,13 +58,29 @@ static int run_reset(esp_loader_t *l, uint32_t attempt)
         if (op == ESP_LOADER_RESET_WAIT) {
             esp_delay(l, ms);
         } else {
-            r = set_lines(l, op == ESP_LOADER_RESET_SET_RTS ? ESP_LOADER_LINE_KEEP : (int)a,
-                          op == ESP_LOADER_RESET_SET_DTR   ? ESP_LOADER_LINE_KEEP
-                          : op == ESP_LOADER_RESET_SET_RTS ? (int)a
-                                                           : (int)b);
+            r = l->cfg.port->set_lines(
+                l->cfg.port_ctx, op == ESP_LOADER_RESET_SET_RTS ? ESP_LOADER_LINE_KEEP : (int)a,
+                op == ESP_LOADER_RESET_SET_DTR   ? ESP_LOADER_LINE_KEEP
+                : op == ESP_LOADER_RESET_SET_RTS ? (int)a
+                                                 : (int)b);
         }
     }
-    return r;
+    return r < 0 ? (int)r : ESP_LOADER_OK;
+}
+
+static int run_reset(esp_loader_t *l, uint32_t attempt)
+{
+    const esp_loader_before_t before = l->cfg.before;
+    const uint8_t *seq = before == ESP_LOADER_BEFORE_CUSTOM_RESET     ? NULL
+                         : before == ESP_LOADER_BEFORE_USB_JTAG_RESET ? seq_usb
+                         : before == ESP_LOADER_BEFORE_CLASSIC_RESET ||
+                                 (before == ESP_LOADER_BEFORE_DEFAULT_RESET && (attempt & 2))
+                             ? seq_classic
+                             : seq_tight;
+    return run_seq(l, seq,
+                   l->cfg.boot_delay_ms != 0 ? l->cfg.boot_delay_ms
+                   : (attempt & 1)           ? 550 /* esptool's alternate, slower delay */
+                                             : 50);
 }
 
 /* "W0.05" seconds → 50 ms; digits and one dot only. */
@@ -238,7 +242,7 @@ int esp_loader_connect(esp_loader_t *l)
 
     l->chip = ESP_LOADER_CHIP_AUTO;
     l->stub = l->sdm = l->rx_any = 0;
-    l->state = ESP_STATE_IDLE;
+    l->state = ESP_STATE_CONNECTING;
     l->diag = ESP_LOADER_DIAG_NONE;
     l->slip.noise_buf = (uint8_t *)l->boot_log;
     l->slip.noise_cap = sizeof(l->boot_log);
@@ -268,10 +272,10 @@ int esp_loader_connect(esp_loader_t *l)
     if (r != 0) {
         l->diag = diagnose(l);
         ESP_LOG(l, ESP_LOADER_LOG_ERROR, "no SYNC reply, diag", l->diag);
-        return r;
+    } else {
+        esp_drain(l, 20); /* the surplus SYNC replies some chips send */
+        r = detect(l);
     }
-    esp_drain(l, 20); /* the surplus SYNC replies some chips send */
-    r = detect(l);
     if (r == 0 && l->cfg.chip != ESP_LOADER_CHIP_AUTO && l->cfg.chip != l->chip) {
         ESP_LOG(l, ESP_LOADER_LOG_ERROR, "wrong chip, detected", l->chip);
         l->diag = ESP_LOADER_DIAG_WRONG_CHIP;
@@ -283,21 +287,13 @@ int esp_loader_connect(esp_loader_t *l)
     if (r != 0) {
         l->chip = ESP_LOADER_CHIP_AUTO;
     }
+    l->state = ESP_STATE_IDLE;
     return r;
 }
 
 int esp_loader_reset_target(esp_loader_t *l)
 {
-    int r;
-    if (l->cfg.port->set_lines == NULL) {
-        return ESP_LOADER_ERR_UNSUPPORTED;
-    }
-    /* EN low with IO0 released, then release EN: a normal boot into the application. */
-    r = set_lines(l, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_ASSERT);
-    if (r == 0) {
-        esp_delay(l, l->cfg.reset_hold_ms != 0 ? l->cfg.reset_hold_ms : 100);
-        r = set_lines(l, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_RELEASE);
-    }
+    int r = run_seq(l, seq_hard, 0);
     l->chip = ESP_LOADER_CHIP_AUTO;
     l->stub = 0;
     l->state = ESP_STATE_IDLE;

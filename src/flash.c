@@ -11,11 +11,8 @@ int esp_begin(esp_loader_t *l, uint8_t op, uint32_t offset, uint32_t image_size,
 {
     int defl = op == ESP_OP_FLASH_DEFL_BEGIN, mem = op == ESP_OP_MEM_BEGIN;
     uint32_t rom = 0, erase = image_size, blocks;
-    int r = esp_ready(l);
+    int r;
 
-    if (r != 0) {
-        return r;
-    }
     if (mem) {
         rom = ESP_T_4WORDS; /* RAM: always 4 words, no flash rules, default timeout */
     } else if (!l->stub) {
@@ -183,11 +180,8 @@ int esp_loader_flash_defl_finish(esp_loader_t *l, const uint8_t expected_md5[16]
 
 int esp_loader_flash_md5(esp_loader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16])
 {
-    int r = esp_ready(l);
+    int r;
 
-    if (r != 0) {
-        return r;
-    }
     if (esp_is_8266_rom(l)) {
         return ESP_LOADER_ERR_UNSUPPORTED;
     }

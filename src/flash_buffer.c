@@ -109,13 +109,10 @@ int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *
 {
     job_t j;
     uint8_t digest[16];
-    int r = esp_ready(l), can_md5 = !esp_is_8266_rom(l) && !l->sdm;
+    int r, can_md5 = !esp_is_8266_rom(l) && !l->sdm;
 
-    if (r == 0 && (data == NULL || size == 0)) {
-        r = ESP_LOADER_ERR_INVALID_ARG;
-    }
-    if (r != 0) {
-        return r;
+    if (data == NULL || size == 0) {
+        return ESP_LOADER_ERR_INVALID_ARG;
     }
     j.data = (const uint8_t *)data;
     j.offset = offset;

@@ -44,13 +44,10 @@ int esp_loader_flash_read(esp_loader_t *l, uint32_t offset, void *buf, uint32_t 
 {
     uint8_t *out = (uint8_t *)buf;
     uint32_t done;
-    int r = esp_ready(l);
+    int r = 0;
 
-    if (r == 0 && (buf == NULL || size == 0)) {
-        r = ESP_LOADER_ERR_INVALID_ARG;
-    }
-    if (r != 0) {
-        return r;
+    if (buf == NULL || size == 0) {
+        return ESP_LOADER_ERR_INVALID_ARG;
     }
     if (l->stub) {
         return read_stream(l, offset, out, size);
@@ -77,24 +74,18 @@ int esp_loader_flash_read(esp_loader_t *l, uint32_t offset, void *buf, uint32_t 
 
 int esp_loader_flash_erase(esp_loader_t *l)
 {
-    int r = esp_ready(l);
-    if (r == 0 && !l->stub) {
-        r = ESP_LOADER_ERR_UNSUPPORTED; /* chip erase is a stub command */
+    if (!l->stub && l->chip != ESP_LOADER_CHIP_AUTO) {
+        return ESP_LOADER_ERR_UNSUPPORTED; /* chip erase is a stub command */
     }
-    return r != 0 ? r
-                  : esp_xfer(l, esp_proto_enc_simple(l->cmd, ESP_OP_ERASE_FLASH), NULL, 0, 0, 0,
-                             120000);
+    return esp_xfer(l, esp_proto_enc_simple(l->cmd, ESP_OP_ERASE_FLASH), NULL, 0, 0, 0, 120000);
 }
 
 int esp_loader_flash_erase_region(esp_loader_t *l, uint32_t offset, uint32_t size)
 {
-    int r = esp_ready(l);
+    int r;
 
-    if (r == 0 && (((offset | size) & (ESP_SECTOR - 1)) || size == 0)) {
-        r = ESP_LOADER_ERR_INVALID_ARG;
-    }
-    if (r != 0) {
-        return r;
+    if (((offset | size) & (ESP_SECTOR - 1)) || size == 0) {
+        return ESP_LOADER_ERR_INVALID_ARG;
     }
     if (l->stub) {
         return esp_xfer(l, esp_proto_enc_erase_region(l->cmd, offset, size), NULL, 0, 0, 0,

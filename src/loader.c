@@ -50,7 +50,9 @@ int esp_loader_init(esp_loader_t *l, const esp_loader_config_t *cfg)
     esp_mem_fill(l, 0, sizeof(*l));
     esp_mem_copy(&l->cfg, cfg, sizeof(*cfg));
     l->baud = cfg->initial_baud != 0 ? cfg->initial_baud : 115200;
-    esp_slip_dec_init(&l->slip, l->frame, sizeof(l->frame));
+    /* the rest of the decoder state is already zero: esp_slip_dec_init() minus the stores */
+    l->slip.buf = l->frame;
+    l->slip.cap = sizeof(l->frame);
     return ESP_LOADER_OK;
 }
 
@@ -275,7 +277,7 @@ int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline)
             l->failure.command = r.op;
             l->failure.status = r.status;
             l->failure.reason = r.reason; /* 0 from a stub */
-            l->failure.stub = l->stub != 0;
+            l->failure.stub = l->stub;
             ESP_LOG(l, ESP_LOADER_LOG_WARN, "target refused, status", r.status << 8 | r.reason);
             return ESP_LOADER_ERR_TARGET;
         }
@@ -288,7 +290,9 @@ int esp_xfer(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, s
              int resp_len, uint32_t timeout_ms)
 {
     uint32_t deadline = esp_now(l) + timeout_ms;
-    int r = esp_send(l, cmd_len, data, len, pad, deadline);
+    int r = l->chip == ESP_LOADER_CHIP_AUTO && l->state != ESP_STATE_CONNECTING
+                ? ESP_LOADER_ERR_STATE
+                : esp_send(l, cmd_len, data, len, pad, deadline);
     return r != 0 ? r : esp_recv(l, l->cmd[1], resp_len, deadline);
 }
 

@@ -22,7 +22,7 @@
         }                                                                                          \
     } while (0)
 
-enum { ESP_STATE_IDLE = 0, ESP_STATE_FLASH, ESP_STATE_DEFL, ESP_STATE_MEM };
+enum { ESP_STATE_IDLE = 0, ESP_STATE_FLASH, ESP_STATE_DEFL, ESP_STATE_MEM, ESP_STATE_CONNECTING };
 
 #define ESP_OP_ANY          (-1) /* esp_recv(): accept a reply to any opcode */
 #define ESP_RESP_VAR        (-1) /* esp_recv(): result = everything before the status bytes */
@@ -48,7 +48,9 @@ int esp_send(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, s
 int esp_recv(esp_loader_t *l, int op, int resp_len, uint32_t deadline);
 /* Read one SLIP frame into the decoder's current buffer; its length or an error. */
 int esp_read_frame(esp_loader_t *l, uint32_t deadline);
-/* The transaction: send, then receive the reply to the same opcode. */
+/* The transaction: send, then receive the reply to the same opcode. Before a successful
+ * connect (outside of connect itself) it refuses with ESP_LOADER_ERR_STATE: every public
+ * operation that talks to the target gets that check from here. */
 int esp_xfer(esp_loader_t *l, size_t cmd_len, const uint8_t *data, size_t len, size_t pad,
              int resp_len, uint32_t timeout_ms);
 /* esp_xfer() without data, default timeout. */

@@ -89,16 +89,16 @@ void esp_loader_md5_update(esp_loader_md5_t *ctx, const void *data, size_t len)
 
 void esp_loader_md5_final(esp_loader_md5_t *ctx, uint8_t digest[16])
 {
-    static const uint8_t one = 0x80, zero = 0;
+    static const uint8_t pad[2] = {0x80, 0};
     uint8_t len[8];
     unsigned i;
 
     /* 0x80, zeros up to 56 mod 64, then the bit length (little-endian 64-bit). */
     esp_put_le32(len, ctx->count_lo << 3);
     esp_put_le32(len + 4, ctx->count_hi << 3 | ctx->count_lo >> 29);
-    esp_loader_md5_update(ctx, &one, 1);
+    esp_loader_md5_update(ctx, pad, 1);
     while ((ctx->count_lo & 63) != 56) {
-        esp_loader_md5_update(ctx, &zero, 1);
+        esp_loader_md5_update(ctx, pad + 1, 1);
     }
     esp_loader_md5_update(ctx, len, 8);
     for (i = 0; i < 4; i++) {

@@ -20,9 +20,6 @@ int esp_loader_mem_finish(esp_loader_t *l, uint32_t entry)
     if (l->state != ESP_STATE_MEM && l->state != ESP_STATE_IDLE) {
         return ESP_LOADER_ERR_STATE;
     }
-    if ((r = esp_ready(l)) != 0) {
-        return r;
-    }
     l->state = ESP_STATE_IDLE;
     r = esp_xfer(l, esp_proto_enc_mem_end(l->cmd, entry), NULL, 0, 0, 0,
                  l->stub ? esp_timeout(l) : 200);
@@ -44,10 +41,10 @@ static int upload(esp_loader_t *l, uint32_t addr, const uint8_t *data, uint32_t 
 int esp_loader_run_stub(esp_loader_t *l, const esp_loader_stub_t *stub)
 {
     uint32_t deadline;
-    int r = esp_ready(l), n;
+    int r, n;
 
-    if (r != 0 || l->stub) {
-        return r; /* a stub found running by SYNC is reused */
+    if (l->stub) {
+        return ESP_LOADER_OK; /* a stub found running by SYNC is reused */
     }
     if (stub == NULL || stub->entry == 0) {
         return ESP_LOADER_ERR_INVALID_ARG;

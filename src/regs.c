@@ -25,11 +25,7 @@ int esp_write_regs(esp_loader_t *l, const uint32_t *addr_value, unsigned n)
 
 int esp_loader_read_register(esp_loader_t *l, uint32_t address, uint32_t *value)
 {
-    int r = esp_ready(l);
-    if (r == 0 && value == NULL) {
-        r = ESP_LOADER_ERR_INVALID_ARG;
-    }
-    return r != 0 ? r : esp_read_reg(l, address, value);
+    return value == NULL ? ESP_LOADER_ERR_INVALID_ARG : esp_read_reg(l, address, value);
 }
 
 int esp_loader_write_register(esp_loader_t *l, uint32_t address, uint32_t value)
@@ -40,9 +36,7 @@ int esp_loader_write_register(esp_loader_t *l, uint32_t address, uint32_t value)
 int esp_loader_write_register_masked(esp_loader_t *l, uint32_t address, uint32_t value,
                                      uint32_t mask, uint32_t delay_us)
 {
-    int r = esp_ready(l);
-    return r != 0 ? r
-                  : esp_cmd(l, esp_proto_enc_write_reg(l->cmd, address, value, mask, delay_us), 0);
+    return esp_cmd(l, esp_proto_enc_write_reg(l->cmd, address, value, mask, delay_us), 0);
 }
 
 int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
@@ -87,11 +81,8 @@ int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
 int esp_loader_get_security_info(esp_loader_t *l, esp_loader_security_info_t *info)
 {
     const uint8_t *d = l->frame + 8;
-    int r = esp_ready(l);
+    int r;
 
-    if (r != 0) {
-        return r;
-    }
     if (esp_flags(l) & ESP_T_NOSEC) {
         return ESP_LOADER_ERR_UNSUPPORTED;
     }
@@ -165,10 +156,10 @@ static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
 int esp_loader_change_baudrate(esp_loader_t *l, uint32_t baud)
 {
     uint32_t send = baud;
-    int r = esp_ready(l);
+    int r = 0;
 
-    if (r == 0 && baud == 0) {
-        r = ESP_LOADER_ERR_INVALID_ARG;
+    if (baud == 0) {
+        return ESP_LOADER_ERR_INVALID_ARG;
     }
     if (r == 0 && !l->stub) {
         if ((esp_flags(l) & ESP_T_8266) ||

@@ -16,8 +16,8 @@ int esp_loader_spi_attach(esp_loader_t *l, uint32_t pin_config)
 
 int esp_loader_flash_set_size(esp_loader_t *l, uint32_t size_bytes)
 {
-    int r = esp_ready(l);
-    if (r == 0 && !esp_is_8266_rom(l)) { /* the ESP8266 ROM has no SPI_SET_PARAMS */
+    int r = 0;
+    if (!esp_is_8266_rom(l)) { /* the ESP8266 ROM has no SPI_SET_PARAMS */
         r = esp_cmd(l, esp_proto_enc_spi_set_params(l->cmd, size_bytes), 0);
     }
     if (r == 0) {
