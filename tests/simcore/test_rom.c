@@ -286,7 +286,7 @@ static void test_sdm(void)
     CHECK_EQ(f.d[2], 24);
     CHECK(get32(f.d + 8) & 4u);       /* SECURE_DOWNLOAD_ENABLE */
     CHECK_EQ(get32(f.d + 8 + 12), 9); /* chip id */
-    uint8_t p[16];
+    uint8_t p[24];
     put32(p, 0x40001000);
     host_send_cmd(&h, 0x0A, p, 4, 0); /* READ_REG refused */
     CHECK_EQ(host_count_frames(&h, &f, 100000), 1);
