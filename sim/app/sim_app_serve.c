@@ -253,6 +253,10 @@ static void on_accept(app_t *a)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* A UART has no megabytes of buffer: keep what a slow client has not taken in our own
+     * bounded queue (and the chip's), not in the kernel's auto-tuned socket buffer. */
+    int sndbuf = 64 * 1024;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     a->client_fd = fd;
     a->out_len = 0;
     note(a, "client connected", NULL);
@@ -383,7 +387,8 @@ int sim_app_serve(sim_t *sim, const sim_app_options_t *opt, int listen_fd)
 
         int timeout_ms = -1;
         uint64_t next = sim_next_event_us(sim);
-        if (next != UINT64_MAX) {
+        bool backpressure = a.client_fd >= 0 && !a.pty_hung_up && a.out_len >= OUT_HIGH_WATER;
+        if (next != UINT64_MAX && !backpressure) { /* else POLLOUT wakes us */
             uint64_t now = now_us(&a);
             uint64_t wait = next > now ? next - now : 0;
             uint64_t ms = (wait + 999u) / 1000u;
