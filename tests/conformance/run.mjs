@@ -417,9 +417,19 @@ async function connectAndDetect(s, label) {
   const uploaded = s.terminal.lines.some((l) => l.startsWith("Stub running"));
   const reused = s.terminal.lines.some((l) => l.startsWith("Stub is already running"));
   check(uploaded || reused, "esptool-js printed neither 'Stub running' nor 'Stub is already running'");
+  // A new TCP connection, or an RFC2217 ClassicReset, is a reset: the ROM answers, not a stub.
+  // (A PTY has no reset; there the stub of the previous connection may still run.)
+  if (!args.pty) check(uploaded, "SYNC answered with value 0 (stub still running) on a fresh connection, which is a reset");
   // The baud change must have happened in place on the same connection: a fallback reconnect
   // would mean the chip stopped answering after CHANGE_BAUDRATE.
-  check(s.port.opens === 1, `esptool-js opened the port ${s.port.opens} times (fell back to a reconnect)`);
+  // One exception, esptool-js's own: with a stub still running (only possible over a PTY,
+  // which has no reset), the ESP32/ESP8266 stubs answer GET_SECURITY_INFO with stub error 0xFF
+  // (PROTOCOL.md §5.14, §7 4b); esptool-js takes that as "autodetection failed", reopens the
+  // port and detects by the magic register. Harmless on a PTY, where reopening resets nothing.
+  const redetect = s.terminal.lines.some((l) => l.includes("Autodetection failed"));
+  const allowReopen = args.pty && reused && redetect && ["ESP32", "ESP8266"].includes(EXPECTED);
+  check(s.port.opens === 1 || (allowReopen && s.port.opens === 2),
+    `esptool-js opened the port ${s.port.opens} times (fell back to a reconnect${redetect ? " after 'Autodetection failed'" : ""})`);
   if (args.baud !== 115200) {
     check(s.port.baudLog.includes(args.baud), `no in-place baud change to ${args.baud} (log: ${s.port.baudLog})`);
     check(!s.terminal.lines.some((l) => /Continuing at 115200/.test(l)), "esptool-js gave up the baud change and continued at 115200");
@@ -547,19 +557,20 @@ await step("disconnect (connection 1)", async () => {
   return `${s1.port.bytesOut} bytes sent, ${s1.port.bytesIn} received`;
 });
 
-// ---- connection 2: a new TCP connection is a reset into download mode ----
+// ---- connection 2: a new TCP connection is a reset into download mode (RFC2217: esptool-js's
+// ClassicReset; PTY: no reset at all) ----
 const s2 = await openSession(endpoint);
-await step("detect (connection 2, after reset)", () => connectAndDetect(s2, "connection 2"));
+await step("detect (connection 2)", () => connectAndDetect(s2, "connection 2"));
 
-await step("MAC stable across reset", async () => {
+await step("MAC stable across reconnect", async () => {
   const mac2 = await s2.loader.chip.readMac(s2.loader);
   check(mac2 === mac1, `MAC was ${mac1} on connection 1, ${mac2} on connection 2`);
   return mac2;
 });
 
-await step("flash kept across reset", async () => {
+await step("flash kept across reconnect", async () => {
   const got = await readFlash(s2.loader, DATA_ADDR, DATA.length);
-  expectBytes(got, DATA, "flash after reset", DATA_ADDR);
+  expectBytes(got, DATA, "flash after reconnect", DATA_ADDR);
   const md5 = await s2.loader.flashMd5sum(DATA_ADDR, DATA.length);
   check(md5 === md5hex(DATA), `SPI_FLASH_MD5 ${md5}, expected ${md5hex(DATA)}`);
   return `${DATA.length} bytes at ${hex(DATA_ADDR)} unchanged`;
