@@ -2,13 +2,13 @@
 # seed must produce different ones (so the comparison can fail).
 file(MAKE_DIRECTORY ${OUT})
 foreach(run a b)
-  execute_process(COMMAND ${MKIMAGE} app --chip ESP32-C6 --size 64K -o ${OUT}/${run}.bin
+  execute_process(COMMAND ${MKIMAGE} app --chip ESP32-C6 --size 160K -o ${OUT}/${run}.bin
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "mkimage failed")
   endif()
 endforeach()
-execute_process(COMMAND ${MKIMAGE} app --chip ESP32-C6 --size 64K --seed 2 -o ${OUT}/c.bin)
+execute_process(COMMAND ${MKIMAGE} app --chip ESP32-C6 --size 160K --seed 2 -o ${OUT}/c.bin)
 execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/a.bin ${OUT}/b.bin RESULT_VARIABLE same)
 execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/a.bin ${OUT}/c.bin RESULT_VARIABLE differ)
 if(NOT same EQUAL 0)

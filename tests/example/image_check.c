@@ -42,6 +42,27 @@ static int chip_id(const char *name)
     return -2;
 }
 
+/*
+ * Flash-mapped address windows (instruction and data) per chip, from the chips' memory maps.
+ * A segment loaded there is mapped by the MMU in 64 KB pages, so its data must sit at a file
+ * offset congruent to its address modulo 64 KB (the app is flashed at a 64 KB-aligned offset).
+ */
+static int flash_mapped(const char *chip, uint32_t a)
+{
+    if (strcmp(chip, "ESP32") == 0)
+        return (a >= 0x3F400000u && a < 0x3F800000u) || (a >= 0x400C2000u && a < 0x40C00000u);
+    if (strcmp(chip, "ESP32-S2") == 0)
+        return (a >= 0x3F000000u && a < 0x3FF80000u) || (a >= 0x40080000u && a < 0x40800000u);
+    if (strcmp(chip, "ESP32-S3") == 0 || strcmp(chip, "ESP32-C3") == 0 ||
+        strcmp(chip, "ESP32-C2") == 0)
+        return (a >= 0x3C000000u && a < 0x3E000000u) || (a >= 0x42000000u && a < 0x44000000u);
+    if (strcmp(chip, "ESP32-P4") == 0)
+        return a >= 0x40000000u && a < 0x44000000u;
+    if (strcmp(chip, "ESP8266") == 0)
+        return 0;                               /* its own flash mapping; not checked here */
+    return a >= 0x42000000u && a < 0x44000000u; /* C5, C6, C61, H2 */
+}
+
 static int sha256_self_test(void)
 {
     static const uint8_t abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
@@ -105,6 +126,8 @@ static int check_image(const uint8_t *img, long len, const char *chip)
             return fail("segment load address outside the chips' memory maps", pos);
         if (pos + 8 + (long)slen > len)
             return fail("segment data beyond the end", pos);
+        if (flash_mapped(chip, addr) && ((uint32_t)(pos + 8) & 0xFFFFu) != (addr & 0xFFFFu))
+            return fail("flash-mapped segment not at its address modulo 64 KB", pos);
         for (uint32_t i = 0; i < slen; i++)
             sum ^= img[pos + 8 + i];
         pos += 8 + (long)slen;

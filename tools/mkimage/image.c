@@ -12,6 +12,7 @@
 #define SEGMENT_HEADER_LEN 8
 #define APP_DESC_LEN       256
 #define APP_DESC_MAGIC     0xABCD5432u /* esp_app_desc_t magic_word at the start of .rodata */
+#define MMU_PAGE           0x10000u    /* flash MMU page of the ESP32 family */
 
 typedef struct seg_plan {
     uint32_t addr;
@@ -59,12 +60,13 @@ static unsigned plan_segments(const mk_image_opts_t *o, seg_plan_t plan[4])
         plan[3] = (seg_plan_t){c->app_drom, MK_FW_RODATA, 18};
         return 4;
     }
-    /* ESP-IDF order: .flash.rodata (starts with the app description), .dram0.data, .iram0,
-     * .flash.text. */
+    /* ESP32 and later: .flash.rodata (starts with the app description), .flash.text, then the
+     * RAM segments. The two flash-mapped segments come first so that their file offsets can
+     * satisfy the MMU rule (see mmu_align below) without padding segments. */
     plan[0] = (seg_plan_t){c->app_drom, MK_FW_RODATA, 26};
-    plan[1] = (seg_plan_t){c->app_dram, MK_FW_DATA, 5};
-    plan[2] = (seg_plan_t){c->app_iram, MK_FW_CODE, 14};
-    plan[3] = (seg_plan_t){c->app_irom, MK_FW_CODE, 55};
+    plan[1] = (seg_plan_t){c->app_irom, MK_FW_CODE, 55};
+    plan[2] = (seg_plan_t){c->app_dram, MK_FW_DATA, 5};
+    plan[3] = (seg_plan_t){c->app_iram, MK_FW_CODE, 14};
     return 4;
 }
 
@@ -118,10 +120,33 @@ int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, cha
     uint32_t content = (uint32_t)(o->size - fixed);
     uint32_t seg_len[4];
     uint32_t used = 0;
-    for (unsigned i = 0; i < nseg; i++) {
+    bool mmu_align = o->kind == MK_IMAGE_APP && ext;
+    if (mmu_align && content < 2 * MMU_PAGE) {
+        snprintf(err, err_len,
+                 "%s apps must be at least %u KB (the flash-mapped segments are "
+                 "laid out on 64 KB MMU pages)",
+                 c->name, (unsigned)(fixed + 2 * MMU_PAGE) / 1024);
+        return -1;
+    }
+    unsigned first = 0, share = 100;
+    if (mmu_align) {
+        /* The bootloader maps flash in 64 KB MMU pages, so a flash-mapped segment's data must
+         * sit at a file offset congruent to its load address modulo 64 KB (ESP-IDF's bootloader
+         * refuses the image otherwise). The rodata's data starts at file offset 0x20 (its load
+         * address ends in 0x0020); a length of whole pages minus the next segment header puts
+         * the code's data at 0x20 + k * 64 KB as well, also ending in 0x0020. */
+        uint32_t want = (uint32_t)((uint64_t)content * plan[0].percent / 100);
+        uint32_t pages = (want + SEGMENT_HEADER_LEN + MMU_PAGE / 2) / MMU_PAGE;
+        seg_len[0] = (pages ? pages : 1) * MMU_PAGE - SEGMENT_HEADER_LEN;
+        used = seg_len[0];
+        share -= plan[0].percent;
+        first = 1;
+    }
+    for (unsigned i = first; i < nseg; i++) {
         /* Segment lengths are multiples of 4 (the loader copies words); the last one takes
          * what is left so the total lands within a few bytes of the request. */
-        seg_len[i] = i + 1 < nseg ? (uint32_t)((uint64_t)content * plan[i].percent / 100) & ~3u
+        uint32_t rest = content - (first ? seg_len[0] : 0);
+        seg_len[i] = i + 1 < nseg ? (uint32_t)((uint64_t)rest * plan[i].percent / share) & ~3u
                                   : (content - used) & ~3u;
         used += seg_len[i];
     }
@@ -158,8 +183,11 @@ int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, cha
         mk_fwgen_fill(gen, plan[i].kind, data + skip, seg_len[i] - skip);
         /* The entry point lies in RAM code (call_start_cpu0 / the bootloader's start). */
         uint32_t iram = o->kind == MK_IMAGE_BOOTLOADER ? c->bl_iram : c->app_iram;
-        if (plan[i].addr == iram)
-            entry = iram + ((uint32_t)mk_prng_below(&rng, seg_len[i] / 2) & ~3u);
+        if (plan[i].addr == iram) {
+            /* Somewhere in the first 16 KB, where a start-up routine would be. */
+            uint32_t span = seg_len[i] / 2 < 0x4000 ? seg_len[i] / 2 : 0x4000;
+            entry = iram + (mk_prng_below(&rng, span) & ~3u);
+        }
         pos += SEGMENT_HEADER_LEN + seg_len[i];
     }
     free(gen);
