@@ -54,7 +54,7 @@ void app_main(void)
 {
     static example_spiffs_store_t spiffs;
     static esp_loader_esp_idf_port_t port;
-    static esp_loader_t loader; /* ~0.6 KB: keep it off the main task's stack */
+    static esp_loader_t loader; /* about 1 KB: keep it off the main task's stack */
     static example_flow_t flow;
     example_store_t store;
 
