@@ -179,13 +179,85 @@ static void test_errors_and_state(void **state)
     h_free(h);
 }
 
+/* Every reset strategy of the config reaches download mode through the sim's auto-reset
+ * circuit (§10.1-10.3); a custom sequence comes from an esptool-style string. NO_RESET_NO_SYNC
+ * reuses a loader that is already listening. */
+static void test_reset_strategies(void **state)
+{
+    (void)state;
+    static const esp_loader_before_t befores[] = {
+        ESP_LOADER_BEFORE_DEFAULT_RESET, ESP_LOADER_BEFORE_CLASSIC_RESET,
+        ESP_LOADER_BEFORE_UNIX_TIGHT_RESET, ESP_LOADER_BEFORE_CUSTOM_RESET};
+    esp_loader_reset_step_t steps[16];
+    int nsteps = esp_loader_reset_parse("D0|R1|W0.1|D1|R0|W0.05|D0", steps, 16);
+    assert_int_equal(nsteps, 7);
+    for (size_t i = 0; i < sizeof(befores) / sizeof(befores[0]); i++) {
+        harness_t *h = h_new(SIM_CHIP_ESP32C3, NULL);
+        assert_non_null(h);
+        /* start the chip running its app, so only a working reset gets us a loader */
+        sim_reset(h->sim, false, h_now_us(h));
+        h->cfg.before = befores[i];
+        h->cfg.custom_reset = steps;
+        h->cfg.custom_reset_len = (size_t)nsteps;
+        assert_int_equal(esp_loader_init(&h->loader, &h->cfg), ESP_LOADER_OK);
+        assert_int_equal(h_connect(h), ESP_LOADER_OK);
+        assert_true(sim_in_download_mode(h->sim));
+        assert_int_equal(esp_loader_get_target(&h->loader), ESP_LOADER_CHIP_ESP32C3);
+        h_free(h);
+    }
+
+    /* NO_RESET on a chip running its app: nothing answers, and the loader says so */
+    harness_t *h = h_new(SIM_CHIP_ESP32C3, NULL);
+    sim_reset(h->sim, false, h_now_us(h));
+    h->cfg.before = ESP_LOADER_BEFORE_NO_RESET;
+    assert_int_equal(esp_loader_init(&h->loader, &h->cfg), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESP_LOADER_ERR_TIMEOUT);
+    assert_false(h->blown);
+    h_free(h);
+
+    /* NO_RESET_NO_SYNC after a session: the loader is still listening */
+    h = h_new(SIM_CHIP_ESP32H2, NULL);
+    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    h->cfg.before = ESP_LOADER_BEFORE_NO_RESET_NO_SYNC;
+    assert_int_equal(esp_loader_init(&h->loader, &h->cfg), ESP_LOADER_OK);
+    memset(&h->trace, 0, sizeof(h->trace));
+    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h->trace.tx_ops[0x08], 0); /* no SYNC */
+    assert_int_equal(esp_loader_get_target(&h->loader), ESP_LOADER_CHIP_ESP32H2);
+    uint8_t mac[6], want[6];
+    assert_int_equal(esp_loader_read_mac(&h->loader, mac), ESP_LOADER_OK);
+    h_expected_mac(h, want);
+    assert_memory_equal(mac, want, 6);
+    h_free(h);
+}
+
+/* An explicit SPI_ATTACH (ROM: 2 words) keeps flash access working. */
+static void test_spi_attach(void **state)
+{
+    (void)state;
+    for (int stub = 0; stub < 2; stub++) {
+        harness_t *h = h_new(SIM_CHIP_ESP32S3, NULL);
+        assert_non_null(h);
+        assert_int_equal(h_connect(h), ESP_LOADER_OK);
+        if (stub) {
+            assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+        }
+        assert_int_equal(esp_loader_spi_attach(&h->loader, 0), ESP_LOADER_OK);
+        uint32_t size = 0;
+        assert_int_equal(esp_loader_flash_detect_size(&h->loader, &size, NULL), ESP_LOADER_OK);
+        assert_int_equal(size, 4u << 20);
+        h_free(h);
+    }
+}
+
 int main(void)
 {
     h_wall_guard(120);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registers),    cmocka_unit_test(test_ram_download),
-        cmocka_unit_test(test_boot_log),     cmocka_unit_test(test_progress),
-        cmocka_unit_test(test_reset_to_app), cmocka_unit_test(test_errors_and_state),
+        cmocka_unit_test(test_registers),        cmocka_unit_test(test_ram_download),
+        cmocka_unit_test(test_boot_log),         cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_reset_to_app),     cmocka_unit_test(test_errors_and_state),
+        cmocka_unit_test(test_reset_strategies), cmocka_unit_test(test_spi_attach),
     };
     return cmocka_run_group_tests_name("sim_ops", tests, NULL, NULL);
 }
