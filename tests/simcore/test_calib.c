@@ -122,6 +122,19 @@ static void rom_write(sim_chip_id_t chip, uint32_t baud, uint32_t size, uint32_t
     uint64_t t2 = h->now;
     CHECK(memcmp(sim_flash(h->sim, NULL) + offset, data, size) == 0);
     printf("%s\n", label);
+    /* the model's own account: flash busy time vs. the documented floor */
+    sim_stats_t st;
+    sim_get_stats(h->sim, &st);
+    CHECK_EQ(st.pages_programmed, blocks * 4);
+    uint64_t floor = sim_flash_floor_us(chip, false, blocks * 1024);
+    uint64_t wire = 0; /* what the blocks and replies cost on the line */
+    wire =
+        (uint64_t)blocks * ((1024 + 16 + 8 + 2) * 10 + (esp8266 ? 12 : 14) * 10) * 1000000 / baud;
+    double chip_time = (double)(t2 - t0) - (double)wire;
+    printf("  floor %.2f s, model's chip time (total - wire, no escapes counted) %.2f s\n",
+           (double)floor / 1e6, chip_time / 1e6);
+    if (offset == 0)
+        CHECK(chip_time > 0.9 * (double)floor && chip_time < 1.2 * (double)floor);
     within("erase at FLASH_BEGIN", (double)(t1 - t0) / 1e6, want_erase);
     if (want_data > 0)
         within("data", (double)(t2 - t1) / 1e6, want_data);
