@@ -35,6 +35,7 @@ typedef struct options {
     int gpio_boot, gpio_reset;
     uint32_t baud;
     int check;
+    long long sim_cut; /* tests: the simulated line dies after this many host bytes (-1 = no) */
 } options_t;
 
 /* What the log and read-back hooks need. */
@@ -68,6 +69,9 @@ static void usage(FILE *out)
 #endif
             "  --check          simulator only: afterwards compare the simulated flash with "
             "the binaries\n"
+            "  --sim-cut N      simulator only: the line goes dead after N bytes from the host "
+            "(tests the\n"
+            "                   error path)\n"
             "  --help           this text\n",
             EXAMPLE_DEFAULT_BINARIES, (unsigned)DEFAULT_BAUD);
 }
@@ -77,6 +81,7 @@ static int parse_options(int argc, char **argv, options_t *o)
     memset(o, 0, sizeof *o);
     o->binaries = EXAMPLE_DEFAULT_BINARIES;
     o->baud = DEFAULT_BAUD;
+    o->sim_cut = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -98,6 +103,8 @@ static int parse_options(int argc, char **argv, options_t *o)
             o->chip = strcmp(v, "auto") == 0 ? NULL : v;
         } else if (strcmp(a, "--sim") == 0) {
             o->sim_chip = v;
+        } else if (strcmp(a, "--sim-cut") == 0) {
+            o->sim_cut = strtoll(v, NULL, 0);
         } else if (strcmp(a, "--port") == 0) {
             o->port = v;
         } else if (strcmp(a, "--gpio") == 0) {
@@ -124,7 +131,7 @@ static int parse_options(int argc, char **argv, options_t *o)
         fprintf(stderr, "flash_multiple_partitions: --sim and --port exclude each other\n");
         return -1;
     }
-    if (o->check && o->port) {
+    if ((o->check || o->sim_cut >= 0) && o->port) {
         fprintf(stderr, "flash_multiple_partitions: --check needs the simulator (it reads "
                         "the simulated flash)\n");
         return -1;
@@ -232,6 +239,10 @@ int main(int argc, char **argv)
             sim_free(sim);
             fprintf(stderr, "flash_multiple_partitions: out of memory\n");
             return 1;
+        }
+        if (o.sim_cut >= 0) {
+            sim_fault_t cut = {SIM_FAULT_CUT, SIM_DIR_TO_CHIP, (uint64_t)o.sim_cut, 0};
+            sim_link_add_fault(host.link, &cut);
         }
         cfg.port = &esp_loader_port_sim_ops;
         cfg.port_ctx = host.link;
