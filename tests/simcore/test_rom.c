@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static const uint8_t SYNC_REPLY_ESP32[] = {0x01, 0x08, 0x04, 0x00, 0x07, 0x07,
                                            0x12, 0x20, 0,    0,    0,    0};
@@ -326,6 +327,48 @@ static void test_rom_flash_size_and_attach(void)
     host_free(&h);
 }
 
+/* ROM compressed write: inflate into flash; broken stream -> 0b, bad Adler-32 -> 0c. */
+static void test_rom_deflate(void)
+{
+    host_t h;
+    host_new_sim(&h, SIM_CHIP_ESP32C3, false, true);
+    CHECK_EQ(host_sync(&h), 8);
+    uint8_t att[8] = {0};
+    CHECK_EQ(host_cmd(&h, 0x0D, att, 8, 0, NULL), 0);
+    static uint8_t data[5000], z[6000], p[16 + 1024];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)("deflate "[i % 8] ^ (i >> 9));
+    uLongf zl = sizeof(z);
+    CHECK_EQ(compress2(z, &zl, data, sizeof(data), 9), Z_OK);
+    for (int variant = 0; variant < 3; variant++) {
+        uint8_t zz[6000];
+        memcpy(zz, z, zl);
+        if (variant == 1)
+            zz[zl - 1] ^= 0x01; /* Adler-32 trailer */
+        if (variant == 2)
+            memset(zz + 2, 0xFF, 8); /* not a deflate block */
+        uint32_t blocks = (uint32_t)((zl + 1023) / 1024);
+        build_words(p, 5, 0x1400u, blocks, 0x400u, 0x80000u, 0u);
+        CHECK_EQ(host_cmd(&h, 0x10, p, 20, 0, NULL), 0);
+        int last = 0;
+        for (uint32_t i = 0; i < blocks; i++) {
+            uint32_t n = (uint32_t)(zl - i * 1024 < 1024 ? zl - i * 1024 : 1024);
+            uint32_t chk;
+            size_t len = build_data(p, zz + i * 1024, n, i, &chk);
+            last = host_cmd(&h, 0x11, p, len, chk, NULL);
+            if (last != 0)
+                break;
+        }
+        if (variant == 0) {
+            CHECK_EQ(last, 0);
+            CHECK(memcmp(sim_flash(h.sim, NULL) + 0x80000, data, sizeof(data)) == 0);
+        } else {
+            CHECK_EQ(last, variant == 1 ? 0x0C : 0x0B);
+        }
+    }
+    host_free(&h);
+}
+
 int main(void)
 {
     test_sync_and_magic(SIM_CHIP_ESP32, 0x00F01D83);
@@ -338,6 +381,7 @@ int main(void)
     test_esp8266_rom();
     test_sdm();
     test_rom_flash_size_and_attach();
+    test_rom_deflate();
     if (simhost_failures)
         fprintf(stderr, "%d check(s) failed\n", simhost_failures);
     return simhost_failures ? 1 : 0;
