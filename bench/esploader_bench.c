@@ -269,6 +269,107 @@ static void run_row(const bench_image_t *imgs, const zimage_t *zis, row_t *r)
     session_close(&s);
 }
 
+/*
+ * Experiment: the app written by the stub as several BEGIN .. END transfers of `seg` bytes
+ * (each compressed on its own when compressed), to see what bounding the stub's erase-ahead
+ * to one segment is worth under the sim's greedy erase model. Returns the write time in ms
+ * (BEGIN of the first segment to the end of the last), or < 0 on failure.
+ */
+static double run_segmented(const bench_image_t *app, uint32_t baud, bool compressed, uint32_t seg,
+                            double *limit_ms)
+{
+    session_t s;
+    if (session_open(&s) != 0 || session_ready(&s, true, baud) != 0) {
+        return -1;
+    }
+    int rc = 0;
+    sim_stats_t st0, st1;
+    sim_get_stats(s.sim, &st0);
+    uint64_t t0 = now_us(&s);
+    for (uint32_t off = 0; rc == 0 && off < app->size; off += seg) {
+        uint32_t n = app->size - off < seg ? app->size - off : seg;
+        const uint8_t *src = app->data + off;
+        uint8_t *z = NULL;
+        uint32_t len = n;
+        if (compressed) {
+            uLongf cap = compressBound(n);
+            z = malloc(cap);
+            if (z == NULL || compress2(z, &cap, src, n, 9) != Z_OK) {
+                free(z);
+                rc = -1;
+                break;
+            }
+            len = (uint32_t)cap;
+            rc = esp_loader_flash_defl_start(&s.l, app->offset + off, n, len, 0x4000);
+            src = z;
+        } else {
+            rc = esp_loader_flash_start(&s.l, app->offset + off, n, 0x4000);
+        }
+        for (uint32_t done = 0; rc == 0 && done < len;) {
+            uint32_t k = len - done < 0x4000 ? len - done : 0x4000;
+            rc = compressed ? esp_loader_flash_defl_write(&s.l, src + done, k)
+                            : esp_loader_flash_write(&s.l, src + done, k);
+            done += k;
+        }
+        if (rc == 0) {
+            rc = compressed ? esp_loader_flash_defl_finish(&s.l, NULL, ESP_LOADER_FINISH_NO_VERIFY)
+                            : esp_loader_flash_finish(&s.l, ESP_LOADER_FINISH_NO_VERIFY);
+        }
+        free(z);
+    }
+    double t = ms(now_us(&s) - t0);
+    sim_get_stats(s.sim, &st1);
+    /* the stub's limit: max(host->chip wire time, flash floor of the whole app) */
+    double wire = 10.0 * (double)(st1.bytes_from_host - st0.bytes_from_host) / baud * 1000.0;
+    double flash = ms(sim_flash_floor_us(chip, true, app->size));
+    *limit_ms = wire > flash ? wire : flash;
+    size_t fsize;
+    const uint8_t *f = sim_flash(s.sim, &fsize);
+    if (rc == 0 && memcmp(f + app->offset, app->data, app->size) != 0) {
+        rc = -1;
+    }
+    session_close(&s);
+    return rc == 0 ? t : -1;
+}
+
+static void print_segmented(const bench_image_t *app, const uint32_t *bauds, size_t nbauds,
+                            uint32_t only_baud, bool csv)
+{
+    static const uint32_t segs[] = {1024 * 1024, 256 * 1024, 128 * 1024, 64 * 1024};
+    if (csv) {
+        printf("\nsegmented_baud,mode,seg_1M_ms,seg_256K_ms,seg_128K_ms,seg_64K_ms,"
+               "eff_1M,eff_256K,eff_128K,eff_64K\n");
+    } else {
+        printf("\nexperiment: the 1 MiB app by the stub in separate BEGIN..END transfers "
+               "(bounds the stub's erase-ahead); write ms (efficiency):\n");
+        printf("%8s %-5s %15s %15s %15s %15s\n", "baud", "mode", "1 x 1M", "4 x 256K", "8 x 128K",
+               "16 x 64K");
+    }
+    for (size_t b = 0; b < nbauds; b++) {
+        if (only_baud != 0 && bauds[b] != only_baud) {
+            continue;
+        }
+        for (int z = 0; z < 2; z++) {
+            double t[4], lim[4], e[4];
+            for (int i = 0; i < 4; i++) {
+                t[i] = run_segmented(app, bauds[b], z != 0, segs[i], &lim[i]);
+                e[i] = t[i] > 0 ? lim[i] / t[i] : 0;
+            }
+            if (csv) {
+                printf("%u,%s,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f\n", bauds[b],
+                       z ? "deflate" : "plain", t[0], t[1], t[2], t[3], e[0], e[1], e[2], e[3]);
+            } else {
+                printf("%8u %-5s", bauds[b], z ? "defl" : "plain");
+                for (int i = 0; i < 4; i++) {
+                    printf(" %7.0f (%.3f)", t[i], e[i]);
+                }
+                printf("\n");
+            }
+            fflush(stdout);
+        }
+    }
+}
+
 typedef struct reflash {
     uint32_t baud;
     bool stub;
@@ -642,6 +743,7 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
+    print_segmented(&imgs[2], bauds, sizeof(bauds) / sizeof(bauds[0]), only_baud, csv);
     if (only_baud == 0) {
         print_calibration(csv);
     }
