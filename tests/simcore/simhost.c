@@ -5,6 +5,7 @@
 #include <string.h>
 
 int simhost_failures;
+long simhost_checks;
 
 void put32(uint8_t *p, uint32_t v)
 {

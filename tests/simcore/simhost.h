@@ -14,8 +14,10 @@
 #include "esp_sim.h"
 
 extern int simhost_failures;
+extern long simhost_checks; /* checks evaluated (reported by each test) */
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
+        simhost_checks++;                                                                          \
         if (!(cond)) {                                                                             \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
             simhost_failures++;                                                                    \
@@ -24,6 +26,7 @@ extern int simhost_failures;
 #define CHECK_EQ(a, b)                                                                             \
     do {                                                                                           \
         long long va_ = (long long)(a), vb_ = (long long)(b);                                      \
+        simhost_checks++;                                                                          \
         if (va_ != vb_) {                                                                          \
             fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld (0x%llx), %s = %lld (0x%llx)\n",    \
                     __FILE__, __LINE__, #a, va_, (unsigned long long)va_, #b, vb_,                 \

@@ -367,7 +367,6 @@ int main(void)
     test_reset_circuit();
     test_autobaud();
     test_garbage();
-    if (simhost_failures)
-        fprintf(stderr, "%d check(s) failed\n", simhost_failures);
+    printf("%ld checks, %d failed\n", simhost_checks, simhost_failures);
     return simhost_failures ? 1 : 0;
 }

@@ -382,7 +382,6 @@ int main(void)
     test_sdm();
     test_rom_flash_size_and_attach();
     test_rom_deflate();
-    if (simhost_failures)
-        fprintf(stderr, "%d check(s) failed\n", simhost_failures);
+    printf("%ld checks, %d failed\n", simhost_checks, simhost_failures);
     return simhost_failures ? 1 : 0;
 }
