@@ -191,6 +191,14 @@ static int app_offset_from_table(example_flow_t *f, uint32_t *offset, uint32_t *
     }
     say(f, 'I', "Partition table: app partition '%s' at 0x%x (%u KB)", label, (unsigned)*offset,
         (unsigned)(*part_size / 1024));
+    /* Apps are mapped in 64 KB MMU pages and must not overlap the bootloader or the table. */
+    if (*offset % 0x10000 != 0 || *offset < EXAMPLE_PARTITION_TABLE_OFFSET + PT_MAX_LEN) {
+        say(f, 'E',
+            "The table puts the app at 0x%x: not 64 KB aligned or over the bootloader "
+            "and table; nothing written",
+            (unsigned)*offset);
+        return EXAMPLE_ERR_IMAGE;
+    }
     return EXAMPLE_OK;
 }
 
@@ -381,7 +389,9 @@ int example_flow_run(example_flow_t *f)
 
     const esp_loader_chip_info_t *info = esp_loader_chip_info(f->chip);
     uint32_t app_offset, app_limit;
-    app_offset_from_table(f, &app_offset, &app_limit);
+    rc = app_offset_from_table(f, &app_offset, &app_limit);
+    if (rc != EXAMPLE_OK)
+        return rc;
     const uint32_t offsets[EXAMPLE_IMAGES] = {info->bootloader_offset,
                                               EXAMPLE_PARTITION_TABLE_OFFSET, app_offset};
     /* The bootloader must end before the partition table; the table is 0xC00 bytes. */
