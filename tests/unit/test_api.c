@@ -156,6 +156,23 @@ static void test_stub_only_ops_on_rom(void **state)
     fp_free(&fp);
 }
 
+static void test_rom_16mb_limit(void **state)
+{
+    /* The ROM loaders address 16 MB of flash; beyond needs the stub. */
+    fake_port_t fp;
+    esp_loader_t l;
+    (void)state;
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32S3, false);
+    assert_int_equal(esp_loader_flash_start(&l, 0xFFF000, 0x2000, 0), ESP_LOADER_ERR_INVALID_ARG);
+    assert_int_equal(esp_loader_flash_start(&l, 0x1000000, 0x1000, 0), ESP_LOADER_ERR_INVALID_ARG);
+    assert_int_equal(fp_count_op(&fp, 0x02), 0);
+    assert_int_equal(esp_loader_flash_start(&l, 0xFFF000, 0x1000, 0), ESP_LOADER_OK);
+    fp_free(&fp);
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32S3, true);
+    assert_int_equal(esp_loader_flash_start(&l, 0x1000000, 0x1000, 0), ESP_LOADER_OK);
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_rom_needs_sector_alignment),
         cmocka_unit_test(test_block_too_big),
         cmocka_unit_test(test_stub_only_ops_on_rom),
+        cmocka_unit_test(test_rom_16mb_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

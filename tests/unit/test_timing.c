@@ -578,6 +578,51 @@ static void test_stub_erase_timeouts(void **state)
     fp_free(&fp);
 }
 
+static int rom_defl_block_with_time(uint32_t ms)
+{
+    /* 1 MB inflating from 10 KB: each 1 KB chunk inflates to ~100 KB, which the ROM writes
+     * before it answers; the block timeout scales with that (40 s/MB, at least 3 s, §5.8). */
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t z[1024];
+    int rc;
+    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    rc = esp_loader_flash_defl_start(&l, 0x100000, 1000000, 10 * 1024, 0);
+    assert_int_equal(rc, ESP_LOADER_OK);
+    fp.op_delay_ms[0x11] = ms;
+    rc = esp_loader_flash_defl_write(&l, z, sizeof(z));
+    fp_free(&fp);
+    return rc;
+}
+
+static void test_defl_block_timeout_scales(void **state)
+{
+    (void)state;
+    assert_int_equal(rom_defl_block_with_time(3500), ESP_LOADER_OK);
+    assert_int_equal(rom_defl_block_with_time(30000), ESP_LOADER_ERR_TIMEOUT);
+}
+
+static void test_defl_rejected_resume(void **state)
+{
+    /* How much a rejected compressed block had inflated is unknown: resume from the start. */
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t z[1024];
+    uint8_t rej[16];
+    size_t n = hex_bytes("c0 01 11 04 00 00 00 00 00 01 0b 00 00 c0", rej, sizeof(rej));
+    fp_rule_t *r;
+    (void)state;
+    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    assert_int_equal(esp_loader_flash_defl_start(&l, 0x40000, 100000, 3000, 0), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_defl_write(&l, z, sizeof(z)), ESP_LOADER_OK);
+    r = fp_add_rule(&fp, 0x11, rej, n, 1);
+    (void)r;
+    assert_int_equal(esp_loader_flash_defl_write(&l, z, sizeof(z)), ESP_LOADER_ERR_TARGET);
+    assert_int_equal(esp_loader_last_failure(&l)->reason, 0x0B); /* deflate failed */
+    assert_int_equal(esp_loader_flash_resume_offset(&l), 0x40000);
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +646,8 @@ int main(void)
         cmocka_unit_test(test_rom_erase_timeout_scales),
         cmocka_unit_test(test_md5_timeout_scales),
         cmocka_unit_test(test_stub_erase_timeouts),
+        cmocka_unit_test(test_defl_block_timeout_scales),
+        cmocka_unit_test(test_defl_rejected_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
