@@ -24,11 +24,29 @@
 
 fuzz_stats_t fuzz_last_stats;
 
+/* FUZZ_TRACE=1 in the environment: print every operation and the chip's output (triage). */
+static int trace_on = -1;
+
+static void trace_bytes(const char *what, const uint8_t *d, size_t n, uint64_t now)
+{
+    if (!trace_on) {
+        return;
+    }
+    fprintf(stderr, "[%10llu us] %s %zu:", (unsigned long long)now, what, n);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, " %02x", d[i]);
+    }
+    fprintf(stderr, "\n");
+}
+
 typedef struct checker {
     bool enabled; /* false once something legitimately garbles the stream */
     bool in_frame;
     bool escape;
-    bool raw_ok; /* stub mode: raw frames (OHAI, READ_FLASH data, MD5) are allowed */
+    bool raw_ok;         /* stub mode: raw frames (OHAI, READ_FLASH data, MD5) are allowed */
+    uint32_t host_baud;  /* what the harness set; the chip leaving it garbles what follows */
+    bool switch_pending; /* the chip changed its baud: stop after the frame in flight (its
+                            reply to CHANGE_BAUDRATE, still at the old rate) */
     uint8_t head[8];
     size_t len;
 } checker_t;
@@ -70,6 +88,10 @@ static void check_bytes(checker_t *c, const uint8_t *b, size_t n)
             }
             if (c->in_frame) {
                 frame_done(c);
+                if (c->switch_pending && c->len > 0) {
+                    c->enabled = false; /* what follows was sent at the new rate */
+                    return;
+                }
             }
             /* C0 both closes and opens: a closing C0 followed by text is fine either way. */
             c->in_frame = true;
@@ -165,7 +187,13 @@ static void drain(sim_link_t *k, checker_t *c, uint32_t quiet_ms)
         }
         /* The stub's raw frames (OHAI first) follow its start at once. */
         c->raw_ok = c->raw_ok || sim_stub_running(sim_link_sim(k));
+        /* After CHANGE_BAUDRATE the chip sends at the new rate (the empty frame after the
+         * reply) before the host can follow: legitimately garbled from here on. */
+        if (sim_uart_baud(sim_link_sim(k)) != c->host_baud) {
+            c->switch_pending = true;
+        }
         fuzz_last_stats.bytes_from_chip += (size_t)n;
+        trace_bytes("chip->host", buf, (size_t)n, sim_link_now_us(k));
         check_bytes(c, buf, (size_t)n);
     }
 }
@@ -206,6 +234,9 @@ static uint32_t host_baud_pick(uint8_t b, const sim_t *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     memset(&fuzz_last_stats, 0, sizeof(fuzz_last_stats));
+    if (trace_on < 0) {
+        trace_on = getenv("FUZZ_TRACE") != NULL;
+    }
     if (size < 2) {
         return 0;
     }
@@ -218,6 +249,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.no_timing = (data[1] & FUZZ_FLAG_NO_TIMING) != 0;
     char err[256];
     sim_t *s = sim_new(&cfg, err, sizeof(err));
+    if (trace_on) {
+        fprintf(stderr, "chip %s flags 0x%02x\n", sim_chip_name(cfg.chip), data[1]);
+    }
     if (s == NULL) {
         return 0; /* e.g. SDM on a chip without it: a refused config, not a bug */
     }
@@ -230,6 +264,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&c, 0, sizeof(c));
     uint32_t chip_baud = sim_uart_baud(s);
     sim_link_set_baud(k, chip_baud);
+    c.host_baud = chip_baud;
     /* Let the power-on banner pass (it is sent at the boot baud, which may differ). */
     sim_link_advance_us(k, 300000);
     sim_link_flush_input(k);
@@ -243,6 +278,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t last_now = sim_link_now_us(k);
     while (i < size) {
         uint8_t op = data[i++] % 8;
+        if (trace_on && op != FUZZ_OP_WRITE) {
+            fprintf(stderr, "op %u operand %d (checker %s)\n", op, i < size ? data[i] : -1,
+                    c.enabled ? "on" : "off");
+        }
         c.raw_ok = c.raw_ok || sim_stub_running(s);
         switch (op) {
         case FUZZ_OP_WRITE: {
@@ -254,6 +293,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 n = size - i;
             }
             sim_link_write(k, data + i, n, 100);
+            trace_bytes("host->chip", data + i, n, sim_link_now_us(k));
             fuzz_last_stats.bytes_to_chip += n;
             i += n;
             break;
@@ -274,6 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (i < size) {
                 uint32_t b = host_baud_pick(data[i++], s);
                 sim_link_set_baud(k, b);
+                c.host_baud = b;
                 if (b != sim_uart_baud(s)) {
                     c.enabled = false;
                 }
@@ -319,6 +360,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (sim_uart_baud(s) != chip_baud) {
             chip_baud = sim_uart_baud(s);
             sim_link_set_baud(k, chip_baud);
+            c.host_baud = chip_baud;
             c.enabled = false;
         }
         uint64_t now = sim_link_now_us(k);
