@@ -167,11 +167,12 @@ int esp_sync(esp_loader_t *l)
     return r;
 }
 
+/* Case-insensitive search for a lower-case needle (digits and ':' are unaffected). */
 static int contains(const char *hay, size_t n, const char *needle)
 {
     size_t i, j;
     for (i = 0; i < n; i++) {
-        for (j = 0; needle[j] != '\0' && i + j < n && hay[i + j] == needle[j]; j++) {
+        for (j = 0; needle[j] != '\0' && i + j < n && (hay[i + j] | 0x20) == needle[j]; j++) {
         }
         if (needle[j] == '\0') {
             return 1;
@@ -182,9 +183,9 @@ static int contains(const char *hay, size_t n, const char *needle)
 
 static uint8_t diagnose(const esp_loader_t *l)
 {
-    /* "waiting for download", "wait uart0 download", "DOWNLOAD...", "UART_BOOT",
+    /* "waiting for download", "wait uart0 download", "DOWNLOAD_BOOT", "UART_BOOT(UART0)",
      * "UART0_BOOT": what the ROMs print when strapped for download mode */
-    static const char *const download[] = {"ownload", "OWNLOAD", "UART"};
+    static const char *const download[] = {"ownload", "uart0"};
     size_t i;
 
     if (!l->rx_any) {

@@ -83,8 +83,10 @@ int esp_block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size)
     static const uint8_t data_op[] = {0, ESP_OP_FLASH_DATA, ESP_OP_FLASH_DEFL_DATA,
                                       ESP_OP_MEM_DATA};
     int plain = state == ESP_STATE_FLASH, r;
-    /* Plain blocks are padded with 0xFF to the block size, the last one too (as esptool). */
-    uint32_t pad = plain ? l->xfer_block - size : 0;
+    /* Plain blocks go to a ROM padded with 0xFF to the block size, the last one too (as
+     * esptool). The stub writes only the announced bytes, so its short last block stays
+     * short: padding would be wire time for nothing (4x for one 4 KB sector). */
+    uint32_t pad = plain && !l->stub ? l->xfer_block - size : 0;
 
     if (l->state != state) {
         return ESP_LOADER_ERR_STATE;
