@@ -623,6 +623,44 @@ static void test_defl_rejected_resume(void **state)
     fp_free(&fp);
 }
 
+static void test_no_reset_no_sync(void **state)
+{
+    /* A loader that is already synced: no reset, no SYNC, straight to detection. */
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_t l;
+    size_t i;
+    (void)state;
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32S3);
+    fp_config(&fp, &cfg);
+    cfg.before = ESP_LOADER_BEFORE_NO_RESET_NO_SYNC;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(fp_count_op(&fp, 0x08), 0);
+    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32S3);
+    for (i = 0; i < fp.nevents; i++)
+        assert_int_not_equal(fp.events[i].kind, FP_EV_LINES);
+    fp_free(&fp);
+}
+
+static void test_io_error_stops_connect(void **state)
+{
+    /* A port that fails is not a chip that does not answer: no 35 retries, the error as is. */
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_t l;
+    (void)state;
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp.write_error = ESP_LOADER_ERR_IO;
+    fp_config(&fp, &cfg);
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_ERR_IO);
+    assert_true(fp.calls < 100);
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -648,6 +686,8 @@ int main(void)
         cmocka_unit_test(test_stub_erase_timeouts),
         cmocka_unit_test(test_defl_block_timeout_scales),
         cmocka_unit_test(test_defl_rejected_resume),
+        cmocka_unit_test(test_no_reset_no_sync),
+        cmocka_unit_test(test_io_error_stops_connect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
