@@ -743,12 +743,19 @@ await step("ROM: MAC", async () => {
 });
 
 if (EXPECTED !== "ESP8266") {
-  await step("ROM: SPI_ATTACH + flash id", async () => {
+  await step("ROM: SPI_ATTACH + SPI_SET_PARAMS + flash id", async () => {
     await s3.loader.flashSpiAttach(0);
+    // esptool-js never sends SPI_SET_PARAMS; a ROM then only knows its default flash size
+    // (2 MB, PROTOCOL.md §5.11) and refuses what lies beyond. Sent through its command layer
+    // with esptool's values (id 0, total size, 64 KB block, 4 KB sector, 256 B page, 0xFFFF).
+    const p = new Uint8Array(24);
+    const dv = new DataView(p.buffer);
+    [0, FLASH_BYTES, 0x10000, 0x1000, 0x100, 0xffff].forEach((v, i) => dv.setUint32(4 * i, v, true));
+    await s3.loader.checkCommand("set SPI params", 0x0b, p);
     const id = (await s3.loader.readFlashId()) >>> 0;
     const cap = (id >> 16) & 0xff;
     check(s3.loader.DETECTED_FLASH_SIZES[cap] === args.flashSize, `flash id ${hex(id, 6)} from the ROM does not say ${args.flashSize}`);
-    return `SPI_ATTACH(0) ok, id ${hex(id, 6)}`;
+    return `SPI_ATTACH(0), SPI_SET_PARAMS(${args.flashSize}) ok, id ${hex(id, 6)}`;
   });
 
   await step("ROM: SPI_FLASH_MD5 is ASCII hex", async () => {
