@@ -232,13 +232,33 @@ static void test_port_errors(void **state)
     fp_free(&fp);
 }
 
+static void c5_baud(uint32_t clkdiv, uint32_t rom_xtal_mhz, uint32_t expect)
+{
+    fake_port_t fp;
+    esp_loader_t l;
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32C5);
+    fp_set_reg(&fp, 0x60000014, clkdiv);                                 /* crystal measured */
+    fp_set_reg(&fp, 0x60096110, (rom_xtal_mhz << 24) | 0x80000000u | 5); /* ROM's belief */
+    assert_int_equal(rom_baud_sent(&fp, &l, 460800), expect);
+    fp_free(&fp);
+}
+
+static void test_c5_baud_quirk(void **state)
+{
+    (void)state;
+    /* §5.12: 48 MHz crystal, ROM expects 40: x 40/48; 40 vs 48: x 48/40; equal: as asked */
+    c5_baud(416, 40, 384000);
+    c5_baud(347, 48, 552960);
+    c5_baud(416, 48, 460800);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_esp32_baud_quirk),  cmocka_unit_test(test_c2_baud_quirk),
-        cmocka_unit_test(test_c3_no_baud_quirk),  cmocka_unit_test(test_usb_jtag_reset_order),
-        cmocka_unit_test(test_trickle_and_noise), cmocka_unit_test(test_damaged_replies),
-        cmocka_unit_test(test_port_errors),
+        cmocka_unit_test(test_esp32_baud_quirk),     cmocka_unit_test(test_c2_baud_quirk),
+        cmocka_unit_test(test_c3_no_baud_quirk),     cmocka_unit_test(test_c5_baud_quirk),
+        cmocka_unit_test(test_usb_jtag_reset_order), cmocka_unit_test(test_trickle_and_noise),
+        cmocka_unit_test(test_damaged_replies),      cmocka_unit_test(test_port_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
