@@ -22,8 +22,6 @@
 
 /* Stop pulling chip output while this much is still waiting for a slow client. */
 #define OUT_HIGH_WATER (64u * 1024u)
-/* On a TCP connect the chip is reset and its boot banner skipped (see on_tcp_connect). */
-#define TCP_BOOT_SKIP_US 200000u
 /* How often to look whether a PTY client has opened the slave again. */
 #define PTY_HUP_POLL_MS 20
 
@@ -266,9 +264,18 @@ static void on_accept(app_t *a)
          * they connected (that is how the ROM traces were taken). Reset, let the boot banner
          * pass on a clock that jumps ahead, and drop it. */
         sim_reset(a->sim, true, now_us(a));
-        a->clock_offset += TCP_BOOT_SKIP_US;
         uint8_t buf[4096];
-        while (sim_host_read(a->sim, buf, sizeof(buf), now_us(a)) > 0) {
+        for (int guard = 0; guard < 100000; guard++) {
+            uint64_t next = sim_next_event_us(a->sim);
+            if (next == UINT64_MAX) {
+                break; /* the banner is out and the ROM waits for the host */
+            }
+            uint64_t now = now_us(a);
+            if (next > now) {
+                a->clock_offset += next - now; /* jump to the next byte */
+            }
+            while (sim_host_read(a->sim, buf, sizeof(buf), now_us(a)) > 0) {
+            }
         }
         baud_after_reset(a);
     } else {
