@@ -99,6 +99,13 @@ static int check_image(const uint8_t *img, long len, const char *chip)
         return fail("segment count not in 1..16", 1);
     if (img[2] > 3)
         return fail("flash mode not qio/qout/dio/dout", 2);
+    /* Byte 3 (§11.1): size code in the high nibble (ESP8266: 0x0-0x6, 0x8, 0x9; others
+     * 0x0-0x7), frequency code in the low nibble (0x0, 0x1, 0x2 or 0xF on every chip). */
+    unsigned size_code = img[3] >> 4, freq_code = img[3] & 0xF;
+    if (id == -1 ? (size_code == 7 || size_code > 9) : size_code > 7)
+        return fail("flash size code not valid for this chip family", 3);
+    if (freq_code > 2 && freq_code != 0xF)
+        return fail("flash frequency code not 0x0/0x1/0x2/0xF", 3);
     long pos = 8;
     int hash = 0;
     if (id >= 0) {
@@ -154,8 +161,8 @@ static int check_image(const uint8_t *img, long len, const char *chip)
     }
     if (pos != len)
         return fail("trailing bytes after the image", pos);
-    printf("valid %s image: %u segments, entry 0x%08x, %ld bytes%s\n", chip, nseg,
-           (unsigned)le32(img + 4), len, hash ? ", SHA-256 ok" : "");
+    printf("valid %s image: %u segments, entry 0x%08x, flash byte 0x%02x, %ld bytes%s\n", chip,
+           nseg, (unsigned)le32(img + 4), img[3], len, hash ? ", SHA-256 ok" : "");
     return 0;
 }
 
