@@ -159,6 +159,17 @@ static void h_trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
         if (f[0] == 0x00) {
             h->trace.tx_ops[f[1]]++;
         }
+        h_frame_fault_t *ff = &h->frame_fault;
+        if (ff->armed && f[1] == ff->op &&
+            (!ff->match_seq || (len >= 16 && sim_le32(f + 12) == ff->seq))) {
+            /* the hook runs before the frame's bytes reach the port: the sim has received
+             * exactly what the link passed so far (no faults in force yet) */
+            sim_stats_t st;
+            sim_get_stats(h->sim, &st);
+            ff->fault.at_byte = st.bytes_from_host + ff->offset;
+            ff->armed = false;
+            ff->fired = sim_link_add_fault(h->link, &ff->fault) == 0;
+        }
         return;
     }
     if (f[0] != 0x01) {

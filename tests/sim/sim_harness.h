@@ -51,6 +51,18 @@ typedef struct h_trace {
     uint8_t last_rx_status[2]; /* status bytes of the last reply to a data command */
 } h_trace_t;
 
+/* A fault placed relative to a frame the library is about to send: when the trace hook sees
+ * command `op` (data commands: with sequence number `seq`), `fault` is added at the link's
+ * current to-chip position + `offset` (the frame's opening C0 is at + 0). */
+typedef struct h_frame_fault {
+    bool armed, fired;
+    uint8_t op;
+    bool match_seq;
+    uint32_t seq;
+    uint32_t offset;
+    sim_fault_t fault;
+} h_frame_fault_t;
+
 typedef struct harness {
     const h_chip_t *chip;
     h_opts_t opts;
@@ -59,6 +71,7 @@ typedef struct harness {
     esp_loader_config_t cfg;
     esp_loader_t loader;
     h_trace_t trace;
+    h_frame_fault_t frame_fault;
     /* watchdog */
     uint64_t armed_at;
     uint64_t port_calls;

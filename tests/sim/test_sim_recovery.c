@@ -8,8 +8,9 @@
  *     MD5-verified;
  *   - esp_loader_flash_write_buffer() does all that by itself.
  *
- * The data is printable ASCII, so data frames carry no SLIP escapes and the flip position
- * can be computed; the trace hook confirms that it landed in the data (checksum error).
+ * The flip is placed by the harness when the trace hook reports that block being sent (the
+ * link's position + a fixed offset into the frame); the data is printable ASCII, so data
+ * frames carry no SLIP escapes. The checksum-error reply confirms where it landed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,16 +36,6 @@ typedef struct rcase {
 
 static uint8_t data[SIZE];
 
-/* Stream index (host -> chip) of a byte in the middle of block BAD_BLOCK's data, given the
- * index where FLASH_BEGIN starts. Frame = C0 + 8 header + 16 sub-header + block + C0; a few
- * header bytes may be escaped, so aim for the middle of the block. */
-static uint64_t flip_index(uint64_t begin_at, uint32_t blk)
-{
-    const uint64_t begin_frame = 2 + 8 + 20 + 4; /* BEGIN (5 words max) + escape slack */
-    const uint64_t frame = 2 + 8 + 16 + blk;
-    return begin_at + begin_frame + BAD_BLOCK * frame + 2 + 8 + 16 + blk / 2;
-}
-
 static harness_t *setup_case(const rcase_t *rc)
 {
     harness_t *h = h_new(rc->chip, NULL);
@@ -56,12 +47,18 @@ static harness_t *setup_case(const rcase_t *rc)
     return h;
 }
 
-static void add_flip(harness_t *h, uint32_t blk)
+/* Flip one bit 256 bytes into the data of FLASH_DATA block `seq` (C0 + 8 header bytes + 16
+ * sub-header bytes, then the data; printable data carries no escapes). */
+static void arm_flip(harness_t *h, uint32_t seq)
 {
-    sim_stats_t st;
-    sim_get_stats(h->sim, &st);
-    sim_fault_t f = {SIM_FAULT_FLIP, SIM_DIR_TO_CHIP, flip_index(st.bytes_from_host, blk), 0x04};
-    assert_int_equal(sim_link_add_fault(h->link, &f), 0);
+    h_frame_fault_t *ff = &h->frame_fault;
+    memset(ff, 0, sizeof(*ff));
+    ff->armed = true;
+    ff->op = 0x03;
+    ff->match_seq = true;
+    ff->seq = seq;
+    ff->offset = 1 + 8 + 16 + 256; /* inside any block of more than 256 bytes */
+    ff->fault = (sim_fault_t){SIM_FAULT_FLIP, SIM_DIR_TO_CHIP, 0, 0x04};
 }
 
 static void assert_checksum_error_seen(const harness_t *h, bool stub)
@@ -84,7 +81,7 @@ static void test_streaming_resume(void **state)
     if (rc->stub) {
         blk = 0x1000; /* smaller blocks so block 3 exists in a 20 KB image */
     }
-    add_flip(h, blk);
+    arm_flip(h, BAD_BLOCK);
     h_arm(h);
     int r = esp_loader_flash_start(l, OFFSET, SIZE, blk);
     assert_int_equal(r, ESP_LOADER_OK);
@@ -103,6 +100,7 @@ static void test_streaming_resume(void **state)
         r = esp_loader_flash_finish(l, 0);
     }
     /* the target refused: checksum error, kept with its cause */
+    assert_true(h->frame_fault.fired);
     assert_int_equal(r, ESP_LOADER_ERR_TARGET);
     assert_checksum_error_seen(h, rc->stub);
     const esp_loader_failure_t *f = esp_loader_last_failure(l);
@@ -155,16 +153,11 @@ static void test_write_buffer_recovers(void **state)
     harness_t *h = setup_case(rc);
     /* write_buffer uses the loader's block size (ROM 1 KB, stub 16 KB); with 16 KB stub
      * blocks block 3 does not exist, so aim at block 1 there. */
-    uint32_t blk = rc->stub ? 0x4000 : 0x400;
-    sim_stats_t st;
-    sim_get_stats(h->sim, &st);
-    uint64_t at = rc->stub ? st.bytes_from_host + 34 + (2 + 8 + 16 + blk) + 26 + 2000
-                           : flip_index(st.bytes_from_host, blk);
-    sim_fault_t f = {SIM_FAULT_FLIP, SIM_DIR_TO_CHIP, at, 0x04};
-    assert_int_equal(sim_link_add_fault(h->link, &f), 0);
+    arm_flip(h, rc->stub ? 1 : BAD_BLOCK);
     h_arm(h);
     int r = esp_loader_flash_write_buffer(&h->loader, OFFSET, data, SIZE, 0, NULL, NULL);
     assert_int_equal(r, ESP_LOADER_OK);
+    assert_true(h->frame_fault.fired);
     assert_checksum_error_seen(h, rc->stub);
     assert_true(h->trace.tx_ops[0x02] >= 2); /* restarted with a new FLASH_BEGIN */
     assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
