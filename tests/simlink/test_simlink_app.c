@@ -302,6 +302,17 @@ static void test_tcp_sync_and_reconnect(void **state)
     write_all(fd, ends, 2);
     assert_true(sync_works(fd, 5));
     close(fd);
+
+    /* One client at a time: a second connection waits until the first one leaves. */
+    int first = connect_tcp(endpoint(&p), "tcp");
+    assert_true(sync_works(first, 2));
+    int second = connect_tcp(endpoint(&p), "tcp");
+    write_all(second, sync_frame, sizeof(sync_frame));
+    n = read_for(second, buf, 0, sizeof(buf), 300);
+    assert_int_equal(n, 0);
+    close(first);
+    assert_true(sync_works(second, 3)); /* now served, by a freshly reset chip */
+    close(second);
     assert_int_equal(stop_sim(&p), 0);
 }
 
