@@ -167,10 +167,10 @@ static void test_flash_cycle(void **state)
     assert_outside_untouched(h);
     if (can_md5) {
         assert_true(esp_loader_flash_verified(l));
-        /* 2 of 6 sectors changed: less than the image on the wire (a stub may pad the 8 KB
-         * to one 16 KB block, as esptool pads every last block, §5.6) */
+        /* 2 of 6 sectors changed: about 8 KB on the wire, well under half the image (the
+         * stub's last block is no longer padded to 16 KB, FINDINGS F2) */
         uint64_t sent = s1.bytes_from_host - s0.bytes_from_host;
-        if (sent >= SIZE) {
+        if (sent >= SIZE / 2) {
             fail_msg("SKIP_UNCHANGED sent %llu bytes for 2 changed sectors of %u",
                      (unsigned long long)sent, SIZE);
         }
