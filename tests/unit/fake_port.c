@@ -30,6 +30,28 @@ static void count_call(fake_port_t *fp)
         fail_msg("library made more than %u port calls: it does not make progress", FP_CALL_LIMIT);
 }
 
+/* Drop arrival marks whose time has come. */
+static void prune_marks(fake_port_t *fp)
+{
+    size_t i = 0, j;
+    while (i < fp->nmarks && (int32_t)(fp->now - fp->marks[i].at) >= 0)
+        i++;
+    for (j = i; j < fp->nmarks; j++)
+        fp->marks[j - i] = fp->marks[j];
+    fp->nmarks -= i;
+}
+
+/* Bytes queued from now on arrive at time at (not before anything queued earlier). */
+static void arrive_at(fake_port_t *fp, uint32_t at)
+{
+    assert_true(fp->nmarks < sizeof(fp->marks) / sizeof(fp->marks[0]));
+    if (fp->nmarks && (int32_t)(at - fp->marks[fp->nmarks - 1].at) < 0)
+        at = fp->marks[fp->nmarks - 1].at;
+    fp->marks[fp->nmarks].pos = fp->rx_len;
+    fp->marks[fp->nmarks].at = at;
+    fp->nmarks++;
+}
+
 static void add_event(fake_port_t *fp, fp_event_t ev)
 {
     ev.at = fp->now;
@@ -39,7 +61,8 @@ static void add_event(fake_port_t *fp, fp_event_t ev)
 
 void fp_queue(fake_port_t *fp, const uint8_t *bytes, size_t len)
 {
-    if (fp->rx_pos == fp->rx_len && !fp->hold)
+    prune_marks(fp);
+    if (fp->rx_pos == fp->rx_len && fp->nmarks == 0)
         fp->rx_pos = fp->rx_len = 0;
     assert_true(fp->rx_len + len <= FP_RX_MAX);
     memcpy(fp->rx + fp->rx_len, bytes, len);
@@ -125,6 +148,8 @@ static void reply(fake_port_t *fp, uint8_t op, uint32_t value, const uint8_t *da
     }
     n = fp_build_resp(out, op, value, data, data_len, st, slen);
     for (i = 0; i < repeat; i++) {
+        if (i > 0 && fp->pace_ms) /* copies trickle in */
+            arrive_at(fp, (fp->nmarks ? fp->marks[fp->nmarks - 1].at : fp->now) + fp->pace_ms);
         if (fp->noise)
             fp_queue(fp, (const uint8_t *)fp->noise, strlen(fp->noise));
         fp_queue(fp, out, n);
@@ -470,22 +495,16 @@ static void host_frame(fake_port_t *fp, const uint8_t *f, size_t len)
         r->matched++;
         if (!r->silent) {
             unsigned k;
-            if (r->delay_ms) { /* the target works (erases, hashes) before it answers */
-                fp->hold = true;
-                fp->hold_pos = fp->rx_len;
-                fp->hold_until = fp->now + r->delay_ms;
-            }
+            if (r->delay_ms) /* the target works (erases, hashes) before it answers */
+                arrive_at(fp, fp->now + r->delay_ms);
             for (k = 0; k < r->repeat; k++)
                 fp_queue(fp, r->reply, r->reply_len);
             fp->last_op = f[1];
         }
         return;
     }
-    if (fp->op_delay_ms[f[1]]) {
-        fp->hold = true;
-        fp->hold_pos = fp->rx_len;
-        fp->hold_until = fp->now + fp->op_delay_ms[f[1]];
-    }
+    if (fp->op_delay_ms[f[1]])
+        arrive_at(fp, fp->now + fp->op_delay_ms[f[1]]);
     model(fp, f, len);
 }
 
@@ -537,20 +556,21 @@ static int32_t fp_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
         return fp->read_error;
     if (len > fp->read_bytes_asked_max)
         fp->read_bytes_asked_max = len;
-    if (fp->hold && fp->rx_pos >= fp->hold_pos && (int32_t)(fp->now - fp->hold_until) < 0) {
-        if (timeout_ms < fp->hold_until - fp->now) {
-            fp->now += timeout_ms; /* still working: the whole timeout passes */
+    prune_marks(fp);
+    if (fp->nmarks && fp->rx_pos >= fp->marks[0].pos) {
+        /* the next bytes are still on their way */
+        if (timeout_ms < fp->marks[0].at - fp->now) {
+            fp->now += timeout_ms;
             return 0;
         }
-        fp->now = fp->hold_until; /* the answer arrives within this read's timeout */
+        fp->now = fp->marks[0].at; /* they arrive within this read's timeout */
+        prune_marks(fp);
     }
-    if (fp->hold && (int32_t)(fp->now - fp->hold_until) >= 0)
-        fp->hold = false;
     if (fp->rx_pos >= fp->rx_len) {
         fp->now += timeout_ms; /* nothing came: the whole timeout passes */
         return 0;
     }
-    n = (fp->hold ? fp->hold_pos : fp->rx_len) - fp->rx_pos;
+    n = (fp->nmarks ? fp->marks[0].pos : fp->rx_len) - fp->rx_pos;
     if (n > len)
         n = len;
     if (fp->max_read_chunk && n > fp->max_read_chunk)
@@ -598,8 +618,9 @@ static void fp_flush(void *ctx)
 {
     fake_port_t *fp = ctx;
     count_call(fp);
-    if (fp->hold && (int32_t)(fp->now - fp->hold_until) < 0)
-        fp->rx_pos = fp->hold_pos; /* what has not arrived yet cannot be flushed */
+    prune_marks(fp);
+    if (fp->nmarks)
+        fp->rx_pos = fp->marks[0].pos; /* what has not arrived yet cannot be flushed */
     else
         fp->rx_pos = fp->rx_len = 0;
 }

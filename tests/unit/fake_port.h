@@ -117,9 +117,13 @@ typedef struct {
     size_t rx_len, rx_pos;
     size_t max_read_chunk;     /* 0 = no limit: deliver as much as asked */
     uint32_t op_delay_ms[256]; /* model replies to this opcode come this much later */
-    bool hold;                 /* bytes from hold_pos on are readable only at hold_until */
-    size_t hold_pos;
-    uint32_t hold_until;
+    /* arrival schedule: bytes from marks[i].pos on arrive at marks[i].at (virtual ms) */
+    struct {
+        size_t pos;
+        uint32_t at;
+    } marks[64];
+    size_t nmarks;
+    uint32_t pace_ms; /* gap between repeated copies of a model reply (8 x SYNC, ...) */
 
     /* host -> target decoding */
     uint8_t cur[FP_FRAME_MAX];

@@ -500,6 +500,38 @@ static void test_esp8266_extra_sync_replies(void **state)
     fp_free(&fp);
 }
 
+static void paced(esp_loader_chip_t chip, uint32_t pace)
+{
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_t l;
+    uint32_t v = 0;
+    fp_init(&fp);
+    fp_chip_rom(&fp, chip);
+    fp.pace_ms = pace;
+    fp_config(&fp, &cfg);
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_get_target(&l), chip);
+    assert_true(fp.now - 1000 >= 7 * pace); /* the 8 SYNC replies did trickle in */
+    /* late copies of the unsupported reply must not pass for this command's reply */
+    fp_set_reg(&fp, 0x3FF5A004, 0x12345678);
+    assert_int_equal(esp_loader_read_register(&l, 0x3FF5A004, &v), ESP_LOADER_OK);
+    assert_int_equal(v, 0x12345678);
+    fp_free(&fp);
+}
+
+static void test_paced_copies(void **state)
+{
+    /* The 8 SYNC replies and the 8 "unsupported" copies trickle in (the trace: 8 copies over
+     * ~43 ms through a proxy). */
+    (void)state;
+    paced(ESP_LOADER_CHIP_ESP32, 6);
+    paced(ESP_LOADER_CHIP_ESP32, 30);
+    paced(ESP_LOADER_CHIP_ESP32, 60);
+    paced(ESP_LOADER_CHIP_ESP8266, 30);
+}
+
 #define DETECT(c)                                                                                  \
     cmocka_unit_test_prestate(test_detect, &c##_clean),                                            \
         cmocka_unit_test_prestate(test_detect, &c##_stale)
@@ -529,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_stub_upload_no_ohai),
         cmocka_unit_test(test_trace_hook),
         cmocka_unit_test(test_esp8266_extra_sync_replies),
+        cmocka_unit_test(test_paced_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
