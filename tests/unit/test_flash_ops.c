@@ -505,6 +505,46 @@ static void test_mem_finish_rom_reply_lost(void **state)
     fp_free(&fp);
 }
 
+static void test_read_rom_slow_verified(void **state)
+{
+    /* The ROM read is checked against the region's MD5 too: a mismatch is VERIFY. */
+    fake_port_t fp;
+    esp_loader_t l;
+    uint8_t buf[100];
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    fp.md5_corrupt = true;
+    assert_int_equal(esp_loader_flash_read(&l, 0x1000, buf, sizeof(buf)), ESP_LOADER_ERR_VERIFY);
+    fp_free(&fp);
+}
+
+static void test_stub_upload_refused(void **state)
+{
+    /* MEM_END refused by the ROM (0x0F: invalid RAM binary address): an error with its cause. */
+    fake_port_t fp;
+    esp_loader_t l;
+    esp_loader_stub_t stub;
+    static uint8_t text[64];
+    uint8_t rej[16];
+    size_t n = hex_bytes("c0 01 06 04 00 00 00 00 00 01 0f 00 00 c0", rej, sizeof(rej));
+    const esp_loader_failure_t *f;
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    fp_add_rule(&fp, 0x06, rej, n, 1);
+    memset(&stub, 0, sizeof(stub));
+    stub.entry = 0x40380004;
+    stub.text = text;
+    stub.text_size = sizeof(text);
+    stub.text_addr = 0x40380000;
+    assert_int_equal(esp_loader_run_stub(&l, &stub), ESP_LOADER_ERR_TARGET);
+    f = esp_loader_last_failure(&l);
+    assert_int_equal(f->command, 0x06);
+    assert_int_equal(f->status, 1);
+    assert_int_equal(f->reason, 0x0F);
+    assert_false(esp_loader_stub_running(&l));
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +565,8 @@ int main(void)
         cmocka_unit_test(test_write_buffer_gives_up),
         cmocka_unit_test(test_write_buffer_skip_unchanged),
         cmocka_unit_test(test_mem_finish_rom_reply_lost),
+        cmocka_unit_test(test_read_rom_slow_verified),
+        cmocka_unit_test(test_stub_upload_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
