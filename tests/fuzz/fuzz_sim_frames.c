@@ -83,19 +83,22 @@ static void check_bytes(checker_t *c, const uint8_t *b, size_t n)
     for (size_t i = 0; i < n && c->enabled; i++) {
         uint8_t x = b[i];
         if (x == 0xC0) {
+            /* As esptool reads: outside a frame a C0 opens one, inside it closes it (an empty
+             * "C0 C0" is a zero-length frame); text may sit between frames (boot banners). */
+            if (!c->in_frame) {
+                c->in_frame = true;
+                c->len = 0;
+                continue;
+            }
             if (c->escape) {
                 violation("frame ends inside an escape");
             }
-            if (c->in_frame) {
-                frame_done(c);
-                if (c->switch_pending && c->len > 0) {
-                    c->enabled = false; /* what follows was sent at the new rate */
-                    return;
-                }
+            frame_done(c);
+            c->in_frame = false;
+            if (c->switch_pending && c->len > 0) {
+                c->enabled = false; /* what follows was sent at the new rate */
+                return;
             }
-            /* C0 both closes and opens: a closing C0 followed by text is fine either way. */
-            c->in_frame = true;
-            c->len = 0;
             continue;
         }
         if (!c->in_frame) {
