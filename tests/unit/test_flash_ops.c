@@ -545,6 +545,25 @@ static void test_stub_upload_refused(void **state)
     fp_free(&fp);
 }
 
+static void test_reads_in_chunks(void **state)
+{
+    /* "Read many bytes per port call, never one": a 64 KB stream in far fewer calls than
+     * bytes. */
+    fake_port_t fp;
+    esp_loader_t l;
+    static uint8_t buf[64 * 1024];
+    size_t calls;
+    (void)state;
+    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C6, true);
+    pattern(fp.flash, sizeof(buf), 13);
+    calls = fp.read_calls;
+    assert_int_equal(esp_loader_flash_read(&l, 0, buf, sizeof(buf)), ESP_LOADER_OK);
+    assert_memory_equal(buf, fp.flash, sizeof(buf));
+    assert_true(fp.read_calls - calls < sizeof(buf) / 64);
+    assert_true(fp.read_bytes_asked_max >= 64);
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_mem_finish_rom_reply_lost),
         cmocka_unit_test(test_read_rom_slow_verified),
         cmocka_unit_test(test_stub_upload_refused),
+        cmocka_unit_test(test_reads_in_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
