@@ -4,6 +4,7 @@
 # arm-none-eabi (Cortex-M4), then inspects every object with nm/objdump.
 #
 # usage: scripts/nm-check.sh [BUILD_DIR]     (default: build/nm-check)
+# Compiled with logging at its most verbose (level 4), so every log call is in the objects.
 # Fails (exit 1) if any object
 #   - references malloc/calloc/realloc/free, stdio (printf, fopen, ...) or OS calls,
 #   - has a .data/.bss/COMMON symbol or a non-empty .data*/.bss* section,
@@ -59,7 +60,7 @@ check_toolchain() {
     for src in "${SOURCES[@]}"; do
         obj="$dir/$(basename "${src%.c}").o"
         "$cc" -std=c99 -Wall -Wextra -Werror -Os -ffunction-sections -fdata-sections \
-            -DESP_LOADER_LOG_LEVEL=2 "$@" -I"$ROOT/include" -I"$ROOT/src" -c "$src" -o "$obj"
+            -DESP_LOADER_LOG_LEVEL=4 "$@" -I"$ROOT/include" -I"$ROOT/src" -c "$src" -o "$obj"
         objs+=("$obj")
     done
     status "$name: compiled ${#objs[@]} objects with $cc $*"
