@@ -530,11 +530,17 @@ await step("compressed write 64 KB + esptool-js MD5 verify", async () => {
 await step("read back (READ_FLASH)", async () => {
   const got = await readFlash(s1.loader, DATA_ADDR, DATA.length);
   expectBytes(got, DATA, "read-back of the compressed write", DATA_ADDR);
+  // esptool-js stops reading after the data and never looks at the stub's closing frame; read
+  // it with esptool-js's own SLIP reader: 16 raw bytes = MD5 of the data (PROTOCOL.md §5.17).
+  const md5frame = await s1.transport.read(3000);
+  check(md5frame.length === 16, `READ_FLASH's closing frame has ${md5frame.length} bytes, expected a raw 16-byte MD5`);
+  const md5got = Buffer.from(md5frame).toString("hex");
+  check(md5got === md5hex(DATA), `READ_FLASH's closing MD5 ${md5got}, data MD5 ${md5hex(DATA)}`);
   const after = await readFlash(s1.loader, DATA_ADDR + DATA.length, 4096);
   expectErased(after, "the 4 KB after the written region", DATA_ADDR + DATA.length);
   const before = await readFlash(s1.loader, DATA_ADDR - 4096, 4096);
   expectErased(before, "the 4 KB before the written region", DATA_ADDR - 4096);
-  return `${DATA.length} bytes at ${hex(DATA_ADDR)} identical; neighbours still erased`;
+  return `${DATA.length} bytes at ${hex(DATA_ADDR)} identical, closing MD5 frame right; neighbours still erased`;
 });
 
 await step("uncompressed odd-size write + read back", async () => {
