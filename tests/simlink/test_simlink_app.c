@@ -561,6 +561,7 @@ static void test_rfc2217_reset_patterns(void **state)
     n = read_for(fd, raw, 0, sizeof(raw), 400);
     dn = rfc_strip(raw, n, data, &do_com, &answers);
     assert_true(contains(data, dn, "boot:0x"));
+    assert_true(contains(data, dn, "FLASH_BOOT")); /* e.g. boot:0x13 (SPI_FAST_FLASH_BOOT) */
     assert_false(contains(data, dn, "waiting for download"));
     assert_false(contains(data, dn, "DOWNLOAD"));
     write_all(fd, sync_frame, sizeof(sync_frame));
