@@ -51,10 +51,13 @@ typedef struct scenario {
     const char *name;
     sim_chip_id_t chip;
     bool stub, compressed;
+    bool diff; /* the region already holds the data but for one sector: SKIP_UNCHANGED write */
 } scenario_t;
 
 static uint8_t background[FLASH];
-static unsigned failures; /* in the current scenario; every case runs, failures listed */
+static uint8_t data[SIZE];
+static uint8_t old_data[SIZE]; /* data with its second sector different */
+static unsigned failures;      /* in the current scenario; every case runs, failures listed */
 
 /* Record a failed expectation and go on, so one run lists every failing case. */
 #define BAD(...)                                                                                   \
@@ -63,8 +66,6 @@ static unsigned failures; /* in the current scenario; every case runs, failures 
         printf("\n");                                                                              \
         failures++;                                                                                \
     } while (0)
-static uint8_t data[SIZE];
-
 /* Outcome tally for the summary printed at the end (informative; assertions are above it). */
 static unsigned tally[NVAR][9]; /* [variant][-rc] */
 
@@ -74,6 +75,9 @@ static harness_t *new_h(const scenario_t *sc)
     harness_t *h = h_new(sc->chip, &o);
     assert_non_null(h);
     sim_flash_fill(h->sim, 0, background, FLASH);
+    if (sc->diff) {
+        sim_flash_fill(h->sim, OFFSET, old_data, SIZE);
+    }
     return h;
 }
 
@@ -108,8 +112,10 @@ static int do_write(harness_t *h, const scenario_t *sc)
     if (sc->compressed) {
         return h_write_deflated(h, OFFSET, data, SIZE);
     }
-    /* the buffer API: restarts after a rejected block */
-    return esp_loader_flash_write_buffer(&h->loader, OFFSET, data, SIZE, 0, NULL, NULL);
+    /* the buffer API: restarts after a rejected block; diff scenarios compare sector MD5s
+     * first (a corrupted MD5 reply must never let a changed sector be skipped) */
+    return esp_loader_flash_write_buffer(
+        &h->loader, OFFSET, data, SIZE, sc->diff ? ESP_LOADER_WRITE_SKIP_UNCHANGED : 0, NULL, NULL);
 }
 
 static void check_write_result(harness_t *h, const scenario_t *sc, int rc, const char *what)
@@ -406,26 +412,28 @@ static void test_scenario(void **state)
 }
 
 static const scenario_t connect_scenarios[] = {
-    {"esp32_rom_connect", SIM_CHIP_ESP32, false, false},
-    {"esp32c3_rom_connect", SIM_CHIP_ESP32C3, false, false},
-    {"esp8266_rom_connect", SIM_CHIP_ESP8266, false, false},
+    {"esp32_rom_connect", SIM_CHIP_ESP32, false, false, false},
+    {"esp32c3_rom_connect", SIM_CHIP_ESP32C3, false, false, false},
+    {"esp8266_rom_connect", SIM_CHIP_ESP8266, false, false, false},
 };
 static const scenario_t phase_scenarios[] = {
-    {"esp32_stub_upload", SIM_CHIP_ESP32, true, false},
-    {"esp32c3_stub_upload", SIM_CHIP_ESP32C3, true, false},
-    {"esp32c3_rom_baud", SIM_CHIP_ESP32C3, false, false},
-    {"esp32_stub_baud", SIM_CHIP_ESP32, true, false},
+    {"esp32_stub_upload", SIM_CHIP_ESP32, true, false, false},
+    {"esp32c3_stub_upload", SIM_CHIP_ESP32C3, true, false, false},
+    {"esp32c3_rom_baud", SIM_CHIP_ESP32C3, false, false, false},
+    {"esp32_stub_baud", SIM_CHIP_ESP32, true, false, false},
 };
 static const scenario_t read_scenarios[] = {
-    {"esp32_stub_read", SIM_CHIP_ESP32, true, false},
-    {"esp32c3_rom_read", SIM_CHIP_ESP32C3, false, false},
+    {"esp32_stub_read", SIM_CHIP_ESP32, true, false, false},
+    {"esp32c3_rom_read", SIM_CHIP_ESP32C3, false, false, false},
 };
 static const scenario_t write_scenarios[] = {
-    {"esp32_rom_plain", SIM_CHIP_ESP32, false, false},
-    {"esp32c3_rom_deflate", SIM_CHIP_ESP32C3, false, true},
-    {"esp8266_rom_plain", SIM_CHIP_ESP8266, false, false},
-    {"esp32_stub_deflate", SIM_CHIP_ESP32, true, true},
-    {"esp32c6_stub_plain", SIM_CHIP_ESP32C6, true, false},
+    {"esp32_rom_plain", SIM_CHIP_ESP32, false, false, false},
+    {"esp32c3_rom_deflate", SIM_CHIP_ESP32C3, false, true, false},
+    {"esp8266_rom_plain", SIM_CHIP_ESP8266, false, false, false},
+    {"esp32_stub_deflate", SIM_CHIP_ESP32, true, true, false},
+    {"esp32c6_stub_plain", SIM_CHIP_ESP32C6, true, false, false},
+    {"esp32_stub_diff", SIM_CHIP_ESP32, true, false, true},
+    {"esp32c3_rom_diff", SIM_CHIP_ESP32C3, false, false, true},
 };
 
 int main(int argc, char **argv)
@@ -433,6 +441,10 @@ int main(int argc, char **argv)
     h_wall_guard(300);
     h_fill_pattern(background, sizeof(background), 0xFA17u);
     h_fill_pattern(data, sizeof(data), 0xDA7Au);
+    memcpy(old_data, data, SIZE);
+    for (size_t i = 4096; i < 8192; i++) {
+        old_data[i] ^= 0x3C;
+    }
     const char *mode = argc > 1 ? argv[1] : "write";
     const scenario_t *sc = write_scenarios;
     size_t n = sizeof(write_scenarios) / sizeof(write_scenarios[0]);
