@@ -242,6 +242,7 @@ int esp_loader_connect(esp_loader_t *l)
     int r = ESP_LOADER_OK;
 
     l->chip = ESP_LOADER_CHIP_AUTO;
+    l->flash_size = 0;
     l->stub = l->sdm = l->rx_any = 0;
     l->state = ESP_STATE_CONNECTING;
     l->diag = ESP_LOADER_DIAG_NONE;
@@ -256,8 +257,9 @@ int esp_loader_connect(esp_loader_t *l)
             esp_drain(l, 0);
             esp_slip_dec_resync(&l->slip, 0); /* the boot log comes between frames */
             l->slip.noise = 0;                /* keep the boot log of this attempt's reset */
-            if ((r = run_reset(l, i / tries)) != 0) {
-                break; /* no reset lines: say so instead of pretending */
+            if (run_reset(l, i / tries) != 0) {
+                /* No usable lines (a PTY, a socket): like esptool, warn and SYNC anyway. */
+                ESP_LOG(l, ESP_LOADER_LOG_WARN, "chip was NOT reset", 0);
             }
         }
         esp_drain(l, 0);

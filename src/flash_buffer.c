@@ -114,6 +114,18 @@ int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *
     if (data == NULL || size == 0) {
         return ESP_LOADER_ERR_INVALID_ARG;
     }
+    if (can_md5 && !l->stub && l->flash_size == 0 && offset + size > 0x200000) {
+        /* The ROMs assume 2 MB until told the real size (SPI_SET_PARAMS): detect it, and fail
+         * loudly if that is impossible, rather than write past a wrong limit. */
+        uint32_t flash_size;
+        r = esp_loader_flash_detect_size(l, &flash_size, NULL);
+        if (r == 0) {
+            r = esp_loader_flash_set_size(l, flash_size);
+        }
+        if (r != 0) {
+            return r;
+        }
+    }
     j.data = (const uint8_t *)data;
     j.offset = offset;
     j.size = size;
