@@ -569,6 +569,16 @@ static void test_rfc2217_reset_patterns(void **state)
     dn = rfc_strip(raw, n, data, &do_com, &answers);
     assert_int_equal(count_sync_replies(data, dn), 0); /* the app runs, not the loader */
 
+    /* And the next ClassicReset brings the loader back. */
+    const uint8_t classic[] = {9, 11, 9, 8, 12, 8, 9};
+    for (size_t i = 0; i < sizeof(classic); i++) {
+        rfc_control(fd, classic[i]);
+        if (i == 2 || i == 5) {
+            sleep_ms(50);
+        }
+    }
+    assert_true(sync_works(fd, 3));
+
     close(fd);
     assert_int_equal(stop_sim(&p), 0);
 }
