@@ -31,6 +31,13 @@ typedef enum sim_dir {
     SIM_DIR_TO_HOST = 1, /* chip -> host */
 } sim_dir_t;
 
+/*
+ * Stream indices count the bytes the sender produced in that direction since sim_link_new,
+ * before any fault (inserted garbage has no index, dropped bytes keep theirs); see
+ * sim_link_bytes() to place a fault relative to now. SPLIT and CUT hold from at_byte on; the
+ * other kinds hit one byte (DROP: param bytes). A to-chip SPLIT hands the chip its input in
+ * pieces of at most param bytes. Garbage is a fixed pseudo-random sequence (reproducible).
+ */
 typedef struct sim_fault {
     sim_fault_kind_t kind;
     sim_dir_t dir;
@@ -42,7 +49,7 @@ typedef struct sim_link sim_link_t;
 
 sim_link_t *sim_link_new(sim_t *sim); /* virtual clock starts at 0 */
 void sim_link_free(sim_link_t *k);
-int sim_link_add_fault(sim_link_t *k, const sim_fault_t *f); /* 0 ok, -1 table full */
+int sim_link_add_fault(sim_link_t *k, const sim_fault_t *f); /* 0 ok, -1 table full (32) */
 void sim_link_clear_faults(sim_link_t *k);
 sim_t *sim_link_sim(sim_link_t *k);
 
