@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 // Conformance run: esptool-js 0.7 (an independent client nobody here wrote, from the npm
-// registry) drives one esploader-sim process over TCP through a Web Serial shim, with its own
-// flasher stub, and every result is checked.
+// registry) drives esploader-sim processes through a Web Serial shim (raw TCP by default,
+// RFC2217 or a PTY on request), with its own flasher stub, and every result is checked.
 //
-//   node run.mjs --sim PATH --chip CHIP [--timing] [--timeout S] [--baud N] [--verbose] [--trace]
+//   node run.mjs --sim PATH --chip CHIP [--timing] [--rfc2217 | --pty] [--strict]
+//                [--timeout S] [--baud N] [--flash-size 2MB] [--verbose] [--trace]
 //
-// Steps (one summary line each; the run stops at the first failure and exits 1, or 2 on the
-// overall timeout):
-//   connection 1: detect (chip name, stub up, in-place baud change), MAC, flash id + size,
-//                 MD5 of an untouched region, compressed write with esptool-js's MD5 verification,
-//                 read-back, uncompressed odd-sized write + read-back
-//   connection 2 (a new TCP connection = a chip reset): detect again, same MAC, flash kept,
-//                 erase region, the connection cut in the middle of a write;
-//   connection 2b: detect again, erase flash, write at the very end of the flash
-//   connection 3 (reset again): the ROM loader without the stub - detect, MAC, SPI_ATTACH +
+// Steps (one summary line each; the run stops at the first failed step and exits 1 - the
+// crystal step excepted, which only marks the run failed - or 2 on the overall timeout):
+//   connection 1: detect (chip name, stub up, in-place baud change), crystal, MAC, flash id +
+//                 size, MD5 of an untouched region, compressed write with esptool-js's MD5
+//                 verification, read-back (+ READ_FLASH's closing MD5), uncompressed odd-sized
+//                 write + read-back
+//   connection 2 (a new connection = a chip reset; none on a PTY): detect again, same MAC, flash
+//                 kept, erase region, the connection cut in the middle of a write
+//   connection 2b: detect again, erase flash, write at the very end of the flash, stub -> ROM
+//                 by FLASH_BEGIN(0,0) + FLASH_END(0)
+//   connection 3: the ROM loader without the stub - detect, MAC, SPI_ATTACH + SPI_SET_PARAMS +
 //                 flash id, ROM MD5 as ASCII hex, READ_FLASH refused as unsupported, ROM writes
-//                 (or the refusals the spec predicts for what esptool-js sends wrongly), whole-flash MD5
+//                 (or the refusals the spec predicts for what esptool-js sends wrongly), whole-
+//                 flash MD5; with --rfc2217 also hard reset / ClassicReset patterns
 //   after the sim exits: its --flash-file holds exactly what the steps since the chip erase left.
 //   S2 and later, a second sim with --secure-download: detection in SDM, READ_REG / MD5 /
 //                 FLASH_DEFL_BEGIN refused, an uncompressed write, checked in the flash file.
@@ -370,7 +374,6 @@ async function readFlash(loader, addr, len) {
 async function writeFile(loader, data, address, compress) {
   let lastProgress = null;
   const t = Date.now();
-  const before = loader.terminal ? 0 : 0;
   await loader.writeFlash({
     fileArray: [{ data, address }],
     flashSize: "keep",
@@ -381,7 +384,6 @@ async function writeFile(loader, data, address, compress) {
     reportProgress: (_i, written, total) => (lastProgress = [written, total]),
     calculateMD5Hash: md5hex,
   });
-  void before;
   return { lastProgress, ms: Date.now() - t };
 }
 
