@@ -98,7 +98,10 @@ int esp_block(esp_loader_t *l, uint8_t state, const void *data, uint32_t size)
     r = esp_xfer(l,
                  esp_proto_enc_data_hdr_pad(l->cmd, data_op[state], (const uint8_t *)data, size,
                                             pad, l->xfer_seq),
-                 (const uint8_t *)data, size, pad, 0, l->xfer_timeout);
+                 (const uint8_t *)data, size, pad, 0,
+                 /* the deadline covers sending too: add the block's worst-case wire time
+                  * (every byte escaped, 10 bits each) so slow links do not time out */
+                 l->xfer_timeout + (size + pad) * 20000 / l->baud);
     if (r != 0) {
         ESP_LOG(l, ESP_LOADER_LOG_WARN, "block failed, seq", l->xfer_seq);
         l->state = ESP_STATE_IDLE;

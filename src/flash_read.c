@@ -14,7 +14,7 @@ static int read_stream(esp_loader_t *l, uint32_t offset, uint8_t *buf, uint32_t 
         uint32_t want = size - got < READ_PACKET ? size - got : READ_PACKET;
         /* Raw data frames decode straight into the caller's buffer. */
         esp_slip_dec_set_buf(&l->slip, buf + got, want);
-        r = esp_read_frame(l, esp_now(l) + esp_timeout(l));
+        r = esp_read_frame(l, esp_now(l) + esp_timeout(l) + want * 20000 / l->baud);
         esp_slip_dec_set_buf(&l->slip, l->frame, sizeof(l->frame));
         if (r >= 0 && (uint32_t)r != want) {
             r = ESP_LOADER_ERR_PROTOCOL; /* only the last frame may be short */
