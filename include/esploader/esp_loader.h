@@ -113,7 +113,8 @@ typedef enum esp_loader_log_level {
 /* Log hook: a static message and one number that goes with it (the core never formats text). */
 typedef void (*esp_loader_log_fn)(void *user, esp_loader_log_level_t level, const char *msg,
                                   int32_t value);
-/* Frame-trace hook: every SLIP frame body (unescaped) as sent (tx = true) or received. */
+/* Frame-trace hook: every received SLIP frame body (unescaped), and for every sent frame its
+ * command header + fixed payload (tx = true; the data bytes of a block are not repeated). */
 typedef void (*esp_loader_trace_fn)(void *user, bool tx, const uint8_t *frame, size_t len);
 
 typedef struct esp_loader_config {
