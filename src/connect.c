@@ -183,18 +183,14 @@ static int contains(const char *hay, size_t n, const char *needle)
 
 static uint8_t diagnose(const esp_loader_t *l)
 {
-    /* "waiting for download", "wait uart0 download", "DOWNLOAD_BOOT", "UART_BOOT(UART0)",
-     * "UART0_BOOT": what the ROMs print when strapped for download mode */
-    static const char *const download[] = {"ownload", "uart0"};
-    size_t i;
-
     if (!l->rx_any) {
         return ESP_LOADER_DIAG_NO_SERIAL_DATA;
     }
-    for (i = 0; i < sizeof(download) / sizeof(download[0]); i++) {
-        if (contains(l->boot_log, l->boot_log_len, download[i])) {
-            return ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC;
-        }
+    /* "waiting for download", "wait uart0 download", "DOWNLOAD_BOOT", "UART_BOOT(UART0)",
+     * "UART0_BOOT": what the ROMs print when strapped for download mode */
+    if (contains(l->boot_log, l->boot_log_len, "ownload") ||
+        contains(l->boot_log, l->boot_log_len, "uart0")) {
+        return ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC;
     }
     return contains(l->boot_log, l->boot_log_len, "boot:0x") ? ESP_LOADER_DIAG_WRONG_BOOT_MODE
                                                              : ESP_LOADER_DIAG_NONE;

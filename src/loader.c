@@ -99,14 +99,14 @@ bool esp_loader_flash_verified(const esp_loader_t *l)
     return l->verified != 0;
 }
 
+uint8_t esp_flags(const esp_loader_t *l)
+{
+    return esp_target_flags(l->chip);
+}
+
 int esp_ready(const esp_loader_t *l)
 {
     return l->chip != ESP_LOADER_CHIP_AUTO ? ESP_LOADER_OK : ESP_LOADER_ERR_STATE;
-}
-
-uint8_t esp_flags(const esp_loader_t *l)
-{
-    return l->chip != ESP_LOADER_CHIP_AUTO ? esp_target_flags(l->chip) : 0;
 }
 
 int esp_is_8266_rom(const esp_loader_t *l)

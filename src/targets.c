@@ -18,7 +18,7 @@ static const uint32_t col_spi[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_SPI)};
 
 uint8_t esp_target_flags(esp_loader_chip_t chip)
 {
-    return col_flags[chip - 1];
+    return chip != ESP_LOADER_CHIP_AUTO ? col_flags[chip - 1] : 0;
 }
 
 uint32_t esp_target_mac(esp_loader_chip_t chip)

@@ -41,7 +41,7 @@
 /* clang-format on */
 
 /* The core reads the table through these, one array per column: with -fdata-sections a
- * program links only the columns it uses. All take a known chip (not AUTO). */
+ * program links only the columns it uses. All but the flags (0 for AUTO) take a known chip. */
 uint8_t esp_target_flags(esp_loader_chip_t chip); /* ESP_T_* */
 uint32_t esp_target_mac(esp_loader_chip_t chip);  /* MAC_EFUSE_REG (ESP8266: OTP MAC0) */
 uint32_t esp_target_spi(esp_loader_chip_t chip);  /* SPI controller for flash scripts §8.2 */
