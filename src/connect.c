@@ -259,6 +259,9 @@ int esp_loader_connect(esp_loader_t *l)
             }
         }
         esp_drain(l, 0);
+        /* Each SYNC starts between frames: boot-log garbage at another baud may have left the
+         * decoder inside a dropped frame. */
+        esp_slip_dec_resync(&l->slip, 0);
         r = esp_sync(l);
         if (r == 0 || r == ESP_LOADER_ERR_IO) {
             break;
