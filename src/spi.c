@@ -3,9 +3,6 @@
 
 int esp_loader_spi_attach(esp_loader_t *l, uint32_t pin_config)
 {
-    if (l->chip == ESP_LOADER_CHIP_AUTO) {
-        return ESP_LOADER_ERR_STATE;
-    }
     if (esp_is_8266_rom(l)) {
         /* No SPI_ATTACH in this ROM: an empty FLASH_BEGIN attaches the flash instead. */
         return esp_cmd(l, esp_proto_enc_begin(l->cmd, ESP_OP_FLASH_BEGIN, 0, 0, 0x400, 0, false, 0),
