@@ -35,7 +35,8 @@ typedef struct options {
     int gpio_boot, gpio_reset;
     uint32_t baud;
     int check;
-    long long sim_cut; /* tests: the simulated line dies after this many host bytes (-1 = no) */
+    int verbose, trace; /* library log messages / every SLIP frame, for diagnosing a board */
+    long long sim_cut;  /* tests: the simulated line dies after this many host bytes (-1 = no) */
 } options_t;
 
 /* What the log and read-back hooks need. */
@@ -69,6 +70,8 @@ static void usage(FILE *out)
 #endif
             "  --check          simulator only: afterwards compare the simulated flash with "
             "the binaries\n"
+            "  --verbose        also print the library's own log messages\n"
+            "  --trace          also print every frame sent and received (hex)\n"
             "  --sim-cut N      simulator only: the line goes dead after N bytes from the host "
             "(tests the\n"
             "                   error path)\n"
@@ -90,6 +93,14 @@ static int parse_options(int argc, char **argv, options_t *o)
         }
         if (strcmp(a, "--check") == 0) {
             o->check = 1;
+            continue;
+        }
+        if (strcmp(a, "--verbose") == 0) {
+            o->verbose = 1;
+            continue;
+        }
+        if (strcmp(a, "--trace") == 0) {
+            o->trace = 1;
             continue;
         }
         if (i + 1 >= argc) {
@@ -171,6 +182,25 @@ static void host_say(host_t *h, char level, const char *fmt, ...)
     va_start(ap, fmt);
     host_log(h, level, fmt, ap);
     va_end(ap);
+}
+
+/* --verbose: the library's log hook (a static message and one number). */
+static void lib_log(void *user, esp_loader_log_level_t level, const char *msg, int32_t value)
+{
+    static const char levels[] = "?EWID";
+    host_t *h = user;
+    printf("%c (%u) esploader: %s (%ld)\n", levels[level <= 4 ? level : 0],
+           (unsigned)(host_now_ms(h) - h->start_ms), msg, (long)value);
+}
+
+/* --trace: every frame body, unescaped; long data frames are cut short. */
+static void lib_trace(void *user, bool tx, const uint8_t *frame, size_t len)
+{
+    host_t *h = user;
+    printf("T (%u) %s %4zu:", (unsigned)(host_now_ms(h) - h->start_ms), tx ? ">>" : "<<", len);
+    for (size_t i = 0; i < len && i < 24; i++)
+        printf(" %02x", frame[i]);
+    printf("%s\n", len > 24 ? " ..." : "");
 }
 
 /* The simulator's flash, for loaders that cannot verify (ESP8266 ROM). */
@@ -279,6 +309,11 @@ int main(int argc, char **argv)
     else
         host_say(&host, 'I', "Target: %s", o.port);
 
+    if (o.verbose)
+        cfg.log = lib_log;
+    if (o.trace)
+        cfg.trace = lib_trace;
+    cfg.hook_user = &host;
     esp_loader_t loader;
     int rc = esp_loader_init(&loader, &cfg);
     example_flow_t flow;
