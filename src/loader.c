@@ -144,7 +144,7 @@ static int tx_byte(esp_loader_t *l, int c, uint32_t deadline)
     if (c >= 0) {
         l->tx[l->tx_len++] = (uint8_t)c;
     }
-    if (c < 0 || l->tx_len == sizeof(l->tx)) {
+    if ((c < 0 && l->tx_len > 0) || l->tx_len == sizeof(l->tx)) {
         left = esp_left(l, deadline);
         r = left <= 0 ? ESP_LOADER_ERR_TIMEOUT
                       : l->cfg.port->write(l->cfg.port_ctx, l->tx, l->tx_len, (uint32_t)left);
