@@ -246,6 +246,12 @@ static void test_short_and_truncated(void **state)
                    " 62 32 34",
                    32, &r, b, sizeof(b));
     assert_int_not_equal(st, ESP_PROTO_RESP_OK);
+    /* size field 4 but 36 bytes follow: only the announced 4 bytes are the reply, so this is no
+     * 32-byte MD5 result with a success status behind it */
+    st = parse_hex("01 13 04 00 00 00 00 00 38 65 63 63 61 30 34 63 37 63 36 35 63 35 31 63 32 62"
+                   " 32 34 32 64 35 33 33 64 38 36 33 30 64 37 00 00 00 00",
+                   32, &r, b, sizeof(b));
+    assert_false(st == ESP_PROTO_RESP_OK && r.status == 0);
     /* a failure too short for the result bytes must still not read as a success (§2.2: a
      * non-zero first byte of data[0:2] is a failure) */
     st = parse_hex("01 13 04 00 00 00 00 00 01 05 00 00", 32, &r, b, sizeof(b));
