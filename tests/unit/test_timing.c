@@ -661,6 +661,39 @@ static void test_io_error_stops_connect(void **state)
     fp_free(&fp);
 }
 
+static void test_long_boot_log(void **state)
+{
+    /* A boot log far longer than the kept bytes: kept up to the buffer, nothing overruns, and
+     * the connect that follows works. */
+    static char banner[4000];
+    static const char head[] = "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0))\r\n";
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_t l;
+    size_t len = 0;
+    const char *log;
+    (void)state;
+    memset(banner, 'x', sizeof(banner) - 1);
+    banner[sizeof(banner) - 1] = 0;
+    memcpy(banner, head, strlen(head));
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32);
+    fp.banner = banner;
+    fp_config(&fp, &cfg);
+    cfg.before = ESP_LOADER_BEFORE_CLASSIC_RESET;
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32);
+    log = esp_loader_boot_log(&l, &len);
+    assert_true(len <= ESP_LOADER_BOOT_LOG);
+    if (len > 0) {
+        assert_non_null(log);
+        assert_memory_equal(log, banner, len < 8 ? len : 8); /* the start is kept */
+    }
+    assert_true(len > strlen(head)); /* more than the first line was kept */
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -688,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_defl_rejected_resume),
         cmocka_unit_test(test_no_reset_no_sync),
         cmocka_unit_test(test_io_error_stops_connect),
+        cmocka_unit_test(test_long_boot_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
