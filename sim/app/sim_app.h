@@ -26,6 +26,7 @@ typedef struct sim_app_options {
     const char *port_file;
     bool allow_remote;
     bool quiet;
+    bool trace; /* hex dump of both directions on stderr */
     bool help;
 } sim_app_options_t;
 

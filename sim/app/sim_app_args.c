@@ -25,6 +25,8 @@ void sim_app_usage(FILE *out)
             "  --allow-remote       allow listening on a non-loopback address\n"
             "  --port-file FILE     also write the endpoint (e.g. tcp:127.0.0.1:40123) to FILE\n"
             "  --quiet              no progress messages on stderr\n"
+            "  --trace              dump every byte both ways on stderr (serial data, not\n"
+            "                       telnet commands), with the chip's clock in ms\n"
             "  --help               this text\n"
             "\n"
             "Once ready it prints one line on stdout, e.g.\n"
@@ -190,6 +192,8 @@ int sim_app_parse_args(int argc, char **argv, sim_app_options_t *opt, char *err,
             opt->sim.no_timing = true;
         } else if (strcmp(name, "--allow-remote") == 0) {
             opt->allow_remote = true;
+        } else if (strcmp(name, "--trace") == 0) {
+            opt->trace = true;
         } else if (strcmp(name, "--quiet") == 0 || strcmp(name, "-q") == 0) {
             opt->quiet = true;
         } else if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {

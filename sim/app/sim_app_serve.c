@@ -69,6 +69,19 @@ static void note(const app_t *a, const char *msg, const char *arg)
     }
 }
 
+/* --trace: one line per chunk, "[  12.345 ms] H->C 46: c0 00 08 ...". */
+static void trace(const app_t *a, const char *dir, const uint8_t *d, size_t n)
+{
+    if (!a->opt->trace || n == 0) {
+        return;
+    }
+    fprintf(stderr, "[%10.3f ms] %s %zu:", (double)now_us(a) / 1000.0, dir, n);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, " %02x", d[i]);
+    }
+    fputc('\n', stderr);
+}
+
 static void out_append(app_t *a, const uint8_t *d, size_t n)
 {
     if (a->out_len + n > a->out_cap) {
@@ -183,6 +196,7 @@ static void pump_chip(app_t *a)
         if (n == 0) {
             break;
         }
+        trace(a, connected ? "C->H" : "C->H (nobody listening)", buf, n);
         if (!connected) {
             continue;
         }
@@ -198,6 +212,7 @@ static void pump_chip(app_t *a)
 static void to_chip(app_t *a, const uint8_t *d, size_t n)
 {
     follow_chip_baud(a, true);
+    trace(a, "H->C", d, n);
     sim_host_write(a->sim, d, n, now_us(a));
 }
 
