@@ -532,6 +532,38 @@ static void test_paced_copies(void **state)
     paced(ESP_LOADER_CHIP_ESP8266, 30);
 }
 
+static void test_sdm_limits(void **state)
+{
+    /* Secure Download Mode (§4): no stub upload, and writes cannot be MD5-verified (the ROM
+     * refuses SPI_FLASH_MD5): the write still works, but is reported unverified. */
+    fake_port_t fp;
+    esp_loader_config_t cfg;
+    esp_loader_t l;
+    esp_loader_stub_t stub;
+    static uint8_t text[32], img[1024];
+    (void)state;
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32S2);
+    fp.sec_info[0] = 0x04;
+    fp.read_reg_unsupported = true;
+    fp_config(&fp, &cfg);
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_true(esp_loader_secure_download_mode(&l));
+    memset(&stub, 0, sizeof(stub));
+    stub.entry = 0x4002C400;
+    stub.text = text;
+    stub.text_size = sizeof(text);
+    stub.text_addr = 0x4002C000;
+    assert_int_equal(esp_loader_run_stub(&l, &stub), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(fp_count_op(&fp, 0x05), 0);
+    assert_int_equal(esp_loader_flash_start(&l, 0x10000, sizeof(img), 0), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_write(&l, img, sizeof(img)), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_flash_finish(&l, 0), ESP_LOADER_OK);
+    assert_false(esp_loader_flash_verified(&l));
+    fp_free(&fp);
+}
+
 #define DETECT(c)                                                                                  \
     cmocka_unit_test_prestate(test_detect, &c##_clean),                                            \
         cmocka_unit_test_prestate(test_detect, &c##_stale)
@@ -562,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_trace_hook),
         cmocka_unit_test(test_esp8266_extra_sync_replies),
         cmocka_unit_test(test_paced_copies),
+        cmocka_unit_test(test_sdm_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
