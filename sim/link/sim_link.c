@@ -221,7 +221,8 @@ static void pass_byte(sim_link_t *k, sim_dir_t dir, uint8_t b, uint64_t t)
             break;
         case SIM_FAULT_FLIP:
             if (idx == f->at_byte) {
-                b ^= f->param ? (uint8_t)f->param : 0x01;
+                uint8_t mask = (uint8_t)f->param; /* only the low 8 bits can flip a byte */
+                b ^= mask ? mask : 0x01;
             }
             break;
         case SIM_FAULT_DELAY:
