@@ -176,6 +176,22 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
         cli_error("%s: compression failed", r->path);
         return CLI_EXIT_FAILED;
     }
+    if (clen >= len) {
+        /* Already-compressed or random data: deflate would only add bytes to the wire
+         * (PROTOCOL.md §5.8: esptool skips compression then too). */
+        free(z);
+        *clen_out += len;
+        cli_info("Writing %s at 0x%08x: %u bytes (incompressible: sent uncompressed)", r->path,
+                 (unsigned)addr, (unsigned)len);
+        progress_ctx_t pc = {"Writing"};
+        int rc = esp_loader_flash_write_buffer(&s->loader, addr, data, len,
+                                               s->o->no_verify ? ESP_LOADER_FINISH_NO_VERIFY : 0,
+                                               on_progress, &pc);
+        if (rc != 0) {
+            return lib_fail(s, rc == ESP_LOADER_ERR_VERIFY ? "verification" : "writing", rc);
+        }
+        return CLI_EXIT_OK;
+    }
     *clen_out += (uint32_t)clen;
     cli_info("Writing %s at 0x%08x: %u bytes (%u compressed)", r->path, (unsigned)addr,
              (unsigned)len, (unsigned)clen);

@@ -232,7 +232,8 @@ int esp_loader_spi_attach(esp_loader_t *l, uint32_t pin_config);
 
 /* Read the JEDEC id (RDID via the SPI registers) and the size it implies. Fails with
  * ESP_LOADER_ERR_PROTOCOL on a bad id (0x000000, 0xFFFFFF, ...) or an unknown capacity code:
- * never a guessed size. Either out pointer may be NULL. */
+ * never a guessed size. Either out pointer may be NULL. *jedec_id is
+ * manufacturer | memory type << 8 | capacity << 16 (the bytes in the order the chip sends them). */
 int esp_loader_flash_detect_size(esp_loader_t *l, uint32_t *size_bytes, uint32_t *jedec_id);
 
 /* Tell the loader the flash size (SPI_SET_PARAMS). Needed above the ROM's 2 MB default. */
