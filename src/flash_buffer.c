@@ -64,44 +64,61 @@ static int differs(esp_loader_t *l, const job_t *j, uint32_t from, uint32_t n)
     return !esp_mem_equal(host, target, 16);
 }
 
-/* Compare 64 KB chunks, then the sectors of differing chunks; write differing sector runs. */
-static int write_changed(esp_loader_t *l, job_t *j)
+/* Write data[from, to) and, unless no_verify, check that run alone with a target MD5. */
+static int rewrite_run(esp_loader_t *l, job_t *j, uint32_t from, uint32_t to, int no_verify)
 {
-    uint32_t pos, s, run = 0;
+    int r = write_range(l, j, from, to);
+
+    if (r == 0 && !no_verify && (r = differs(l, j, from, to - from)) > 0) {
+        ESP_LOG(l, ESP_LOADER_LOG_ERROR, "MD5 mismatch at", j->offset + from);
+        r = ESP_LOADER_ERR_VERIFY;
+    }
+    return r;
+}
+
+/* End of the flash-aligned unit of `gran` bytes holding data[pos], capped at the data's end. */
+static uint32_t unit_end(const job_t *j, uint32_t pos, uint32_t gran)
+{
+    uint32_t left = gran - ((j->offset + pos) & (gran - 1));
+    return j->size - pos < left ? j->size : pos + left;
+}
+
+/*
+ * One comparison pass: a target MD5 per flash-aligned 64 KB block of the region; inside a
+ * block that differs, one per 4 KB sector. Differing sectors are gathered into runs (across
+ * block borders) and each run is written, then verified with its own MD5. The sectors left
+ * alone were just proven equal by the target's MD5 against the host's data, so the whole
+ * region is covered without a second MD5 pass over it (docs/library.md).
+ */
+static int write_changed(esp_loader_t *l, job_t *j, int no_verify)
+{
+    uint32_t pos, s, e, end, run = 0;
     int cd, sd, have_run = 0;
 
-    for (pos = 0; pos < j->size; pos += DIFF_CHUNK) {
-        uint32_t end = j->size - pos < DIFF_CHUNK ? j->size : pos + DIFF_CHUNK;
+    for (pos = 0; pos < j->size; pos = end) {
+        end = unit_end(j, pos, DIFF_CHUNK);
         if ((cd = differs(l, j, pos, end - pos)) < 0) {
             return cd;
         }
-        for (s = pos; s < end; s += ESP_SECTOR) {
-            uint32_t n = end - s < ESP_SECTOR ? end - s : ESP_SECTOR;
-            sd = cd && n < end - pos ? differs(l, j, s, n) : cd;
+        for (s = pos; s < end; s = e) {
+            e = unit_end(j, s, ESP_SECTOR);
+            sd = cd && e - s < end - pos ? differs(l, j, s, e - s) : cd;
             if (sd < 0) {
                 return sd;
             }
             if (!sd) {
-                j->done += n; /* unchanged: counts as done */
-            }
-            if (sd && !have_run) {
-                run = s;
-                have_run = 1;
-            } else if (!sd && have_run) {
-                if ((sd = write_range(l, j, run, s)) != 0) {
+                j->done += e - s; /* unchanged: counts as done */
+                if (have_run && (sd = rewrite_run(l, j, run, s, no_verify)) != 0) {
                     return sd;
                 }
                 have_run = 0;
+            } else if (!have_run) {
+                run = s;
+                have_run = 1;
             }
-        }
-        if (have_run) {
-            if ((sd = write_range(l, j, run, end)) != 0) {
-                return sd;
-            }
-            have_run = 0;
         }
     }
-    return ESP_LOADER_OK;
+    return have_run ? rewrite_run(l, j, run, j->size, no_verify) : ESP_LOADER_OK;
 }
 
 int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *data, uint32_t size,
@@ -111,7 +128,7 @@ int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *
     uint8_t digest[16];
     int r, can_md5 = !esp_is_8266_rom(l) && !l->sdm;
 
-    if (data == NULL || size == 0) {
+    if (data == NULL || size == 0 || offset + size < offset) {
         return ESP_LOADER_ERR_INVALID_ARG;
     }
     if (can_md5 && !l->stub && l->flash_size == 0 && offset + size > 0x200000) {
@@ -134,19 +151,20 @@ int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *
     j.user = user;
     l->verified = 0;
     if ((flags & ESP_LOADER_WRITE_SKIP_UNCHANGED) && can_md5) {
-        r = write_changed(l, &j);
+        r = write_changed(l, &j, flags & ESP_LOADER_FINISH_NO_VERIFY);
+        l->verified = r == 0 && !(flags & ESP_LOADER_FINISH_NO_VERIFY);
     } else {
         r = write_range(l, &j, 0, size);
+        if (r != 0 || (flags & ESP_LOADER_FINISH_NO_VERIFY) || !can_md5) {
+            return r;
+        }
+        /* One MD5 over the whole region at the end, not one per range. */
+        esp_loader_md5_init(&l->md5);
+        esp_loader_md5_update(&l->md5, data, size);
+        esp_loader_md5_final(&l->md5, digest);
+        r = esp_loader_flash_verify_md5(l, offset, size, digest);
+        l->verified = r == 0;
     }
-    if (r != 0 || (flags & ESP_LOADER_FINISH_NO_VERIFY) || !can_md5) {
-        return r;
-    }
-    /* One MD5 over the whole region at the end, not one per range. */
-    esp_loader_md5_init(&l->md5);
-    esp_loader_md5_update(&l->md5, data, size);
-    esp_loader_md5_final(&l->md5, digest);
-    r = esp_loader_flash_verify_md5(l, offset, size, digest);
-    l->verified = r == 0;
     if (r == 0 && (flags & ESP_LOADER_FINISH_REBOOT)) {
         esp_flash_leave(l, ESP_OP_FLASH_END);
     }
