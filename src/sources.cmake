@@ -11,6 +11,7 @@ set(ESPLOADER_CORE_SOURCES
     mem.c
     proto.c
     regs.c
+    run.c
     slip.c
     spi.c
     targets.c

@@ -338,6 +338,14 @@ int esp_loader_get_security_info(esp_loader_t *l, esp_loader_security_info_t *in
 /* Hard reset through the RESET (RTS/EN) line into the application. */
 int esp_loader_reset_target(esp_loader_t *l);
 
+/* Leave the loader and start the application without a reset line (PROTOCOL.md §10.5
+ * "soft-reset"). ROM: FLASH_BEGIN(0, 0) + FLASH_END(1). ESP8266 stub: RUN_USER_CODE. Any
+ * other stub cannot start the app (it can only reboot into the ROM loader, which the latched
+ * strapping pins keep in download mode): ESP_LOADER_ERR_UNSUPPORTED, nothing is sent and the
+ * session stays usable -- use esp_loader_reset_target() there. On success the session is
+ * closed (connect again to talk to the loader). */
+int esp_loader_run_user_code(esp_loader_t *l);
+
 #ifdef __cplusplus
 }
 #endif
