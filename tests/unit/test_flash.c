@@ -493,6 +493,60 @@ static void test_register_failure_kept(void **state)
     fp_free(&fp);
 }
 
+static void test_run_user_code(void **state)
+{
+    /* §10.5 soft reset. ROM: FLASH_BEGIN(0, 0) then FLASH_END(1) (run user code). */
+    fake_port_t fp;
+    esp_loader_t l;
+    esp_loader_config_t cfg;
+    size_t n;
+    long b, e;
+    uint32_t v;
+    (void)state;
+    connect_chip(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    n = fp.nframes;
+    assert_int_equal(esp_loader_run_user_code(&l), ESP_LOADER_OK);
+    b = fp_index_of(&fp, 0x02, n);
+    e = fp_index_of(&fp, 0x04, n);
+    assert_true(b >= 0 && e > b);
+    assert_int_equal(fp.frames[b].len, 8 + 16); /* ESP32 ROM: 4 words */
+    assert_int_equal(le32(fp.frames[b].bytes + 8), 0);
+    assert_int_equal(le32(fp.frames[b].bytes + 12), 0);
+    assert_int_equal(le32(fp.frames[b].bytes + 20), 0);
+    expect_frame_hex(&fp.frames[e], "00 04 04 00 00 00 00 00 01 00 00 00");
+    /* the session is closed: talking to the loader again needs a new connect */
+    assert_int_not_equal(esp_loader_read_register(&l, 0x40001000, &v), ESP_LOADER_OK);
+    fp_free(&fp);
+
+    /* ESP8266 stub: RUN_USER_CODE, which gets no reply (§5.18) */
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP8266);
+    fp_stub_mode(&fp);
+    {
+        fp_rule_t *r = fp_add_rule(&fp, 0xD3, NULL, 0, 0);
+        r->silent = true;
+    }
+    fp_config(&fp, &cfg);
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_run_user_code(&l), ESP_LOADER_OK);
+    expect_frame_hex(fp_find_op(&fp, 0xD3, 0), "00 d3 00 00 00 00 00 00");
+    fp_free(&fp);
+
+    /* any other stub: unsupported, nothing sent, the session stays usable */
+    fp_init(&fp);
+    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_stub_mode(&fp);
+    fp_config(&fp, &cfg);
+    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    n = fp.nframes;
+    assert_int_equal(esp_loader_run_user_code(&l), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(fp.nframes, n);
+    assert_int_equal(esp_loader_read_register(&l, 0x60008844, &v), ESP_LOADER_OK);
+    fp_free(&fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_mac_esp8266),
         cmocka_unit_test(test_registers),
         cmocka_unit_test(test_register_failure_kept),
+        cmocka_unit_test(test_run_user_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
