@@ -14,5 +14,6 @@ set(ESPLOADER_CORE_SOURCES
     run.c
     slip.c
     spi.c
+    stub_plan.c
     targets.c
 )

@@ -290,6 +290,26 @@ int esp_loader_flash_read(esp_loader_t *l, uint32_t offset, void *buf, uint32_t 
 int esp_loader_flash_erase(esp_loader_t *l);
 int esp_loader_flash_erase_region(esp_loader_t *l, uint32_t offset, uint32_t size);
 
+/*
+ * Planning a write through the flasher stub (docs/performance.md, "stub schedule"). The stub
+ * acknowledges a block, then writes it while the next one arrives, and erases the announced
+ * region ahead of the write pointer while it waits for data. Two host-side levers keep both
+ * the wire and the flash busy, within the protocol (one block in flight, as always):
+ *
+ * esp_loader_stub_segment(): the length of the next transfer (BEGIN .. blocks .. END) of an
+ * image at offset with size bytes left: up to the next 64 KB flash boundary. One transfer per
+ * 64 KB erase block bounds how far ahead the stub erases, so erase work is spread over the job
+ * instead of stalling its first blocks. Compressed: compress each segment on its own.
+ *
+ * esp_loader_stub_block(): the size of the next data block when left bytes of the transfer
+ * remain: full blocks (block_size, 0 = 16 KB), then halving over the last two blocks' worth,
+ * down to 1 KB. The stub's work still pending when the last byte arrives is then one small
+ * block's, not a full one's (the wire idles for it at every END/BEGIN). This sends a few more
+ * blocks than BEGIN announced in num_blocks; the stub is driven by the announced byte count
+ * (PROTOCOL.md §5.6, §5.8). Stub only: the ROM answers each block after writing it. */
+uint32_t esp_loader_stub_segment(uint32_t offset, uint32_t size);
+uint32_t esp_loader_stub_block(uint32_t left, uint32_t block_size);
+
 /* Write a whole buffer: start/write/finish with the recovery rule above applied
  * automatically (up to 3 restarts), verified unless flags say otherwise. If
  * ESP_LOADER_WRITE_SKIP_UNCHANGED is set and the loader can MD5, sectors whose MD5 already

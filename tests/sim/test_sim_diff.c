@@ -7,6 +7,9 @@
  * untouched, and exactly the changed sectors were erased and programmed. The search is one
  * MD5 pass (one SPI_FLASH_MD5 per 64 KB block, one per sector inside differing blocks) plus
  * one MD5 per rewritten run.
+ *
+ * Also the stub schedule helpers (esp_loader_stub_segment / esp_loader_stub_block): a write
+ * planned with them lands byte for byte, plain and compressed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -257,6 +260,93 @@ static void test_run_user_code(void **state)
     h_free(h);
 }
 
+
+/* esp_loader_stub_segment(): up to the next 64 KB flash border. esp_loader_stub_block(): full
+ * blocks, then halving over the last two blocks' worth, down to 1 KB; never more than asked. */
+static void test_stub_plan_helpers(void **state)
+{
+    (void)state;
+    assert_int_equal(esp_loader_stub_segment(0x10000, 0x100000), 0x10000);
+    assert_int_equal(esp_loader_stub_segment(0x1000, 25776), 25776);
+    assert_int_equal(esp_loader_stub_segment(0x1000, 0x20000), 0xF000);
+    assert_int_equal(esp_loader_stub_segment(0x1F000, 0x800), 0x800);
+    assert_int_equal(esp_loader_stub_block(100000, 0x4000), 0x4000);
+    assert_int_equal(esp_loader_stub_block(0x8000, 0x4000), 0x4000);
+    assert_int_equal(esp_loader_stub_block(0x7FFF, 0x4000), 0x3FFF);
+    assert_int_equal(esp_loader_stub_block(0x400, 0x4000), 0x400);
+    assert_int_equal(esp_loader_stub_block(5, 0), 5);
+    assert_int_equal(esp_loader_stub_block(0x9000, 0), 0x4000); /* 0 = 16 KB */
+    /* every size: blocks add up, none above the block size, none empty, tail ends small */
+    for (uint32_t left0 = 1; left0 < 0x12000; left0 += 97) {
+        uint32_t left = left0, last = 0, n = 0;
+        while (left > 0) {
+            uint32_t b = esp_loader_stub_block(left, 0x4000);
+            assert_true(b > 0 && b <= 0x4000 && b <= left);
+            last = b;
+            left -= b;
+            n++;
+        }
+        assert_true(last <= 0x400 || left0 <= 0x400);
+        assert_true(n <= left0 / 0x4000 + 8);
+    }
+}
+
+/* A 300 KB image at an address that is not 64 KB aligned, written through the stub as
+ * planned: segments up to each 64 KB border, each compressed on its own (or plain), tapered
+ * blocks. The flash holds the image, the MD5 agrees. */
+static void test_stub_plan_write(void **state)
+{
+    (void)state;
+    enum { IMG = 300 * 1024 };
+    const uint32_t at = 0x23000;
+    static uint8_t img[IMG];
+    h_fill_text(img, sizeof(img), 0x77u);
+    for (int z = 0; z < 2; z++) {
+        harness_t *h = h_new(SIM_CHIP_ESP32, NULL);
+        assert_non_null(h);
+        assert_int_equal(h_connect(h), ESP_LOADER_OK);
+        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+        esp_loader_t *l = &h->loader;
+        uint32_t segments = 0;
+        h_arm(h);
+        for (uint32_t off = 0; off < IMG;) {
+            uint32_t n = esp_loader_stub_segment(at + off, IMG - off);
+            const uint8_t *src = img + off;
+            uint8_t *zd = NULL;
+            uint32_t len = n;
+            if (z) {
+                len = (uint32_t)h_deflate(src, n, &zd);
+                src = zd;
+                assert_int_equal(esp_loader_flash_defl_start(l, at + off, n, len, 0),
+                                 ESP_LOADER_OK);
+            } else {
+                assert_int_equal(esp_loader_flash_start(l, at + off, n, 0), ESP_LOADER_OK);
+            }
+            for (uint32_t done = 0; done < len;) {
+                uint32_t b = esp_loader_stub_block(len - done, 0);
+                assert_int_equal(z ? esp_loader_flash_defl_write(l, src + done, b)
+                                   : esp_loader_flash_write(l, src + done, b),
+                                 ESP_LOADER_OK);
+                done += b;
+            }
+            uint8_t md5[16];
+            h_md5(img + off, n, md5);
+            assert_int_equal(z ? esp_loader_flash_defl_finish(l, md5, 0)
+                               : esp_loader_flash_finish(l, 0),
+                             ESP_LOADER_OK);
+            assert_true(esp_loader_flash_verified(l));
+            free(zd);
+            off += n;
+            segments++;
+        }
+        /* 0x23000 .. 0x6E000: borders at 0x30000, 0x40000, 0x50000, 0x60000 */
+        assert_int_equal(segments, 5);
+        assert_int_equal(h_flash_diff(h, at, img, IMG), -1);
+        assert_false(h->blown);
+        h_free(h);
+    }
+}
+
 int main(void)
 {
     h_wall_guard(200);
@@ -268,6 +358,8 @@ int main(void)
         cmocka_unit_test(test_diff_no_verify),
         cmocka_unit_test(test_diff_esp8266_rom),
         cmocka_unit_test(test_run_user_code),
+        cmocka_unit_test(test_stub_plan_helpers),
+        cmocka_unit_test(test_stub_plan_write),
     };
     return cmocka_run_group_tests_name("sim_diff", tests, NULL, NULL);
 }
