@@ -175,6 +175,23 @@ static uint64_t flash_floor_us(bool stub, bool compressed, uint32_t bytes, uint3
 /* --no-plan: esptool's schedule for the stub too (one transfer per image, full blocks) */
 static bool no_plan;
 
+/*
+ * Does the stub schedule pay at this baud? The stub's greedy erase-ahead stalls the link when
+ * the wire time of one 16 KB block is shorter than the stub's work for it plus one 64 KB
+ * erase (each wait for data starts an erase), and the flash then idles later if that wire
+ * time is longer than the stub's work alone. Outside that window the schedule only costs
+ * (separate zlib streams, a few more blocks). Work per block with the sim's ESP32 figures
+ * (fitted to the silicon measurements of DESIGN.md §4): 1 ms per 256-byte page, 0.8 us per
+ * inflated byte; 64 KB erase 325 ms. `expand` = image bytes per wire byte.
+ */
+static bool plan_pays(uint32_t baud, double expand)
+{
+    double wire_ms = 10.0 * 16384.0 / baud * 1000.0;
+    double out = 16384.0 * expand;
+    double work_ms = out / 256.0 * 1.0 + (expand > 1.0 ? out * 0.0008 : 0.0);
+    return wire_ms > work_ms && wire_ms < work_ms + 325.0;
+}
+
 /* One transfer: BEGIN, blocks, END (no verification). plan: blocks by esp_loader_stub_block(). */
 static int write_transfer(session_t *s, uint32_t offset, uint32_t size, const uint8_t *src,
                           uint32_t len, bool stub, bool compressed, bool plan, row_t *r,
@@ -210,12 +227,11 @@ static int write_transfer(session_t *s, uint32_t offset, uint32_t size, const ui
 static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi, bool stub,
                        bool compressed, row_t *r)
 {
-    /* The stub from 460800 baud up gets the planned schedule (docs/performance.md "stub
-     * schedule"): one transfer per 64 KB flash block, each compressed on its own, blocks
-     * tapered at the end of each. Below that the wire is so much slower than the flash that
-     * the stub's erase-ahead never stalls it, and separate zlib streams would only add bytes
-     * (+1.5 %). The ROM (and --no-plan) gets one transfer of full blocks, as esptool sends. */
-    bool plan = stub && !no_plan && r->baud >= 460800;
+    /* The stub gets the planned schedule (docs/performance.md "stub schedule": one transfer
+     * per 64 KB flash block, each compressed on its own, blocks tapered at the end of each)
+     * where it pays; the ROM (and --no-plan) gets one transfer of full blocks, as esptool. */
+    bool plan = stub && !no_plan &&
+                plan_pays(r->baud, compressed ? (double)im->size / zi->zlen : 1.0);
     int rc = 0;
     sim_stats_t st_a, st_d;
     sim_get_stats(s->sim, &st_a);

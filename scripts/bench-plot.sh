@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Turn `esploader-bench --csv` output into a PNG for docs/performance.md.
 #
-#   scripts/bench-plot.sh bench.csv docs/performance.png
+#   scripts/bench-plot.sh bench.csv docs/performance.png [noplan.csv]
 #
+# noplan.csv (optional): `esploader-bench --csv --no-plan`; its stub + compressed efficiency is
+# drawn too (dotted), to show what the stub schedule (64 KB transfers, tapered blocks) changes.
 # Left panel: efficiency (limit / measured write time) per baud rate for the four modes, with
 # the 0.95 goal. Right panel: measured write time next to the limit, per mode and baud.
 # Needs gnuplot (Debian package: gnuplot-nox).
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 BENCH.csv OUT.png" >&2
+if [ $# -ne 2 ] && [ $# -ne 3 ]; then
+    echo "usage: $0 BENCH.csv OUT.png [NOPLAN.csv]" >&2
     exit 2
 fi
 csv=$1
 out=$2
+noplan=${3:-}
 command -v gnuplot >/dev/null || { echo "$0: gnuplot not found (apt-get install gnuplot-nox)" >&2; exit 1; }
 
 tmp=$(mktemp -d)
@@ -28,6 +31,16 @@ awk -F, -v dir="$tmp" '
         f = dir "/" $2 "-" $3 ".dat"
         printf "%s %s %.3f %.3f\n", $1, $14, $12 / 1000.0, $11 / 1000.0 >> f
     }' "$csv"
+
+noplan_plot=
+if [ -n "$noplan" ]; then
+    awk -F, -v f="$tmp/noplan.dat" '
+        /^$/ { exit }
+        $1 == "baud" { next }
+        $2 == "stub" && $3 == "deflate" { printf "%s %s\n", $1, $14 >> f }' "$noplan"
+    [ -s "$tmp/noplan.dat" ] || { echo "$0: no stub deflate rows in $noplan" >&2; exit 1; }
+    noplan_plot=", \"$tmp/noplan.dat\" using 1:2 title \"stub compressed, esptool schedule\" with linespoints lw 1 dashtype 3 lc 4"
+fi
 
 for m in rom-plain rom-deflate stub-plain stub-deflate; do
     [ -s "$tmp/$m.dat" ] || { echo "$0: no rows for $m in $csv" >&2; exit 1; }
@@ -51,7 +64,7 @@ plot 0.95 title "goal (stub + compressed)" with lines dashtype 2 lc rgb "gray", 
      "$tmp/rom-plain.dat"    using 1:2 title "ROM plain"        with linespoints lw 2 lc 1, \
      "$tmp/rom-deflate.dat"  using 1:2 title "ROM compressed"   with linespoints lw 2 lc 2, \
      "$tmp/stub-plain.dat"   using 1:2 title "stub plain"       with linespoints lw 2 lc 3, \
-     "$tmp/stub-deflate.dat" using 1:2 title "stub compressed"  with linespoints lw 2 lc 4
+     "$tmp/stub-deflate.dat" using 1:2 title "stub compressed"  with linespoints lw 2 lc 4 $noplan_plot
 
 set title "write time (solid) and limit (dashed)"
 set ylabel "seconds"
