@@ -194,15 +194,12 @@ static int run_reset(cli_session_t *s, void *ctx)
 static int run_run(cli_session_t *s, void *ctx)
 {
     (void)ctx;
-    int rc = esp_loader_flash_start(&s->loader, 0, 0, 0);
-    if (rc == 0) {
-        rc = esp_loader_flash_finish(&s->loader,
-                                     ESP_LOADER_FINISH_REBOOT | ESP_LOADER_FINISH_NO_VERIFY);
-    }
-    if (rc == ESP_LOADER_ERR_INVALID_ARG) {
-        cli_error("run is not available: this libesploader does not accept the FLASH_BEGIN(0,0) "
-                  "no-op that leaves the loader (use --after hard-reset on a port with reset "
-                  "lines)");
+    int rc = esp_loader_run_user_code(&s->loader);
+    if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+        /* A stub left running (--after no-reset-stub) on anything but an ESP8266 has no way
+         * to start the app: dropping back to the ROM lands in download mode again. */
+        cli_error("run is not possible while a flasher stub runs on this chip: reset it "
+                  "(esploader reset, or --after hard-reset)");
         return CLI_EXIT_UNSUPPORTED;
     }
     if (rc != 0) {

@@ -379,17 +379,6 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     return CLI_EXIT_OK;
 }
 
-/* Leave the loader and run the app from flash (FLASH_BEGIN(0,0) + FLASH_END "run"). */
-static int soft_reset(cli_session_t *s)
-{
-    int rc = esp_loader_flash_start(&s->loader, 0, 0, 0);
-    if (rc == 0) {
-        rc = esp_loader_flash_finish(&s->loader,
-                                     ESP_LOADER_FINISH_REBOOT | ESP_LOADER_FINISH_NO_VERIFY);
-    }
-    return rc;
-}
-
 int cli_session_close(cli_session_t *s, bool run_after)
 {
     int ec = CLI_EXIT_OK;
@@ -414,12 +403,14 @@ int cli_session_close(cli_session_t *s, bool run_after)
             }
             break;
         case CLI_AFTER_SOFT_RESET:
-            rc = soft_reset(s);
+            /* ROM: FLASH_BEGIN(0,0) + FLASH_END(run); ESP8266 stub: RUN_USER_CODE. */
+            rc = esp_loader_run_user_code(&s->loader);
             if (rc == 0) {
                 cli_info("Soft reset: the app is starting");
-            } else if (rc == ESP_LOADER_ERR_INVALID_ARG) {
-                cli_warn("soft reset is not available: this libesploader does not accept the "
-                         "FLASH_BEGIN(0,0) no-op it needs; the chip stays in the loader");
+            } else if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+                cli_warn("soft reset is not possible while the flasher stub runs on this chip "
+                         "(PROTOCOL.md §10.5): the chip stays in the loader; use --after "
+                         "hard-reset or --no-stub");
                 rc = 0;
             }
             break;

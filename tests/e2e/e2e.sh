@@ -346,10 +346,15 @@ case_misc() {
     MK blob "$D/notimg.bin" 100
     cli -p "$PORT_A" load-ram "$D/notimg.bin"
     expect "load-ram of a non-image" 2 "not an ESP image"
-    cli -p "$PORT_A" run
-    # Needs the library to accept FLASH_BEGIN(0,0); until it does, a clear "not available".
-    if [ "$RC" = 0 ]; then expect "run" 0 "the app in flash is starting"
-    else expect "run (not available in this library)" 7 "run is not available"; fi
+    cli -p "$PORT_A" --trace run
+    expect "run" 0 "the app in flash is starting"
+    # The ROM way out: FLASH_BEGIN(0,0) then FLASH_END(1) (PROTOCOL.md §10.5).
+    echo "$ERR" | grep -q "00 04 04 00 00 00 00 00 01 00 00 00" && pass "run sends FLASH_END(1)" \
+        || fail "run: no FLASH_END(1) in the trace: $(echo "$ERR" | tail -5)"
+    cli -p "$PORT_A" --after soft-reset --no-stub chip-id
+    expect "--after soft-reset (ROM)" 0 "Soft reset: the app is starting"
+    cli -p "$PORT_A" --after soft-reset write-flash 0x70000 "$D/ram.bin"
+    expect "--after soft-reset with the ESP32 stub is refused clearly" 0 "soft reset is not possible while the flasher stub runs"
     # No stub anywhere: say how to get one, carry on with the ROM.
     mkdir -p "$D/bin" && cp "$ESPLOADER" "$D/bin/esploader"
     MK blob "$D/b.bin" 8192
