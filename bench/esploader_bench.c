@@ -209,7 +209,9 @@ static int write_transfer(session_t *s, uint32_t offset, uint32_t size, const ui
     }
     step = "data";
     for (uint32_t done = 0; done < len;) {
-        uint32_t n = plan ? esp_loader_stub_block(len - done, blk) : len - done < blk ? len - done : blk;
+        uint32_t n = plan               ? esp_loader_stub_block(len - done, blk)
+                     : len - done < blk ? len - done
+                                        : blk;
         rc = compressed ? esp_loader_flash_defl_write(&s->l, src + done, n)
                         : esp_loader_flash_write(&s->l, src + done, n);
         if (rc != 0) {
@@ -230,8 +232,8 @@ static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi
     /* The stub gets the planned schedule (docs/performance.md "stub schedule": one transfer
      * per 64 KB flash block, each compressed on its own, blocks tapered at the end of each)
      * where it pays; the ROM (and --no-plan) gets one transfer of full blocks, as esptool. */
-    bool plan = stub && !no_plan &&
-                plan_pays(r->baud, compressed ? (double)im->size / zi->zlen : 1.0);
+    bool plan =
+        stub && !no_plan && plan_pays(r->baud, compressed ? (double)im->size / zi->zlen : 1.0);
     int rc = 0;
     sim_stats_t st_a, st_d;
     sim_get_stats(s->sim, &st_a);
@@ -392,7 +394,7 @@ static void print_segmented(const bench_image_t *app, const uint32_t *bauds, siz
                             uint32_t only_baud, bool csv)
 {
     enum { NSEG = 6 };
-    static const uint32_t segs[NSEG] = {1024 * 1024, 256 * 1024, 128 * 1024,
+    static const uint32_t segs[NSEG] = {1024 * 1024, 256 * 1024,  128 * 1024,
                                         64 * 1024,   1024 * 1024, 64 * 1024};
     static const bool taper[NSEG] = {false, false, false, false, true, true};
     if (csv) {

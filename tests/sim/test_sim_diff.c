@@ -23,10 +23,10 @@
 
 #include "sim_harness.h"
 
-#define OFFSET  0x20000u
-#define SIZE    0x3D000u /* 244 KB: three full 64 KB blocks and a 52 KB one */
-#define SECTORS (SIZE / 0x1000u)
-#define GUARD   0x2000u /* checked on both sides of the region */
+#define OFFSET         0x20000u
+#define SIZE           0x3D000u /* 244 KB: three full 64 KB blocks and a 52 KB one */
+#define SECTORS        (SIZE / 0x1000u)
+#define GUARD          0x2000u /* checked on both sides of the region */
 #define OP_FLASH_BEGIN 0x02
 #define OP_MD5         0x13
 
@@ -215,8 +215,8 @@ static void test_run_user_code(void **state)
 {
     (void)state;
     static const target_t leave[] = {
-        {SIM_CHIP_ESP32, false},   {SIM_CHIP_ESP32C3, false}, {SIM_CHIP_ESP8266, false},
-        {SIM_CHIP_ESP8266, true},  {SIM_CHIP_ESP32S3, false},
+        {SIM_CHIP_ESP32, false},  {SIM_CHIP_ESP32C3, false}, {SIM_CHIP_ESP8266, false},
+        {SIM_CHIP_ESP8266, true}, {SIM_CHIP_ESP32S3, false},
     };
     for (size_t i = 0; i < sizeof(leave) / sizeof(leave[0]); i++) {
         harness_t *h = h_new(leave[i].chip, NULL);
@@ -259,7 +259,6 @@ static void test_run_user_code(void **state)
     assert_int_equal(esp_loader_flash_md5(&h->loader, 0, 0x1000, md5), ESP_LOADER_OK);
     h_free(h);
 }
-
 
 /* esp_loader_stub_segment(): up to the next 64 KB flash border. esp_loader_stub_block(): full
  * blocks, then halving over the last two blocks' worth, down to 1 KB; never more than asked. */
@@ -354,12 +353,9 @@ int main(void)
     h_fill_pattern(guard_lo, sizeof(guard_lo), 0x10u);
     h_fill_pattern(guard_hi, sizeof(guard_hi), 0x11u);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_diff_cases),
-        cmocka_unit_test(test_diff_no_verify),
-        cmocka_unit_test(test_diff_esp8266_rom),
-        cmocka_unit_test(test_run_user_code),
-        cmocka_unit_test(test_stub_plan_helpers),
-        cmocka_unit_test(test_stub_plan_write),
+        cmocka_unit_test(test_diff_cases),        cmocka_unit_test(test_diff_no_verify),
+        cmocka_unit_test(test_diff_esp8266_rom),  cmocka_unit_test(test_run_user_code),
+        cmocka_unit_test(test_stub_plan_helpers), cmocka_unit_test(test_stub_plan_write),
     };
     return cmocka_run_group_tests_name("sim_diff", tests, NULL, NULL);
 }
