@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sha256.h"
+#include "esp_host_sha256.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -187,7 +187,7 @@ int cli_image_patch(uint8_t *data, size_t len, esp_loader_chip_t chip, const cha
     data[3] = b3;
     /* Byte 23 is read even for ESP8266 images, as esptool does (§11.4): harmless there. */
     if (len >= 24 && data[23] == 1 && img.checked_len + 32 <= len) {
-        cli_sha256(data, img.checked_len, data + img.checked_len);
+        esp_host_sha256(data, img.checked_len, data + img.checked_len);
     }
     return 1;
 }

@@ -8,7 +8,7 @@
 #include "base64.h"
 #include "image.h"
 #include "parttable.h"
-#include "sha256.h"
+#include "esp_host_sha256.h"
 #include "util.h"
 
 static int failures;
@@ -32,25 +32,25 @@ static void test_sha256(void)
 {
     uint8_t d[32];
     char h[65];
-    cli_sha256("abc", 3, d);
+    esp_host_sha256("abc", 3, d);
     hex(d, 32, h);
     CHECK(strcmp(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
-    cli_sha256("", 0, d);
+    esp_host_sha256("", 0, d);
     hex(d, 32, h);
     CHECK(strcmp(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
     const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    cli_sha256(m, strlen(m), d);
+    esp_host_sha256(m, strlen(m), d);
     hex(d, 32, h);
     CHECK(strcmp(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") == 0);
     /* Fed in odd pieces: same digest. */
-    cli_sha256_t c;
-    cli_sha256_init(&c);
+    esp_host_sha256_t c;
+    esp_host_sha256_init(&c);
     for (size_t i = 0; i < strlen(m); i += 7) {
         size_t n = strlen(m) - i < 7 ? strlen(m) - i : 7;
-        cli_sha256_update(&c, m + i, n);
+        esp_host_sha256_update(&c, m + i, n);
     }
     uint8_t d2[32];
-    cli_sha256_final(&c, d2);
+    esp_host_sha256_final(&c, d2);
     CHECK(memcmp(d, d2, 32) == 0);
 }
 
@@ -104,7 +104,7 @@ static size_t make_image(uint8_t *img)
     }
     /* 48 bytes so far; the checksum ends the 16-byte block: offset 63. */
     img[63] = cs;
-    cli_sha256(img, 64, img + 64);
+    esp_host_sha256(img, 64, img + 64);
     return 96;
 }
 
@@ -120,7 +120,7 @@ static void test_image_patch(void)
                           sizeof(note)) == 1);
     CHECK(img[2] == 0 && img[3] == 0x1F);
     uint8_t d[32];
-    cli_sha256(img, 64, d);
+    esp_host_sha256(img, 64, d);
     CHECK(memcmp(d, img + 64, 32) == 0); /* digest recomputed */
     CHECK(cli_image_patch(img, len, ESP_LOADER_CHIP_ESP32C3, "keep", "keep", "keep", note,
                           sizeof(note)) == 0);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "esploader/esp_loader_md5.h"
-#include "sha256.h"
+#include "esp_host_sha256.h"
 
 static int fail(const char *what, long at)
 {
@@ -70,7 +70,7 @@ static int sha256_self_test(void)
                                     0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
                                     0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     uint8_t d[32];
-    mk_sha256("abc", 3, d);
+    esp_host_sha256("abc", 3, d);
     return memcmp(d, abc, 32) == 0 ? 0 : -1;
 }
 
@@ -154,7 +154,7 @@ static int check_image(const uint8_t *img, long len, const char *chip)
         if (pos + 32 > len)
             return fail("SHA-256 missing", pos);
         uint8_t d[32];
-        mk_sha256(img, (size_t)pos, d);
+        esp_host_sha256(img, (size_t)pos, d);
         if (memcmp(d, img + pos, 32) != 0)
             return fail("appended SHA-256 does not match", pos);
         pos += 32;

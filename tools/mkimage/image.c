@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fwgen.h"
-#include "sha256.h"
+#include "esp_host_sha256.h"
 
 #define HEADER_LEN         8
 #define EXT_HEADER_LEN     16
@@ -218,7 +218,7 @@ int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, cha
         img[pos++] = 0;
     img[pos++] = sum;
     if (hash) {
-        mk_sha256(img, pos, img + pos);
+        esp_host_sha256(img, pos, img + pos);
         pos += 32;
     }
     *out = img;
