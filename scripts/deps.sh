@@ -2,7 +2,7 @@
 # Install what building and testing esploader needs on a fresh Debian machine (idempotent).
 # Usage: scripts/deps.sh [build|test]   (test also installs the cross compiler and Node deps)
 set -euo pipefail
-want=(cmake make gcc pkg-config zlib1g-dev libcmocka-dev libcjson-dev)
+want=(cmake make gcc pkg-config zlib1g-dev libcmocka-dev libcjson-dev libgpiod-dev)
 if [ "${1:-build}" = test ]; then
   want+=(gcc-arm-none-eabi libnewlib-arm-none-eabi clang clang-format libclang-rt-14-dev binutils nodejs
          socat)
