@@ -59,7 +59,7 @@ static int get_table(cli_session_t *s, part_args_t *a)
     return CLI_EXIT_OK;
 }
 
-static const cli_partition_t *find(part_args_t *a)
+static const cli_partition_t *find(const part_args_t *a)
 {
     const cli_partition_t *p = cli_parttable_find(&a->table, a->name);
     if (!p) {
@@ -128,6 +128,18 @@ static int run_table(cli_session_t *s, void *ctx)
     return ec != CLI_EXIT_OK ? ec : print_table(&a->table);
 }
 
+/* The partition write-partition writes into, if it exists and the file fits (else says why). */
+static const cli_partition_t *target_partition(const part_args_t *a)
+{
+    const cli_partition_t *p = find(a);
+    if (p && a->job.r[0].len > p->size) {
+        cli_error("%s (%u bytes) does not fit in partition '%s' (%u bytes)", a->path,
+                  (unsigned)a->job.r[0].len, p->name, (unsigned)p->size);
+        return NULL;
+    }
+    return p;
+}
+
 static int prep_write_part(cli_opts_t *o, void **ctx)
 {
     int ec = prep_common(o);
@@ -141,16 +153,9 @@ static int prep_write_part(cli_opts_t *o, void **ctx)
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
-    if (g_part.have_table) {
-        const cli_partition_t *p = find(&g_part);
-        if (!p) {
-            return CLI_EXIT_USAGE;
-        }
-        if (g_part.job.r[0].len > p->size) {
-            cli_error("%s (%u bytes) does not fit in partition '%s' (%u bytes)", g_part.path,
-                      (unsigned)g_part.job.r[0].len, p->name, (unsigned)p->size);
-            return CLI_EXIT_USAGE;
-        }
+    /* With the table in a file, bad input is refused before connecting. */
+    if (g_part.have_table && !target_partition(&g_part)) {
+        return CLI_EXIT_USAGE;
     }
     *ctx = &g_part;
     return CLI_EXIT_OK;
@@ -163,13 +168,8 @@ static int run_write_part(cli_session_t *s, void *ctx)
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
-    const cli_partition_t *p = find(a);
+    const cli_partition_t *p = target_partition(a);
     if (!p) {
-        return CLI_EXIT_USAGE;
-    }
-    if (a->job.r[0].len > p->size) {
-        cli_error("%s (%u bytes) does not fit in partition '%s' (%u bytes)", a->path,
-                  (unsigned)a->job.r[0].len, p->name, (unsigned)p->size);
         return CLI_EXIT_USAGE;
     }
     a->job.r[0].addr = p->offset;
