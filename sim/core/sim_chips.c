@@ -493,9 +493,9 @@ static const sim_chip_info_t chips[SIM_CHIP_COUNT] = {
             .regs = regs_esp32p4,
             .key_purpose_last = 0,
             .secinfo_api = 0,
-            .banner_download = ESP_ROM_BANNER("esp32p4-eco2-20240710", "Jul 10 2024",
-                                              "0x4 (DOWNLOAD(USB/UART0/SPI))",
-                                              "waiting for download"),
+            .banner_download =
+                ESP_ROM_BANNER("esp32p4-eco2-20240710", "Jul 10 2024",
+                               "0x4 (DOWNLOAD(USB/UART0/SPI))", "waiting for download"),
             .banner_run = ESP_ROM_BANNER("esp32p4-eco2-20240710", "Jul 10 2024",
                                          "0xc (SPI_FAST_FLASH_BOOT)", ""),
             .banner_sw_reset = "ESP-ROM:esp32p4-eco2-20240710\r\nBuild:Jul 10 2024\r\nrst:0x3 "
