@@ -4,7 +4,7 @@
 set -euo pipefail
 want=(cmake make gcc pkg-config zlib1g-dev libcmocka-dev libcjson-dev libgpiod-dev)
 if [ "${1:-build}" = test ]; then
-  want+=(gcc-arm-none-eabi libnewlib-arm-none-eabi clang clang-format libclang-rt-14-dev binutils nodejs
+  want+=(gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf clang clang-format libclang-rt-14-dev binutils nodejs
          socat)
 fi
 missing=()
