@@ -1,7 +1,6 @@
 #include "chipname.h"
 
-#include <ctype.h>
-#include <string.h>
+#include <strings.h>
 
 static const char *const slugs[ESP_LOADER_CHIP_COUNT] = {
     [ESP_LOADER_CHIP_AUTO] = "auto",       [ESP_LOADER_CHIP_ESP8266] = "esp8266",
@@ -14,22 +13,12 @@ static const char *const slugs[ESP_LOADER_CHIP_COUNT] = {
 
 bool cli_chip_parse(const char *name, esp_loader_chip_t *out)
 {
-    char norm[32];
-    size_t k = 0;
-    for (const char *c = name; *c && k + 1 < sizeof(norm); c++) {
-        if (*c == '-' || *c == '_') {
-            continue;
-        }
-        norm[k++] = (char)tolower((unsigned char)*c);
+    esp_loader_chip_t chip = esp_loader_chip_from_name(name);
+    if (chip == ESP_LOADER_CHIP_AUTO && strcasecmp(name, "auto") != 0) {
+        return false;
     }
-    norm[k] = '\0';
-    for (int i = 0; i < ESP_LOADER_CHIP_COUNT; i++) {
-        if (strcmp(norm, slugs[i]) == 0) {
-            *out = (esp_loader_chip_t)i;
-            return true;
-        }
-    }
-    return false;
+    *out = chip;
+    return true;
 }
 
 const char *cli_chip_slug(esp_loader_chip_t chip)

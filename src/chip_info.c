@@ -42,3 +42,35 @@ esp_loader_chip_t esp_loader_chip_from_image_id(uint16_t image_chip_id)
     }
     return ESP_LOADER_CHIP_AUTO;
 }
+
+/* Next character that counts in a chip name: '-' and '_' are skipped, letters folded to lower
+ * case (ASCII by hand: the core calls no libc beyond mem*). */
+static char name_char(const char **p)
+{
+    char c;
+    while (**p == '-' || **p == '_') {
+        (*p)++;
+    }
+    c = **p;
+    if (c != '\0') {
+        (*p)++;
+    }
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+esp_loader_chip_t esp_loader_chip_from_name(const char *name)
+{
+    int i;
+    for (i = 0; name != NULL && i < ESP_LOADER_CHIP_COUNT - 1; i++) {
+        const char *a = info[i].name, *b = name;
+        char ca, cb;
+        do {
+            ca = name_char(&a);
+            cb = name_char(&b);
+        } while (ca == cb && ca != '\0');
+        if (ca == cb) {
+            return (esp_loader_chip_t)(i + 1);
+        }
+    }
+    return ESP_LOADER_CHIP_AUTO;
+}

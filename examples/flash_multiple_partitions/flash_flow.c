@@ -27,31 +27,9 @@ static uint32_t now(example_flow_t *f)
     return f->now_ms ? f->now_ms(f->user) : 0;
 }
 
-static int same_name(const char *a, const char *b)
-{
-    /* Ignore case, '-' and '_': "esp32c3", "ESP32-C3" and "esp32_c3" are the same chip. */
-    for (;;) {
-        while (*a == '-' || *a == '_')
-            a++;
-        while (*b == '-' || *b == '_')
-            b++;
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return 0;
-        if (*a == '\0')
-            return 1;
-        a++;
-        b++;
-    }
-}
-
 esp_loader_chip_t example_chip_from_name(const char *name)
 {
-    for (int c = ESP_LOADER_CHIP_AUTO + 1; c < ESP_LOADER_CHIP_COUNT; c++) {
-        const esp_loader_chip_info_t *info = esp_loader_chip_info((esp_loader_chip_t)c);
-        if (info && same_name(info->name, name))
-            return (esp_loader_chip_t)c;
-    }
-    return ESP_LOADER_CHIP_AUTO;
+    return esp_loader_chip_from_name(name);
 }
 
 static const char *chip_name(esp_loader_chip_t chip)
@@ -133,7 +111,7 @@ static int connect_and_pick(example_flow_t *f, char names[][EXAMPLE_TARGET_NAME_
         return EXAMPLE_ERR_WRONG_CHIP;
     }
     for (int i = 0; i < n; i++) {
-        if (same_name(names[i], chip_name(f->chip))) {
+        if (esp_loader_chip_from_name(names[i]) == f->chip) {
             memcpy(f->folder, names[i], sizeof f->folder);
             say(f, 'I', "Using binaries folder '%s'", f->folder);
             return EXAMPLE_OK;

@@ -49,6 +49,10 @@ const esp_loader_chip_info_t *esp_loader_chip_info(esp_loader_chip_t chip);
 /* Chip from its image-header chip id (ESP32 and later); ESP_LOADER_CHIP_AUTO if unknown. */
 esp_loader_chip_t esp_loader_chip_from_image_id(uint16_t image_chip_id);
 
+/* Chip from its name, ignoring case, '-' and '_' ("ESP32-C3", "esp32c3", "esp32_c3");
+ * ESP_LOADER_CHIP_AUTO if it names no chip (or name is NULL). */
+esp_loader_chip_t esp_loader_chip_from_name(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

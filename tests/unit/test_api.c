@@ -156,6 +156,25 @@ static void test_stub_only_ops_on_rom(void **state)
     fp_free(&fp);
 }
 
+static void test_chip_from_name(void **state)
+{
+    (void)state;
+    /* Every chip's own name, and the spellings people type: case, '-' and '_' ignored. */
+    for (int c = ESP_LOADER_CHIP_AUTO + 1; c < ESP_LOADER_CHIP_COUNT; c++) {
+        assert_int_equal(esp_loader_chip_from_name(esp_loader_chip_info(c)->name), c);
+    }
+    assert_int_equal(esp_loader_chip_from_name("esp32c3"), ESP_LOADER_CHIP_ESP32C3);
+    assert_int_equal(esp_loader_chip_from_name("ESP32_S2"), ESP_LOADER_CHIP_ESP32S2);
+    assert_int_equal(esp_loader_chip_from_name("esp32-c61"), ESP_LOADER_CHIP_ESP32C61);
+    assert_int_equal(esp_loader_chip_from_name("esp32c6"), ESP_LOADER_CHIP_ESP32C6);
+    /* Prefixes and extensions of a name are not that chip. */
+    assert_int_equal(esp_loader_chip_from_name("esp32c"), ESP_LOADER_CHIP_AUTO);
+    assert_int_equal(esp_loader_chip_from_name("esp32c3x"), ESP_LOADER_CHIP_AUTO);
+    assert_int_equal(esp_loader_chip_from_name(""), ESP_LOADER_CHIP_AUTO);
+    assert_int_equal(esp_loader_chip_from_name("auto"), ESP_LOADER_CHIP_AUTO);
+    assert_int_equal(esp_loader_chip_from_name(NULL), ESP_LOADER_CHIP_AUTO);
+}
+
 static void test_rom_16mb_limit(void **state)
 {
     /* The ROM loaders address 16 MB of flash; beyond needs the stub. */
@@ -183,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_block_too_big),
         cmocka_unit_test(test_stub_only_ops_on_rom),
         cmocka_unit_test(test_rom_16mb_limit),
+        cmocka_unit_test(test_chip_from_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 #include "chips.h"
 
-#include <ctype.h>
+#include "esploader/esp_loader_chip.h"
 #include <stddef.h>
 
 /*
@@ -35,27 +35,12 @@ static const mk_chip_t chips[] = {
      0x4FF2CBD0, 0x4FF36000, 0x4FF2E000},
 };
 
-static int same_name(const char *a, const char *b)
-{
-    /* Compare ignoring case and '-' / '_' so "esp32c3", "ESP32-C3" and "esp32_c3" match. */
-    for (;;) {
-        while (*a == '-' || *a == '_')
-            a++;
-        while (*b == '-' || *b == '_')
-            b++;
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return 0;
-        if (*a == '\0')
-            return 1;
-        a++;
-        b++;
-    }
-}
-
 const mk_chip_t *mk_chip_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++) {
-        if (same_name(chips[i].name, name))
+    /* The library's name rule (case, '-' and '_' ignored), so every program spells chips alike. */
+    esp_loader_chip_t want = esp_loader_chip_from_name(name);
+    for (size_t i = 0; want != ESP_LOADER_CHIP_AUTO && i < sizeof chips / sizeof chips[0]; i++) {
+        if (esp_loader_chip_from_name(chips[i].name) == want)
             return &chips[i];
     }
     return NULL;
