@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "bench_workload.h"
-#include "esp_loader_port_posix.h"
+#include "esploader_port_posix.h"
 #include "esp_sim.h"
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 static double wall_s(void)
 {
@@ -76,14 +76,14 @@ static void stop_sim(pid_t pid)
 
 /* The POSIX port, counting the bytes that cross (for the wire floor). */
 typedef struct counting {
-    esp_loader_posix_port_t *port;
+    esploader_posix_port_t *port;
     uint64_t tx, rx;
 } counting_t;
 
 static int32_t c_write(void *ctx, const uint8_t *d, size_t n, uint32_t t)
 {
     counting_t *c = ctx;
-    int32_t r = esp_loader_posix_ops.write(c->port, d, n, t);
+    int32_t r = esploader_posix_ops.write(c->port, d, n, t);
     if (r == 0) {
         c->tx += n;
     }
@@ -93,7 +93,7 @@ static int32_t c_write(void *ctx, const uint8_t *d, size_t n, uint32_t t)
 static int32_t c_read(void *ctx, uint8_t *b, size_t n, uint32_t t)
 {
     counting_t *c = ctx;
-    int32_t r = esp_loader_posix_ops.read(c->port, b, n, t);
+    int32_t r = esploader_posix_ops.read(c->port, b, n, t);
     if (r > 0) {
         c->rx += (uint64_t)r;
     }
@@ -102,32 +102,32 @@ static int32_t c_read(void *ctx, uint8_t *b, size_t n, uint32_t t)
 
 static int32_t c_lines(void *ctx, int dtr, int rts)
 {
-    return esp_loader_posix_ops.set_lines(((counting_t *)ctx)->port, dtr, rts);
+    return esploader_posix_ops.set_lines(((counting_t *)ctx)->port, dtr, rts);
 }
 
 static int32_t c_baud(void *ctx, uint32_t baud)
 {
-    return esp_loader_posix_ops.set_baudrate(((counting_t *)ctx)->port, baud);
+    return esploader_posix_ops.set_baudrate(((counting_t *)ctx)->port, baud);
 }
 
 static void c_flush(void *ctx)
 {
-    if (esp_loader_posix_ops.flush_input != NULL) {
-        esp_loader_posix_ops.flush_input(((counting_t *)ctx)->port);
+    if (esploader_posix_ops.flush_input != NULL) {
+        esploader_posix_ops.flush_input(((counting_t *)ctx)->port);
     }
 }
 
 static void c_delay(void *ctx, uint32_t ms)
 {
-    esp_loader_posix_ops.delay_ms(((counting_t *)ctx)->port, ms);
+    esploader_posix_ops.delay_ms(((counting_t *)ctx)->port, ms);
 }
 
 static uint32_t c_now(void *ctx)
 {
-    return esp_loader_posix_ops.now_ms(((counting_t *)ctx)->port);
+    return esploader_posix_ops.now_ms(((counting_t *)ctx)->port);
 }
 
-static const esp_loader_port_ops_t counting_ops = {
+static const esploader_port_ops_t counting_ops = {
     .write = c_write,
     .read = c_read,
     .set_lines = c_lines,
@@ -148,32 +148,32 @@ typedef struct prow {
 static int run_one(const char *url, const bench_job_t *jobs, size_t njobs, uint32_t baud,
                    sim_chip_id_t chip, prow_t *r)
 {
-    esp_loader_posix_port_t *port = NULL;
-    esp_loader_posix_options_t opt = {0};
+    esploader_posix_port_t *port = NULL;
+    esploader_posix_options_t opt = {0};
     char err[160] = "";
-    int rc = esp_loader_posix_open(&port, url, &opt, err, sizeof(err));
+    int rc = esploader_posix_open(&port, url, &opt, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "bench --process: %s: %s\n", url, err);
         return rc;
     }
     counting_t cnt = {port, 0, 0};
-    esp_loader_config_t cfg = {0};
+    esploader_config_t cfg = {0};
     cfg.port = &counting_ops;
     cfg.port_ctx = &cnt;
-    esp_loader_t l;
+    esploader_t l;
     double t0 = wall_s();
-    rc = esp_loader_init(&l, &cfg);
+    rc = esploader_init(&l, &cfg);
     if (rc == 0) {
-        rc = esp_loader_connect(&l);
+        rc = esploader_connect(&l);
     }
     if (rc == 0 && baud != 115200) {
-        rc = esp_loader_change_baudrate(&l, baud);
+        rc = esploader_change_baudrate(&l, baud);
     }
     if (rc == 0) {
-        rc = esp_loader_run_stub(&l, bench_stub_image());
+        rc = esploader_run_stub(&l, bench_stub_image());
     }
     if (rc == 0) {
-        rc = esp_loader_flash_set_size(&l, 4u << 20);
+        rc = esploader_flash_set_size(&l, 4u << 20);
     }
     r->connect_s = wall_s() - t0;
     bool verified = rc == 0;
@@ -181,19 +181,19 @@ static int run_one(const char *url, const bench_job_t *jobs, size_t njobs, uint3
         const bench_job_t *j = &jobs[i];
         double a = wall_s();
         uint64_t tx0 = cnt.tx;
-        rc = esp_loader_flash_defl_start(&l, j->offset, j->size, j->zlen, 0x4000);
+        rc = esploader_flash_defl_start(&l, j->offset, j->size, j->zlen, 0x4000);
         for (uint32_t done = 0; rc == 0 && done < j->zlen;) {
             uint32_t n = j->zlen - done < 0x4000 ? j->zlen - done : 0x4000;
-            rc = esp_loader_flash_defl_write(&l, j->z + done, n);
+            rc = esploader_flash_defl_write(&l, j->z + done, n);
             done += n;
         }
         if (rc == 0) {
-            rc = esp_loader_flash_defl_finish(&l, NULL, ESP_LOADER_FINISH_NO_VERIFY);
+            rc = esploader_flash_defl_finish(&l, NULL, ESPLOADER_FINISH_NO_VERIFY);
         }
         double b = wall_s();
         r->tx += cnt.tx - tx0;
         if (rc == 0) {
-            rc = esp_loader_flash_verify_md5(&l, j->offset, j->size, j->md5);
+            rc = esploader_flash_verify_md5(&l, j->offset, j->size, j->md5);
             verified = verified && rc == 0;
         }
         r->write_s += b - a;
@@ -205,9 +205,9 @@ static int run_one(const char *url, const bench_job_t *jobs, size_t njobs, uint3
     r->total_s = wall_s() - t0;
     r->ok = rc == 0 && verified;
     if (rc != 0) {
-        fprintf(stderr, "bench --process: %u baud: %s (%d)\n", baud, esp_loader_strerror(rc), rc);
+        fprintf(stderr, "bench --process: %u baud: %s (%d)\n", baud, esploader_strerror(rc), rc);
     }
-    esp_loader_posix_close(port);
+    esploader_posix_close(port);
     return rc;
 }
 

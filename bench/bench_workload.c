@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 typedef struct rng {
     uint32_t s;
@@ -233,10 +233,10 @@ void bench_workload_free(bench_image_t imgs[BENCH_NIMAGES])
 
 /* A made-up stub of realistic size (DESIGN.md §7: ~10 KB) at ESP32 IRAM / DRAM addresses. The
  * sim does not execute uploaded code, so only the size (upload time) matters. */
-const esp_loader_stub_t *bench_stub_image(void)
+const esploader_stub_t *bench_stub_image(void)
 {
     static uint8_t text[9 * 1024], data[1024];
-    static esp_loader_stub_t s;
+    static esploader_stub_t s;
     if (s.entry == 0) {
         bench_fill_firmware(text, sizeof(text), 77);
         bench_fill_firmware(data, sizeof(data), 78);

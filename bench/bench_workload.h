@@ -26,7 +26,7 @@ void bench_workload_free(bench_image_t imgs[BENCH_NIMAGES]);
 void bench_fill_firmware(uint8_t *buf, size_t len, uint32_t seed);
 
 /* The made-up ~10 KB flasher stub image the benchmark uploads (not executed by the sim). */
-struct esp_loader_stub;
-const struct esp_loader_stub *bench_stub_image(void);
+struct esploader_stub;
+const struct esploader_stub *bench_stub_image(void);
 
 #endif

@@ -18,7 +18,7 @@
  *   efficiency  = limit / write time.
  * Also: connect time (reset to ready-to-write: sync, detect, stub upload, baud change), MD5
  * verification time, and the "flash only what changed" reflash of the app with one changed
- * 4 KB sector (ESP_LOADER_WRITE_SKIP_UNCHANGED) against a full write.
+ * 4 KB sector (ESPLOADER_WRITE_SKIP_UNCHANGED) against a full write.
  *
  * Usage: esploader-bench [--csv] [--baud N] [--chip NAME]   (--csv: machine-readable rows only;
  *        --chip: the same workload on another chip model, default esp32)
@@ -34,10 +34,10 @@
 #ifdef BENCH_HAVE_PROCESS
 #include "bench_process.h"
 #endif
-#include "esp_loader_port_sim.h"
+#include "esploader_port_sim.h"
 #include "esp_sim.h"
 #include "esp_sim_link.h"
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 #define FLASH_SIZE (4u << 20)
 static sim_chip_id_t chip = SIM_CHIP_ESP32; /* --chip: other chips, same workload */
@@ -62,8 +62,8 @@ typedef struct row {
 typedef struct session {
     sim_t *sim;
     sim_link_t *link;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     /* host turnaround: virtual time from a reply's arrival to the host's next command, summed
      * while `counting`. The virtual clock does not move while host code runs, so anything here
      * is a wait the library chose (a sleep, a timeout, a needless read). */
@@ -116,12 +116,12 @@ static int session_open(session_t *s)
         return -1;
     }
     s->link = sim_link_new(s->sim);
-    s->cfg.port = &esp_loader_port_sim_ops;
+    s->cfg.port = &esploader_port_sim_ops;
     s->cfg.port_ctx = s->link;
     s->cfg.trace = trace_hook;
     s->cfg.hook_user = s;
     s->last_rx_us = UINT64_MAX;
-    return esp_loader_init(&s->l, &s->cfg);
+    return esploader_init(&s->l, &s->cfg);
 }
 
 static void session_close(session_t *s)
@@ -133,17 +133,17 @@ static void session_close(session_t *s)
 /* Reset to ready-to-write. Returns 0 or the failing rc. */
 static int session_ready(session_t *s, bool stub, uint32_t baud)
 {
-    int rc = esp_loader_connect(&s->l);
+    int rc = esploader_connect(&s->l);
     /* raise the baud in the ROM first: the ~10 KB stub upload then goes at the fast rate
      * (DESIGN.md §7); the stub keeps the UART setting it starts with */
     if (rc == 0 && baud != 115200) {
-        rc = esp_loader_change_baudrate(&s->l, baud);
+        rc = esploader_change_baudrate(&s->l, baud);
     }
     if (rc == 0 && stub) {
-        rc = esp_loader_run_stub(&s->l, bench_stub_image());
+        rc = esploader_run_stub(&s->l, bench_stub_image());
     }
     if (rc == 0) {
-        rc = esp_loader_flash_set_size(&s->l, FLASH_SIZE);
+        rc = esploader_flash_set_size(&s->l, FLASH_SIZE);
     }
     return rc;
 }
@@ -192,14 +192,14 @@ static bool plan_pays(uint32_t baud, double expand)
     return wire_ms > work_ms && wire_ms < work_ms + 325.0;
 }
 
-/* One transfer: BEGIN, blocks, END (no verification). plan: blocks by esp_loader_stub_block(). */
+/* One transfer: BEGIN, blocks, END (no verification). plan: blocks by esploader_stub_block(). */
 static int write_transfer(session_t *s, uint32_t offset, uint32_t size, const uint8_t *src,
                           uint32_t len, bool stub, bool compressed, bool plan, row_t *r,
                           uint64_t *t_b)
 {
     uint32_t blk = stub ? 0x4000 : 0x400;
-    int rc = compressed ? esp_loader_flash_defl_start(&s->l, offset, size, len, blk)
-                        : esp_loader_flash_start(&s->l, offset, size, blk);
+    int rc = compressed ? esploader_flash_defl_start(&s->l, offset, size, len, blk)
+                        : esploader_flash_start(&s->l, offset, size, blk);
     step = "begin";
     if (rc != 0) {
         return rc;
@@ -209,11 +209,11 @@ static int write_transfer(session_t *s, uint32_t offset, uint32_t size, const ui
     }
     step = "data";
     for (uint32_t done = 0; done < len;) {
-        uint32_t n = plan               ? esp_loader_stub_block(len - done, blk)
+        uint32_t n = plan               ? esploader_stub_block(len - done, blk)
                      : len - done < blk ? len - done
                                         : blk;
-        rc = compressed ? esp_loader_flash_defl_write(&s->l, src + done, n)
-                        : esp_loader_flash_write(&s->l, src + done, n);
+        rc = compressed ? esploader_flash_defl_write(&s->l, src + done, n)
+                        : esploader_flash_write(&s->l, src + done, n);
         if (rc != 0) {
             return rc;
         }
@@ -222,8 +222,8 @@ static int write_transfer(session_t *s, uint32_t offset, uint32_t size, const ui
     }
     /* FLASH_END / DEFL_END only (the stub answers it once the last block is programmed) */
     step = "finish";
-    return compressed ? esp_loader_flash_defl_finish(&s->l, NULL, ESP_LOADER_FINISH_NO_VERIFY)
-                      : esp_loader_flash_finish(&s->l, ESP_LOADER_FINISH_NO_VERIFY);
+    return compressed ? esploader_flash_defl_finish(&s->l, NULL, ESPLOADER_FINISH_NO_VERIFY)
+                      : esploader_flash_finish(&s->l, ESPLOADER_FINISH_NO_VERIFY);
 }
 
 static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi, bool stub,
@@ -247,7 +247,7 @@ static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi
         payload = compressed ? zi->zlen : im->size;
     }
     for (uint32_t off = 0; plan && rc == 0 && off < im->size;) {
-        uint32_t n = esp_loader_stub_segment(im->offset + off, im->size - off);
+        uint32_t n = esploader_stub_segment(im->offset + off, im->size - off);
         const uint8_t *src = im->data + off;
         uint32_t len = n;
         uint8_t *z = NULL;
@@ -275,7 +275,7 @@ static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi
     r->to_chip += st_d.bytes_from_host - st_a.bytes_from_host;
     r->to_host += st_d.bytes_to_host - st_a.bytes_to_host;
     step = "verify";
-    rc = esp_loader_flash_verify_md5(&s->l, im->offset, im->size, zi->md5);
+    rc = esploader_flash_verify_md5(&s->l, im->offset, im->size, zi->md5);
     uint64_t t_e = now_us(s);
     r->write_ms += ms(t_d - t_a);
     r->data_ms += ms(t_d - t_b);
@@ -305,7 +305,7 @@ static void run_row(const bench_image_t *imgs, const zimage_t *zis, row_t *r)
     r->ok = rc == 0;
     if (rc != 0) {
         fprintf(stderr, "row %u %s %s failed in %s: %s (%d)\n", r->baud, r->stub ? "stub" : "rom",
-                r->compressed ? "z" : "plain", step, esp_loader_strerror(rc), rc);
+                r->compressed ? "z" : "plain", step, esploader_strerror(rc), rc);
     }
     /* the flash must hold every image, byte for byte */
     size_t fsize;
@@ -355,23 +355,23 @@ static double run_segmented(const bench_image_t *app, uint32_t baud, bool compre
                 break;
             }
             len = (uint32_t)cap;
-            rc = esp_loader_flash_defl_start(&s.l, app->offset + off, n, len, 0x4000);
+            rc = esploader_flash_defl_start(&s.l, app->offset + off, n, len, 0x4000);
             src = z;
         } else {
-            rc = esp_loader_flash_start(&s.l, app->offset + off, n, 0x4000);
+            rc = esploader_flash_start(&s.l, app->offset + off, n, 0x4000);
         }
         for (uint32_t done = 0; rc == 0 && done < len;) {
             uint32_t k = len - done < 0x4000 ? len - done : 0x4000;
             if (taper) {
-                k = esp_loader_stub_block(len - done, 0x4000);
+                k = esploader_stub_block(len - done, 0x4000);
             }
-            rc = compressed ? esp_loader_flash_defl_write(&s.l, src + done, k)
-                            : esp_loader_flash_write(&s.l, src + done, k);
+            rc = compressed ? esploader_flash_defl_write(&s.l, src + done, k)
+                            : esploader_flash_write(&s.l, src + done, k);
             done += k;
         }
         if (rc == 0) {
-            rc = compressed ? esp_loader_flash_defl_finish(&s.l, NULL, ESP_LOADER_FINISH_NO_VERIFY)
-                            : esp_loader_flash_finish(&s.l, ESP_LOADER_FINISH_NO_VERIFY);
+            rc = compressed ? esploader_flash_defl_finish(&s.l, NULL, ESPLOADER_FINISH_NO_VERIFY)
+                            : esploader_flash_finish(&s.l, ESPLOADER_FINISH_NO_VERIFY);
         }
         free(z);
     }
@@ -404,7 +404,7 @@ static void print_segmented(const bench_image_t *app, const uint32_t *bauds, siz
     } else {
         printf("\nexperiment: the 1 MiB app by the stub in separate BEGIN..END transfers "
                "(bounds the stub's erase-ahead), full 16 KB blocks or tapered "
-               "(esp_loader_stub_block); write ms (efficiency):\n");
+               "(esploader_stub_block); write ms (efficiency):\n");
         printf("%8s %-5s %15s %15s %15s %15s %15s %15s\n", "baud", "mode", "1 x 1M", "4 x 256K",
                "8 x 128K", "16 x 64K", "1 x 1M taper", "16x64K taper");
     }
@@ -448,7 +448,7 @@ typedef struct reflash {
 } reflash_t;
 
 /* Full write of the app with write_buffer, then the same app with one 4 KB sector changed
- * and ESP_LOADER_WRITE_SKIP_UNCHANGED. Both verified by the library (MD5) and checked
+ * and ESPLOADER_WRITE_SKIP_UNCHANGED. Both verified by the library (MD5) and checked
  * against the sim's flash. */
 static void run_reflash(const bench_image_t *app, reflash_t *rf)
 {
@@ -461,20 +461,20 @@ static void run_reflash(const bench_image_t *app, reflash_t *rf)
     sim_stats_t a, b, c;
     sim_get_stats(s.sim, &a);
     uint64_t t0 = now_us(&s);
-    int rc = esp_loader_flash_write_buffer(&s.l, app->offset, app->data, app->size, 0, NULL, NULL);
+    int rc = esploader_flash_write_buffer(&s.l, app->offset, app->data, app->size, 0, NULL, NULL);
     uint64_t t1 = now_us(&s);
     sim_get_stats(s.sim, &b);
-    bool v1 = rc == 0 && esp_loader_flash_verified(&s.l);
+    bool v1 = rc == 0 && esploader_flash_verified(&s.l);
     uint8_t *app2 = malloc(app->size);
     memcpy(app2, app->data, app->size);
     for (uint32_t i = 0; i < 4096; i++) {
         app2[100 * 4096 + i] ^= (uint8_t)(0x5A + i); /* sector 100 of the app changes */
     }
-    int rc2 = esp_loader_flash_write_buffer(&s.l, app->offset, app2, app->size,
-                                            ESP_LOADER_WRITE_SKIP_UNCHANGED, NULL, NULL);
+    int rc2 = esploader_flash_write_buffer(&s.l, app->offset, app2, app->size,
+                                           ESPLOADER_WRITE_SKIP_UNCHANGED, NULL, NULL);
     uint64_t t2 = now_us(&s);
     sim_get_stats(s.sim, &c);
-    bool v2 = rc2 == 0 && esp_loader_flash_verified(&s.l);
+    bool v2 = rc2 == 0 && esploader_flash_verified(&s.l);
     size_t fsize;
     const uint8_t *f = sim_flash(s.sim, &fsize);
     rf->full_ms = ms(t1 - t0);
@@ -547,23 +547,23 @@ static void run_calpoint(const calpoint_t *cp, calresult_t *out)
          * the ROM auto-bauds on the first SYNC */
         sim_link_set_baud(s.link, cp->baud);
         s.cfg.initial_baud = cp->baud;
-        esp_loader_init(&s.l, &s.cfg);
-        rc = esp_loader_connect(&s.l);
+        esploader_init(&s.l, &s.cfg);
+        rc = esploader_connect(&s.l);
     } else {
-        rc = esp_loader_connect(&s.l);
+        rc = esploader_connect(&s.l);
         if (rc == 0 && cp->baud != 115200) {
-            rc = esp_loader_change_baudrate(&s.l, cp->baud);
+            rc = esploader_change_baudrate(&s.l, cp->baud);
         }
     }
     if (rc == 0 && cp->stub) {
-        rc = esp_loader_run_stub(&s.l, bench_stub_image());
+        rc = esploader_run_stub(&s.l, bench_stub_image());
     }
     if (rc == 0 && cp->chip != SIM_CHIP_ESP8266) {
-        rc = esp_loader_flash_set_size(&s.l, FLASH_SIZE);
+        rc = esploader_flash_set_size(&s.l, FLASH_SIZE);
     }
     if (rc == 0 && cp->read) {
         uint64_t t0 = now_us(&s);
-        rc = esp_loader_flash_read(&s.l, 0, data, cp->bytes);
+        rc = esploader_flash_read(&s.l, 0, data, cp->bytes);
         out->data_s = (double)(now_us(&s) - t0) / 1e6;
     } else if (rc == 0) {
         uint32_t blk = cp->stub ? 0x4000 : 0x400, len = cp->bytes;
@@ -579,21 +579,21 @@ static void run_calpoint(const calpoint_t *cp, calresult_t *out)
         }
         uint64_t t0 = now_us(&s);
         if (rc == 0) {
-            rc = cp->compressed ? esp_loader_flash_defl_start(&s.l, 0x10000, cp->bytes, len, blk)
-                                : esp_loader_flash_start(&s.l, 0x10000, cp->bytes, blk);
+            rc = cp->compressed ? esploader_flash_defl_start(&s.l, 0x10000, cp->bytes, len, blk)
+                                : esploader_flash_start(&s.l, 0x10000, cp->bytes, blk);
         }
         uint64_t t1 = now_us(&s);
         for (uint32_t done = 0; rc == 0 && done < len;) {
             uint32_t n = len - done < blk ? len - done : blk;
-            rc = cp->compressed ? esp_loader_flash_defl_write(&s.l, src + done, n)
-                                : esp_loader_flash_write(&s.l, src + done, n);
+            rc = cp->compressed ? esploader_flash_defl_write(&s.l, src + done, n)
+                                : esploader_flash_write(&s.l, src + done, n);
             done += n;
         }
         uint64_t t2 = now_us(&s);
         if (rc == 0) {
             rc = cp->compressed
-                     ? esp_loader_flash_defl_finish(&s.l, NULL, ESP_LOADER_FINISH_NO_VERIFY)
-                     : esp_loader_flash_finish(&s.l, ESP_LOADER_FINISH_NO_VERIFY);
+                     ? esploader_flash_defl_finish(&s.l, NULL, ESPLOADER_FINISH_NO_VERIFY)
+                     : esploader_flash_finish(&s.l, ESPLOADER_FINISH_NO_VERIFY);
         }
         out->erase_s = (double)(t1 - t0) / 1e6;
         out->data_s = (double)(t2 - t1) / 1e6;
@@ -691,10 +691,10 @@ int main(int argc, char **argv)
             return 1;
         }
         zis[i].zlen = (uint32_t)cap;
-        esp_loader_md5_t m;
-        esp_loader_md5_init(&m);
-        esp_loader_md5_update(&m, imgs[i].data, imgs[i].size);
-        esp_loader_md5_final(&m, zis[i].md5);
+        esploader_md5_t m;
+        esploader_md5_init(&m);
+        esploader_md5_update(&m, imgs[i].data, imgs[i].size);
+        esploader_md5_final(&m, zis[i].md5);
         total_in += imgs[i].size;
         total_z += cap;
     }

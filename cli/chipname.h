@@ -4,13 +4,13 @@
 
 #include <stdbool.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
-/* Accepts any case, with or without dashes; "auto" gives ESP_LOADER_CHIP_AUTO. */
-bool cli_chip_parse(const char *name, esp_loader_chip_t *out);
+/* Accepts any case, with or without dashes; "auto" gives ESPLOADER_CHIP_AUTO. */
+bool cli_chip_parse(const char *name, esploader_chip_t *out);
 /* "ESP32-C3" (the library's name), or "auto". */
-const char *cli_chip_name(esp_loader_chip_t chip);
+const char *cli_chip_name(esploader_chip_t chip);
 /* "esp32c3": lowercase without dashes, as esptool and stub file names spell it. */
-const char *cli_chip_slug(esp_loader_chip_t chip);
+const char *cli_chip_slug(esploader_chip_t chip);
 
 #endif

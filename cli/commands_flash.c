@@ -107,8 +107,8 @@ int cli_job_check_layout(cli_write_job_t *job)
 /* Patch the header of an image at the bootloader offset and check image chip ids. */
 static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
 {
-    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
-    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    esploader_chip_t chip = esploader_get_target(&s->loader);
+    const esploader_chip_info_t *info = esploader_chip_info(chip);
     const cli_opts_t *o = s->o;
     for (int i = 0; i < job->count; i++) {
         cli_region_t *r = &job->r[i];
@@ -120,14 +120,14 @@ static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
             return CLI_EXIT_USAGE;
         }
         cli_image_t img;
-        if (info && chip != ESP_LOADER_CHIP_ESP8266 && !o->force &&
+        if (info && chip != ESPLOADER_CHIP_ESP8266 && !o->force &&
             cli_image_parse(r->data, r->len, chip, &img) == 0 &&
             img.chip_id != info->image_chip_id) {
-            esp_loader_chip_t other = esp_loader_chip_from_image_id(img.chip_id);
+            esploader_chip_t other = esploader_chip_from_image_id(img.chip_id);
             cli_error("%s: this image was built for %s (image chip id %u), but the chip is %s. "
                       "Use --force to write it anyway",
                       r->path,
-                      other != ESP_LOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
+                      other != ESPLOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
                       (unsigned)img.chip_id, cli_chip_name(chip));
             return CLI_EXIT_USAGE;
         }
@@ -184,11 +184,11 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
         cli_info("Writing %s at 0x%08x: %u bytes (incompressible: sent uncompressed)", r->path,
                  (unsigned)addr, (unsigned)len);
         progress_ctx_t pc = {"Writing"};
-        int rc = esp_loader_flash_write_buffer(&s->loader, addr, data, len,
-                                               s->o->no_verify ? ESP_LOADER_FINISH_NO_VERIFY : 0,
-                                               on_progress, &pc);
+        int rc = esploader_flash_write_buffer(&s->loader, addr, data, len,
+                                              s->o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0,
+                                              on_progress, &pc);
         if (rc != 0) {
-            return lib_fail(s, rc == ESP_LOADER_ERR_VERIFY ? "verification" : "writing", rc);
+            return lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
         }
         return CLI_EXIT_OK;
     }
@@ -196,10 +196,10 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
     cli_info("Writing %s at 0x%08x: %u bytes (%u compressed)", r->path, (unsigned)addr,
              (unsigned)len, (unsigned)clen);
     uint32_t block = s->stub ? 0x4000u : 0x400u;
-    int rc = esp_loader_flash_defl_start(&s->loader, addr, len, (uint32_t)clen, block);
+    int rc = esploader_flash_defl_start(&s->loader, addr, len, (uint32_t)clen, block);
     for (uint32_t off = 0; rc == 0 && off < clen; off += block) {
         uint32_t n = (uint32_t)clen - off < block ? (uint32_t)clen - off : block;
-        rc = esp_loader_flash_defl_write(&s->loader, z + off, n);
+        rc = esploader_flash_defl_write(&s->loader, z + off, n);
         cli_progress("Writing", off + n, (uint32_t)clen);
     }
     free(z);
@@ -207,15 +207,14 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
         return lib_fail(s, "writing", rc);
     }
     uint8_t md5[16];
-    esp_loader_md5_t m;
-    esp_loader_md5_init(&m);
-    esp_loader_md5_update(&m, data, len);
-    esp_loader_md5_final(&m, md5);
-    rc = esp_loader_flash_defl_finish(&s->loader, s->o->no_verify ? NULL : md5,
-                                      s->o->no_verify ? ESP_LOADER_FINISH_NO_VERIFY : 0);
+    esploader_md5_t m;
+    esploader_md5_init(&m);
+    esploader_md5_update(&m, data, len);
+    esploader_md5_final(&m, md5);
+    rc = esploader_flash_defl_finish(&s->loader, s->o->no_verify ? NULL : md5,
+                                     s->o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0);
     if (rc != 0) {
-        return lib_fail(s, rc == ESP_LOADER_ERR_VERIFY ? "verification" : "finishing the write",
-                        rc);
+        return lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "finishing the write", rc);
     }
     return CLI_EXIT_OK;
 }
@@ -230,13 +229,13 @@ typedef struct diff_run {
 static bool same_on_flash(cli_session_t *s, uint32_t addr, const uint8_t *data, uint32_t len,
                           int *err)
 {
-    esp_loader_md5_t m;
+    esploader_md5_t m;
     uint8_t md5[16];
-    esp_loader_md5_init(&m);
-    esp_loader_md5_update(&m, data, len);
-    esp_loader_md5_final(&m, md5);
-    int rc = esp_loader_flash_verify_md5(&s->loader, addr, len, md5);
-    if (rc != 0 && rc != ESP_LOADER_ERR_VERIFY) {
+    esploader_md5_init(&m);
+    esploader_md5_update(&m, data, len);
+    esploader_md5_final(&m, md5);
+    int rc = esploader_flash_verify_md5(&s->loader, addr, len, md5);
+    if (rc != 0 && rc != ESPLOADER_ERR_VERIFY) {
         *err = rc;
     }
     return rc == 0;
@@ -251,24 +250,24 @@ static int find_changed(cli_session_t *s, uint32_t addr, const uint8_t *data, ui
     int n = 0, err = 0;
     *changed = 0;
     uint8_t have[16], want[16], erased[16];
-    if (esp_loader_flash_md5(&s->loader, addr, len, have) != 0) {
+    if (esploader_flash_md5(&s->loader, addr, len, have) != 0) {
         return -1;
     }
-    esp_loader_md5_t m;
-    esp_loader_md5_init(&m);
-    esp_loader_md5_update(&m, data, len);
-    esp_loader_md5_final(&m, want);
+    esploader_md5_t m;
+    esploader_md5_init(&m);
+    esploader_md5_update(&m, data, len);
+    esploader_md5_final(&m, want);
     if (memcmp(have, want, 16) == 0) {
         return 0;
     }
     /* Freshly erased flash (the usual first flash): everything differs, don't search. */
     uint8_t ff[256];
     memset(ff, 0xFF, sizeof(ff));
-    esp_loader_md5_init(&m);
+    esploader_md5_init(&m);
     for (uint32_t k = 0; k < len; k += sizeof(ff)) {
-        esp_loader_md5_update(&m, ff, len - k < sizeof(ff) ? len - k : sizeof(ff));
+        esploader_md5_update(&m, ff, len - k < sizeof(ff) ? len - k : sizeof(ff));
     }
-    esp_loader_md5_final(&m, erased);
+    esploader_md5_final(&m, erased);
     if (memcmp(have, erased, 16) == 0) {
         runs[0].off = 0;
         runs[0].len = len;
@@ -311,8 +310,8 @@ static int find_changed(cli_session_t *s, uint32_t addr, const uint8_t *data, ui
 static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
 {
     const cli_opts_t *o = s->o;
-    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
-    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    esploader_chip_t chip = esploader_get_target(&s->loader);
+    const esploader_chip_info_t *info = esploader_chip_info(chip);
     bool rom = !s->stub;
     bool can_md5 = s->stub || (info && info->rom_has_md5);
     bool can_defl = s->stub || (info && info->rom_has_deflate);
@@ -377,13 +376,13 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
             ec = write_compressed(s, r, addr, buf, len, &clen);
         } else {
             cli_info("Writing %s at 0x%08x: %u bytes", r->path, (unsigned)addr, (unsigned)len);
-            uint32_t flags = (o->no_verify ? ESP_LOADER_FINISH_NO_VERIFY : 0) |
-                             (diff ? ESP_LOADER_WRITE_SKIP_UNCHANGED : 0);
+            uint32_t flags = (o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0) |
+                             (diff ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0);
             progress_ctx_t pc = {"Writing"};
             int rc =
-                esp_loader_flash_write_buffer(&s->loader, addr, buf, len, flags, on_progress, &pc);
+                esploader_flash_write_buffer(&s->loader, addr, buf, len, flags, on_progress, &pc);
             if (rc != 0) {
-                ec = lib_fail(s, rc == ESP_LOADER_ERR_VERIFY ? "verification" : "writing", rc);
+                ec = lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
             }
         }
     }
@@ -400,15 +399,15 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         }
         return ec;
     }
-    bool verified = !o->no_verify && (skipped || esp_loader_flash_verified(&s->loader));
+    bool verified = !o->no_verify && (skipped || esploader_flash_verified(&s->loader));
     if (diffed && !o->no_verify) {
         /* Each written run was verified; check the region as a whole once more. */
-        esp_loader_md5_t m;
+        esploader_md5_t m;
         uint8_t md5[16];
-        esp_loader_md5_init(&m);
-        esp_loader_md5_update(&m, buf_for_verify, len);
-        esp_loader_md5_final(&m, md5);
-        int rc = esp_loader_flash_verify_md5(&s->loader, addr, len, md5);
+        esploader_md5_init(&m);
+        esploader_md5_update(&m, buf_for_verify, len);
+        esploader_md5_final(&m, md5);
+        int rc = esploader_flash_verify_md5(&s->loader, addr, len, md5);
         if (rc != 0) {
             if (lead) {
                 free(buf_for_verify);
@@ -460,11 +459,11 @@ int cli_job_verify(cli_session_t *s, cli_write_job_t *job)
     for (int i = 0; i < job->count; i++) {
         const cli_region_t *r = &job->r[i];
         uint8_t md5[16];
-        esp_loader_md5_t m;
-        esp_loader_md5_init(&m);
-        esp_loader_md5_update(&m, r->data, r->len);
-        esp_loader_md5_final(&m, md5);
-        int rc = esp_loader_flash_verify_md5(&s->loader, r->addr, r->len, md5);
+        esploader_md5_t m;
+        esploader_md5_init(&m);
+        esploader_md5_update(&m, r->data, r->len);
+        esploader_md5_final(&m, md5);
+        int rc = esploader_flash_verify_md5(&s->loader, r->addr, r->len, md5);
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "file", r->path);
         cJSON_AddNumberToObject(j, "address", r->addr);
@@ -474,11 +473,11 @@ int cli_job_verify(cli_session_t *s, cli_write_job_t *job)
         if (rc == 0) {
             cli_info("%s at 0x%08x: verified (%u bytes match)", r->path, (unsigned)r->addr,
                      (unsigned)r->len);
-        } else if (rc == ESP_LOADER_ERR_VERIFY) {
+        } else if (rc == ESPLOADER_ERR_VERIFY) {
             cli_error("%s at 0x%08x: flash contents DIFFER from the file", r->path,
                       (unsigned)r->addr);
             result = CLI_EXIT_VERIFY;
-        } else if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+        } else if (rc == ESPLOADER_ERR_UNSUPPORTED) {
             cli_error("verify-flash needs an MD5-capable loader (the ESP8266 ROM has none: "
                       "use the stub)");
             return CLI_EXIT_UNSUPPORTED;
@@ -495,8 +494,8 @@ int cli_read_region(cli_session_t *s, uint32_t addr, uint8_t *buf, uint32_t size
     uint32_t chunk = s->stub ? 0x10000u : 0x1000u;
     for (uint32_t off = 0; off < size; off += chunk) {
         uint32_t n = size - off < chunk ? size - off : chunk;
-        int rc = esp_loader_flash_read(&s->loader, addr + off, buf + off, n);
-        if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+        int rc = esploader_flash_read(&s->loader, addr + off, buf + off, n);
+        if (rc == ESPLOADER_ERR_UNSUPPORTED) {
             cli_error("reading flash is not possible with this loader (the ESP8266 ROM can't: "
                       "use the stub)");
             return CLI_EXIT_UNSUPPORTED;
@@ -527,14 +526,14 @@ static int check_flash_options(const cli_opts_t *o)
         return CLI_EXIT_USAGE;
     }
     if (o->flash_freq && strcasecmp(o->flash_freq, "keep") != 0) {
-        esp_loader_chip_t c = o->chip == ESP_LOADER_CHIP_AUTO ? ESP_LOADER_CHIP_ESP32 : o->chip;
+        esploader_chip_t c = o->chip == ESPLOADER_CHIP_AUTO ? ESPLOADER_CHIP_ESP32 : o->chip;
         if (cli_flash_freq_code(c, o->flash_freq) < 0 &&
-            (o->chip != ESP_LOADER_CHIP_AUTO ||
-             (cli_flash_freq_code(ESP_LOADER_CHIP_ESP32C2, o->flash_freq) < 0 &&
-              cli_flash_freq_code(ESP_LOADER_CHIP_ESP32H2, o->flash_freq) < 0))) {
+            (o->chip != ESPLOADER_CHIP_AUTO ||
+             (cli_flash_freq_code(ESPLOADER_CHIP_ESP32C2, o->flash_freq) < 0 &&
+              cli_flash_freq_code(ESPLOADER_CHIP_ESP32H2, o->flash_freq) < 0))) {
             cli_error("invalid --flash-freq '%s'%s%s", o->flash_freq,
-                      o->chip != ESP_LOADER_CHIP_AUTO ? " for " : "",
-                      o->chip != ESP_LOADER_CHIP_AUTO ? cli_chip_name(o->chip) : "");
+                      o->chip != ESPLOADER_CHIP_AUTO ? " for " : "",
+                      o->chip != ESPLOADER_CHIP_AUTO ? cli_chip_name(o->chip) : "");
             return CLI_EXIT_USAGE;
         }
     }
@@ -568,18 +567,18 @@ static int prep_pairs(cli_opts_t *o, void **ctx)
         return ec;
     }
     /* With --chip we can check images now, before touching any board. */
-    if (o->chip != ESP_LOADER_CHIP_AUTO && o->chip != ESP_LOADER_CHIP_ESP8266 && !o->force) {
-        const esp_loader_chip_info_t *info = esp_loader_chip_info(o->chip);
+    if (o->chip != ESPLOADER_CHIP_AUTO && o->chip != ESPLOADER_CHIP_ESP8266 && !o->force) {
+        const esploader_chip_info_t *info = esploader_chip_info(o->chip);
         for (int i = 0; info && i < g_job.count; i++) {
             cli_image_t img;
             const cli_region_t *r = &g_job.r[i];
             if (cli_image_parse(r->data, r->len, o->chip, &img) == 0 &&
                 img.chip_id != info->image_chip_id) {
-                esp_loader_chip_t other = esp_loader_chip_from_image_id(img.chip_id);
+                esploader_chip_t other = esploader_chip_from_image_id(img.chip_id);
                 cli_error("%s: this image was built for %s (image chip id %u), but --chip is "
                           "%s. Use --force to write it anyway",
                           r->path,
-                          other != ESP_LOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
+                          other != ESPLOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
                           (unsigned)img.chip_id, cli_chip_name(o->chip));
                 return CLI_EXIT_USAGE;
             }
@@ -611,12 +610,12 @@ static int prep_flash_build(cli_opts_t *o, void **ctx)
         return CLI_EXIT_USAGE;
     }
     if (g_build.chip[0]) {
-        esp_loader_chip_t c;
+        esploader_chip_t c;
         if (!cli_chip_parse(g_build.chip, &c)) {
             cli_error("%s/flasher_args.json: unknown chip '%s'", o->pos[0], g_build.chip);
             return CLI_EXIT_USAGE;
         }
-        if (o->chip != ESP_LOADER_CHIP_AUTO && o->chip != c) {
+        if (o->chip != ESPLOADER_CHIP_AUTO && o->chip != c) {
             cli_error("the build in %s is for %s, but --chip is %s", o->pos[0], cli_chip_name(c),
                       cli_chip_name(o->chip));
             return CLI_EXIT_USAGE;
@@ -749,7 +748,7 @@ int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size)
         return CLI_EXIT_USAGE;
     }
     double t0 = now_s();
-    int rc = esp_loader_flash_erase_region(&s->loader, addr, size);
+    int rc = esploader_flash_erase_region(&s->loader, addr, size);
     if (rc != 0) {
         return lib_fail(s, "erasing", rc);
     }
@@ -774,7 +773,7 @@ static int run_erase_flash(cli_session_t *s, void *ctx)
         cli_info("No stub: erasing the whole flash region by region through the ROM");
         return cli_erase(s, 0, s->flash_size);
     }
-    int rc = esp_loader_flash_erase(&s->loader);
+    int rc = esploader_flash_erase(&s->loader);
     if (rc != 0) {
         return lib_fail(s, "erasing the flash", rc);
     }

@@ -25,11 +25,11 @@ static void mac_text(const uint8_t mac[6], char *buf, size_t len)
 static int run_chip_id(cli_session_t *s, void *ctx)
 {
     (void)ctx;
-    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
-    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    esploader_chip_t chip = esploader_get_target(&s->loader);
+    const esploader_chip_info_t *info = esploader_chip_info(chip);
     cli_info("Chip: %s", cli_chip_name(chip));
-    esp_loader_security_info_t sec;
-    int rc = esp_loader_get_security_info(&s->loader, &sec);
+    esploader_security_info_t sec;
+    int rc = esploader_get_security_info(&s->loader, &sec);
     if (rc == 0) {
         cJSON *j = cJSON_AddObjectToObject(cli_result(), "security_info");
         cJSON_AddNumberToObject(j, "flags", sec.flags);
@@ -41,8 +41,8 @@ static int run_chip_id(cli_session_t *s, void *ctx)
                      (unsigned)sec.eco_version);
         }
         cli_info("Security flags: 0x%08x%s%s", (unsigned)sec.flags,
-                 (sec.flags & ESP_LOADER_SEC_SECURE_BOOT_EN) ? " (secure boot)" : "",
-                 (sec.flags & ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE) ? " (secure download)" : "");
+                 (sec.flags & ESPLOADER_SEC_SECURE_BOOT_EN) ? " (secure boot)" : "",
+                 (sec.flags & ESPLOADER_SEC_SECURE_DOWNLOAD_ENABLE) ? " (secure download)" : "");
     } else if (info) {
         cli_info("Chip ID (image id): %u", (unsigned)info->image_chip_id);
     }
@@ -50,7 +50,7 @@ static int run_chip_id(cli_session_t *s, void *ctx)
         cJSON_AddNumberToObject(cli_result(), "image_chip_id", info->image_chip_id);
     }
     uint8_t mac[6];
-    rc = esp_loader_read_mac(&s->loader, mac);
+    rc = esploader_read_mac(&s->loader, mac);
     if (rc == 0) {
         char m[24];
         mac_text(mac, m, sizeof(m));
@@ -64,7 +64,7 @@ static int run_read_mac(cli_session_t *s, void *ctx)
 {
     (void)ctx;
     uint8_t mac[6];
-    int rc = esp_loader_read_mac(&s->loader, mac);
+    int rc = esploader_read_mac(&s->loader, mac);
     if (rc != 0) {
         return lib_fail(s, "reading the MAC", rc);
     }
@@ -79,7 +79,7 @@ static int run_flash_id(cli_session_t *s, void *ctx)
 {
     (void)ctx;
     uint32_t size = 0, jedec = 0;
-    int rc = esp_loader_flash_detect_size(&s->loader, &size, &jedec);
+    int rc = esploader_flash_detect_size(&s->loader, &size, &jedec);
     if (rc != 0 && jedec == 0) {
         return lib_fail(s, "reading the flash id", rc);
     }
@@ -127,7 +127,7 @@ static int run_read_mem(cli_session_t *s, void *ctx)
 {
     mem_args_t *m = ctx;
     uint32_t v;
-    int rc = esp_loader_read_register(&s->loader, m->addr, &v);
+    int rc = esploader_read_register(&s->loader, m->addr, &v);
     if (rc != 0) {
         return lib_fail(s, "read-mem", rc);
     }
@@ -157,8 +157,8 @@ static int run_write_mem(cli_session_t *s, void *ctx)
 {
     mem_args_t *m = ctx;
     int rc = m->mask == 0xFFFFFFFFu
-                 ? esp_loader_write_register(&s->loader, m->addr, m->value)
-                 : esp_loader_write_register_masked(&s->loader, m->addr, m->value, m->mask, 0);
+                 ? esploader_write_register(&s->loader, m->addr, m->value)
+                 : esploader_write_register_masked(&s->loader, m->addr, m->value, m->mask, 0);
     if (rc != 0) {
         return lib_fail(s, "write-mem", rc);
     }
@@ -178,10 +178,10 @@ static int run_reset(cli_session_t *s, void *ctx)
         cli_error("%s has no reset lines (socket:// or a PTY): cannot reset", s->port_name);
         return CLI_EXIT_UNSUPPORTED;
     }
-    int rc = s->ops.set_lines(s->port, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_ASSERT);
+    int rc = s->ops.set_lines(s->port, ESPLOADER_LINE_RELEASE, ESPLOADER_LINE_ASSERT);
     s->ops.delay_ms(s->port, 100);
     if (rc == 0) {
-        rc = s->ops.set_lines(s->port, ESP_LOADER_LINE_RELEASE, ESP_LOADER_LINE_RELEASE);
+        rc = s->ops.set_lines(s->port, ESPLOADER_LINE_RELEASE, ESPLOADER_LINE_RELEASE);
     }
     if (rc != 0) {
         cli_error("%s: setting the reset lines failed", s->port_name);
@@ -194,8 +194,8 @@ static int run_reset(cli_session_t *s, void *ctx)
 static int run_run(cli_session_t *s, void *ctx)
 {
     (void)ctx;
-    int rc = esp_loader_run_user_code(&s->loader);
-    if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+    int rc = esploader_run_user_code(&s->loader);
+    if (rc == ESPLOADER_ERR_UNSUPPORTED) {
         /* A stub left running (--after no-reset-stub) on anything but an ESP8266 has no way
          * to start the app: dropping back to the ROM lands in download mode again. */
         cli_error("run is not possible while a flasher stub runs on this chip: reset it "
@@ -227,8 +227,8 @@ static int prep_load_ram(cli_opts_t *o, void **ctx)
     }
     cli_image_t img;
     /* Either header size may fit until the chip is known; one of them must. */
-    if (cli_image_parse(g_ram.data, g_ram.len, ESP_LOADER_CHIP_ESP32, &img) != 0 &&
-        cli_image_parse(g_ram.data, g_ram.len, ESP_LOADER_CHIP_ESP8266, &img) != 0) {
+    if (cli_image_parse(g_ram.data, g_ram.len, ESPLOADER_CHIP_ESP32, &img) != 0 &&
+        cli_image_parse(g_ram.data, g_ram.len, ESPLOADER_CHIP_ESP8266, &img) != 0) {
         cli_error("%s: not an ESP image (load-ram takes an image file, magic 0xE9)", o->pos[0]);
         return CLI_EXIT_USAGE;
     }
@@ -239,7 +239,7 @@ static int prep_load_ram(cli_opts_t *o, void **ctx)
 static int run_load_ram(cli_session_t *s, void *ctx)
 {
     ram_args_t *r = ctx;
-    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    esploader_chip_t chip = esploader_get_target(&s->loader);
     cli_image_t img;
     if (cli_image_parse(r->data, r->len, chip, &img) != 0) {
         cli_error("%s: not a valid image for %s", r->path, cli_chip_name(chip));
@@ -250,10 +250,10 @@ static int run_load_ram(cli_session_t *s, void *ctx)
         uint32_t addr = img.seg_addr[i], len = img.seg_len[i];
         const uint8_t *p = r->data + img.seg_off[i];
         cli_info("Loading segment %u: %u bytes at 0x%08x", i, (unsigned)len, (unsigned)addr);
-        int rc = esp_loader_mem_start(&s->loader, addr, len, 0x1800);
+        int rc = esploader_mem_start(&s->loader, addr, len, 0x1800);
         for (uint32_t off = 0; rc == 0 && off < len; off += 0x1800) {
             uint32_t n = len - off < 0x1800 ? len - off : 0x1800;
-            rc = esp_loader_mem_write(&s->loader, p + off, n);
+            rc = esploader_mem_write(&s->loader, p + off, n);
             cli_progress("Loading RAM", off + n, len);
         }
         if (rc != 0) {
@@ -264,7 +264,7 @@ static int run_load_ram(cli_session_t *s, void *ctx)
         cJSON_AddNumberToObject(j, "size", len);
         cJSON_AddItemToArray(segs, j);
     }
-    int rc = esp_loader_mem_finish(&s->loader, img.entry);
+    int rc = esploader_mem_finish(&s->loader, img.entry);
     if (rc != 0) {
         return lib_fail(s, "starting the RAM image", rc);
     }

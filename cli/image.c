@@ -11,10 +11,10 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int cli_image_parse(const uint8_t *data, size_t len, esp_loader_chip_t chip, cli_image_t *img)
+int cli_image_parse(const uint8_t *data, size_t len, esploader_chip_t chip, cli_image_t *img)
 {
     memset(img, 0, sizeof(*img));
-    size_t hdr = chip == ESP_LOADER_CHIP_ESP8266 ? 8 : 24;
+    size_t hdr = chip == ESPLOADER_CHIP_ESP8266 ? 8 : 24;
     if (len < hdr || data[0] != 0xE9 || data[1] == 0 || data[1] > CLI_IMAGE_MAX_SEGMENTS) {
         return -1;
     }
@@ -82,7 +82,7 @@ static int lookup(const code_name_t *t, const char *name)
     return -1;
 }
 
-int cli_flash_freq_code(esp_loader_chip_t chip, const char *name)
+int cli_flash_freq_code(esploader_chip_t chip, const char *name)
 {
     static const code_name_t common[] = {
         {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}, {"80m", 0xF}, {NULL, 0}};
@@ -94,21 +94,21 @@ int cli_flash_freq_code(esp_loader_chip_t chip, const char *name)
     /* The C6 ROM's MSPI divider workaround: 80m is written as 0 like 40m (§11.1). */
     static const code_name_t c6[] = {{"40m", 0x0}, {"80m", 0x0}, {"20m", 0x2}, {NULL, 0}};
     switch (chip) {
-    case ESP_LOADER_CHIP_ESP32C2:
+    case ESPLOADER_CHIP_ESP32C2:
         return lookup(c2, name);
-    case ESP_LOADER_CHIP_ESP32H2:
+    case ESPLOADER_CHIP_ESP32H2:
         return lookup(h2, name);
-    case ESP_LOADER_CHIP_ESP32C5:
-    case ESP_LOADER_CHIP_ESP32C61:
+    case ESPLOADER_CHIP_ESP32C5:
+    case ESPLOADER_CHIP_ESP32C61:
         return lookup(c5, name);
-    case ESP_LOADER_CHIP_ESP32C6:
+    case ESPLOADER_CHIP_ESP32C6:
         return lookup(c6, name);
     default:
         return lookup(common, name);
     }
 }
 
-int cli_flash_size_code(esp_loader_chip_t chip, const char *name)
+int cli_flash_size_code(esploader_chip_t chip, const char *name)
 {
     static const code_name_t esp8266[] = {
         {"512KB", 0x00},  {"256KB", 0x10},  {"1MB", 0x20}, {"2MB", 0x30},  {"4MB", 0x40},
@@ -116,7 +116,7 @@ int cli_flash_size_code(esp_loader_chip_t chip, const char *name)
     static const code_name_t esp32[] = {{"1MB", 0x00},  {"2MB", 0x10},   {"4MB", 0x20},
                                         {"8MB", 0x30},  {"16MB", 0x40},  {"32MB", 0x50},
                                         {"64MB", 0x60}, {"128MB", 0x70}, {NULL, 0}};
-    return lookup(chip == ESP_LOADER_CHIP_ESP8266 ? esp8266 : esp32, name);
+    return lookup(chip == ESPLOADER_CHIP_ESP8266 ? esp8266 : esp32, name);
 }
 
 uint32_t cli_flash_size_bytes(const char *name)
@@ -144,7 +144,7 @@ static bool is_keep(const char *v)
     return !v || strcasecmp(v, "keep") == 0;
 }
 
-int cli_image_patch(uint8_t *data, size_t len, esp_loader_chip_t chip, const char *mode,
+int cli_image_patch(uint8_t *data, size_t len, esploader_chip_t chip, const char *mode,
                     const char *freq, const char *size, char *note, size_t note_len)
 {
     if (note && note_len) {
@@ -164,7 +164,7 @@ int cli_image_patch(uint8_t *data, size_t len, esp_loader_chip_t chip, const cha
                  mode_code == -1   ? mode
                  : freq_code == -1 ? freq
                                    : size,
-                 esp_loader_chip_info(chip) ? esp_loader_chip_info(chip)->name : "this chip");
+                 esploader_chip_info(chip) ? esploader_chip_info(chip)->name : "this chip");
         return -1;
     }
     cli_image_t img;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 #define CLI_IMAGE_MAX_SEGMENTS 16
 
@@ -24,13 +24,13 @@ typedef struct cli_image {
 } cli_image_t;
 
 /* Parse data as an image for chip (ESP8266: 8-byte header; others 24). 0 if it parses. */
-int cli_image_parse(const uint8_t *data, size_t len, esp_loader_chip_t chip, cli_image_t *img);
+int cli_image_parse(const uint8_t *data, size_t len, esploader_chip_t chip, cli_image_t *img);
 
 /* Header byte values for the options; -1 if the name is unknown for this chip. "keep" is
  * handled by the caller. */
 int cli_flash_mode_code(const char *name);
-int cli_flash_freq_code(esp_loader_chip_t chip, const char *name);
-int cli_flash_size_code(esp_loader_chip_t chip, const char *name);
+int cli_flash_freq_code(esploader_chip_t chip, const char *name);
+int cli_flash_size_code(esploader_chip_t chip, const char *name);
 /* "4MB" from a byte count (for --flash-size detect). */
 const char *cli_flash_size_name(uint32_t bytes, char *buf, size_t len);
 /* Flash size in bytes from a name ("4MB"), 0 if unknown. */
@@ -41,7 +41,7 @@ uint32_t cli_flash_size_bytes(const char *name);
  * the chip's bootloader offset, recomputing the appended SHA-256. Returns 1 if the data was
  * changed, 0 if not (note explains why, if useful), -1 on a bad option value (note says which).
  */
-int cli_image_patch(uint8_t *data, size_t len, esp_loader_chip_t chip, const char *mode,
+int cli_image_patch(uint8_t *data, size_t len, esploader_chip_t chip, const char *mode,
                     const char *freq, const char *size, char *note, size_t note_len);
 
 #endif

@@ -106,16 +106,16 @@ static int parse_before(const char *v, cli_opts_t *o)
 {
     static const struct {
         const char *name;
-        esp_loader_before_t val;
+        esploader_before_t val;
     } t[] = {
-        {"default-reset", ESP_LOADER_BEFORE_DEFAULT_RESET},
-        {"no-reset", ESP_LOADER_BEFORE_NO_RESET},
-        {"no-reset-no-sync", ESP_LOADER_BEFORE_NO_RESET_NO_SYNC},
-        {"usb-reset", ESP_LOADER_BEFORE_USB_JTAG_RESET},
-        {"classic", ESP_LOADER_BEFORE_CLASSIC_RESET},
-        {"classic-reset", ESP_LOADER_BEFORE_CLASSIC_RESET},
-        {"unix-tight", ESP_LOADER_BEFORE_UNIX_TIGHT_RESET},
-        {"unix-tight-reset", ESP_LOADER_BEFORE_UNIX_TIGHT_RESET},
+        {"default-reset", ESPLOADER_BEFORE_DEFAULT_RESET},
+        {"no-reset", ESPLOADER_BEFORE_NO_RESET},
+        {"no-reset-no-sync", ESPLOADER_BEFORE_NO_RESET_NO_SYNC},
+        {"usb-reset", ESPLOADER_BEFORE_USB_JTAG_RESET},
+        {"classic", ESPLOADER_BEFORE_CLASSIC_RESET},
+        {"classic-reset", ESPLOADER_BEFORE_CLASSIC_RESET},
+        {"unix-tight", ESPLOADER_BEFORE_UNIX_TIGHT_RESET},
+        {"unix-tight-reset", ESPLOADER_BEFORE_UNIX_TIGHT_RESET},
     };
     char norm[32];
     snprintf(norm, sizeof(norm), "%s", v);
@@ -125,7 +125,7 @@ static int parse_before(const char *v, cli_opts_t *o)
         }
     }
     if (strncmp(v, "custom:", 7) == 0) {
-        o->before = ESP_LOADER_BEFORE_CUSTOM_RESET;
+        o->before = ESPLOADER_BEFORE_CUSTOM_RESET;
         o->custom_reset = v + 7;
         return 0;
     }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 enum cli_exit {
     CLI_EXIT_OK = 0,
@@ -42,8 +42,8 @@ typedef struct cli_opts {
     const char *ports[CLI_MAX_PORTS];
     int port_count;
     uint32_t baud;
-    esp_loader_chip_t chip;
-    esp_loader_before_t before;
+    esploader_chip_t chip;
+    esploader_before_t before;
     const char *custom_reset; /* custom:"..." sequence text */
     cli_after_t after;
     const char *stub; /* "auto", "none" or a path */

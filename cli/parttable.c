@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "esploader/esp_loader_md5.h"
+#include "esploader/esploader_md5.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -37,11 +37,11 @@ int cli_parttable_parse(const uint8_t *data, size_t len, cli_parttable_t *pt, ch
         }
         if (e[0] == 0xEB && e[1] == 0xEB) {
             /* MD5 entry: MD5 of every entry before it. */
-            esp_loader_md5_t md5;
+            esploader_md5_t md5;
             uint8_t digest[16];
-            esp_loader_md5_init(&md5);
-            esp_loader_md5_update(&md5, data, pos);
-            esp_loader_md5_final(&md5, digest);
+            esploader_md5_init(&md5);
+            esploader_md5_update(&md5, data, pos);
+            esploader_md5_final(&md5, digest);
             pt->has_md5 = true;
             pt->md5_ok = memcmp(digest, e + 16, 16) == 0;
             if (!pt->md5_ok) {

@@ -12,13 +12,13 @@
 int cli_exit_for(int err)
 {
     switch (err) {
-    case ESP_LOADER_OK:
+    case ESPLOADER_OK:
         return CLI_EXIT_OK;
-    case ESP_LOADER_ERR_VERIFY:
+    case ESPLOADER_ERR_VERIFY:
         return CLI_EXIT_VERIFY;
-    case ESP_LOADER_ERR_UNSUPPORTED:
+    case ESPLOADER_ERR_UNSUPPORTED:
         return CLI_EXIT_UNSUPPORTED;
-    case ESP_LOADER_ERR_INVALID_ARG:
+    case ESPLOADER_ERR_INVALID_ARG:
         return CLI_EXIT_USAGE;
     default:
         return CLI_EXIT_FAILED;
@@ -27,13 +27,13 @@ int cli_exit_for(int err)
 
 const char *cli_errtext(cli_session_t *s, int err, char *buf, size_t len)
 {
-    if (err == ESP_LOADER_ERR_TARGET && s) {
-        const esp_loader_failure_t *f = esp_loader_last_failure(&s->loader);
+    if (err == ESPLOADER_ERR_TARGET && s) {
+        const esploader_failure_t *f = esploader_last_failure(&s->loader);
         snprintf(buf, len, "%s: command 0x%02X failed, status 0x%02X reason 0x%02X (%s)",
-                 esp_loader_strerror(err), f->command, f->status, f->reason,
+                 esploader_strerror(err), f->command, f->status, f->reason,
                  f->stub ? "stub" : "ROM");
     } else {
-        snprintf(buf, len, "%s", esp_loader_strerror(err));
+        snprintf(buf, len, "%s", esploader_strerror(err));
     }
     return buf;
 }
@@ -52,7 +52,7 @@ static void trace_hook(void *user, bool tx, const uint8_t *frame, size_t len)
     fprintf(stderr, "%s\n", line);
 }
 
-static void log_hook(void *user, esp_loader_log_level_t level, const char *msg, int32_t value)
+static void log_hook(void *user, esploader_log_level_t level, const char *msg, int32_t value)
 {
     (void)user;
     static const char *const names[] = {"", "E", "W", "I", "D"};
@@ -66,7 +66,7 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
     s->port_name = port;
     s->tcp = strncmp(port, "socket://", 9) == 0;
     s->rfc2217 = strncmp(port, "rfc2217://", 10) == 0;
-    esp_loader_posix_options_t popt = {0};
+    esploader_posix_options_t popt = {0};
     /* The ROM loaders auto-baud on SYNC; esptool syncs at min(115200, --baud) and raises the
      * rate with CHANGE_BAUDRATE later. */
     popt.baud = o->baud && o->baud < 115200 ? o->baud : 115200;
@@ -74,17 +74,17 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
     popt.gpio_boot = o->gpio_boot;
     popt.gpio_reset = o->gpio_reset;
     char err[512];
-    int rc = esp_loader_posix_open(&s->port, port, &popt, err, sizeof(err));
+    int rc = esploader_posix_open(&s->port, port, &popt, err, sizeof(err));
     if (rc != 0) {
         cli_error("%s", err);
-        return rc == ESP_LOADER_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_PORT;
+        return rc == ESPLOADER_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_PORT;
     }
-    s->ops = esp_loader_posix_ops;
+    s->ops = esploader_posix_ops;
     s->has_lines = !s->tcp;
     if (!s->tcp && !o->gpio_chip) {
         /* Probe the modem lines once: a PTY (or a bridge without them) can't reset. */
-        if (s->ops.set_lines(s->port, ESP_LOADER_LINE_KEEP, ESP_LOADER_LINE_KEEP) ==
-            ESP_LOADER_ERR_UNSUPPORTED) {
+        if (s->ops.set_lines(s->port, ESPLOADER_LINE_KEEP, ESPLOADER_LINE_KEEP) ==
+            ESPLOADER_ERR_UNSUPPORTED) {
             s->has_lines = false;
         }
     }
@@ -96,10 +96,10 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
 
 static void report_connect_failure(cli_session_t *s, int rc)
 {
-    esp_loader_connect_diag_t d = esp_loader_connect_diag(&s->loader);
+    esploader_connect_diag_t d = esploader_connect_diag(&s->loader);
     size_t log_len = 0;
-    const char *log = esp_loader_boot_log(&s->loader, &log_len);
-    char logtxt[ESP_LOADER_BOOT_LOG + 1];
+    const char *log = esploader_boot_log(&s->loader, &log_len);
+    char logtxt[ESPLOADER_BOOT_LOG + 1];
     size_t k = 0;
     for (size_t i = 0; log && i < log_len && k < sizeof(logtxt) - 1; i++) {
         char c = log[i];
@@ -108,39 +108,39 @@ static void report_connect_failure(cli_session_t *s, int rc)
     logtxt[k] = '\0';
     cJSON_AddStringToObject(cli_result(), "boot_log", logtxt);
     switch (d) {
-    case ESP_LOADER_DIAG_NO_SERIAL_DATA:
+    case ESPLOADER_DIAG_NO_SERIAL_DATA:
         cli_error("%s: no serial data received from the chip. Check that this is the right "
                   "port, that the board is powered, the TX/RX wiring, and that no other program "
                   "(serial monitor) holds the port",
                   s->port_name);
         break;
-    case ESP_LOADER_DIAG_WRONG_BOOT_MODE:
+    case ESPLOADER_DIAG_WRONG_BOOT_MODE:
         cli_error("%s: wrong boot mode: the chip booted normally instead of into the "
                   "download mode (boot log: \"%s\"). Hold BOOT/IO0 low during reset, or check "
                   "the auto-reset circuit (DTR/RTS) and --before",
                   s->port_name, logtxt);
         break;
-    case ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC:
+    case ESPLOADER_DIAG_DOWNLOAD_NO_SYNC:
         cli_error("%s: the chip is in download mode (boot log: \"%s\") but did not answer "
                   "SYNC: check the host TX -> chip RX line and noise on the wire",
                   s->port_name, logtxt);
         break;
-    case ESP_LOADER_DIAG_WRONG_CHIP: {
-        esp_loader_chip_t got = esp_loader_get_target(&s->loader);
-        if (got == ESP_LOADER_CHIP_AUTO) {
+    case ESPLOADER_DIAG_WRONG_CHIP: {
+        esploader_chip_t got = esploader_get_target(&s->loader);
+        if (got == ESPLOADER_CHIP_AUTO) {
             /* The library forgets the chip it found on a mismatch: ask again (the loader is
              * synced, so no reset) to name it in the message. */
-            esp_loader_config_t c = s->cfg;
-            c.chip = ESP_LOADER_CHIP_AUTO;
-            c.before = ESP_LOADER_BEFORE_NO_RESET;
+            esploader_config_t c = s->cfg;
+            c.chip = ESPLOADER_CHIP_AUTO;
+            c.before = ESPLOADER_BEFORE_NO_RESET;
             c.connect_attempts = 1;
             c.trace = NULL;
-            esp_loader_t probe;
-            if (esp_loader_init(&probe, &c) == 0 && esp_loader_connect(&probe) == 0) {
-                got = esp_loader_get_target(&probe);
+            esploader_t probe;
+            if (esploader_init(&probe, &c) == 0 && esploader_connect(&probe) == 0) {
+                got = esploader_get_target(&probe);
             }
         }
-        if (got != ESP_LOADER_CHIP_AUTO && got != s->o->chip) {
+        if (got != ESPLOADER_CHIP_AUTO && got != s->o->chip) {
             cli_error("This chip is %s, not %s. Wrong --chip argument?", cli_chip_name(got),
                       cli_chip_name(s->o->chip));
         } else {
@@ -149,7 +149,7 @@ static void report_connect_failure(cli_session_t *s, int rc)
         }
         break;
     }
-    case ESP_LOADER_DIAG_UNKNOWN_CHIP:
+    case ESPLOADER_DIAG_UNKNOWN_CHIP:
         cli_error("%s: the chip answered but is of a kind esploader does not know", s->port_name);
         break;
     default: {
@@ -194,7 +194,7 @@ static uint32_t usable_baud(cli_session_t *s, uint32_t want)
 static int load_stub(cli_session_t *s)
 {
     const cli_opts_t *o = s->o;
-    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    esploader_chip_t chip = esploader_get_target(&s->loader);
     char path[1024], err[768];
     if (strcmp(o->stub, "auto") == 0) {
         if (cli_stub_find(chip, o->argv0, path, sizeof(path), err, sizeof(err)) != 0) {
@@ -212,9 +212,9 @@ static int load_stub(cli_session_t *s)
     cli_debug("stub: %s (text %u B @0x%08x, data %u B @0x%08x, entry 0x%08x)", path,
               (unsigned)st.stub.text_size, (unsigned)st.stub.text_addr, (unsigned)st.stub.data_size,
               (unsigned)st.stub.data_addr, (unsigned)st.stub.entry);
-    int rc = esp_loader_run_stub(&s->loader, &st.stub);
+    int rc = esploader_run_stub(&s->loader, &st.stub);
     cli_stub_free(&st);
-    if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+    if (rc == ESPLOADER_ERR_UNSUPPORTED) {
         cli_warn("the stub can't run here (Secure Download Mode?); continuing with the ROM");
         return CLI_EXIT_OK;
     }
@@ -237,7 +237,7 @@ static int setup_flash(cli_session_t *s)
     if (fs && strcmp(fs, "keep") != 0 && strcmp(fs, "detect") != 0) {
         size = cli_flash_size_bytes(fs);
     } else {
-        int rc = esp_loader_flash_detect_size(&s->loader, &size, &jedec);
+        int rc = esploader_flash_detect_size(&s->loader, &size, &jedec);
         if (rc != 0) {
             char eb[160];
             cli_warn("could not detect the flash size (%s); assuming 4MB",
@@ -246,11 +246,11 @@ static int setup_flash(cli_session_t *s)
         }
     }
     s->flash_size = size;
-    if (esp_loader_get_target(&s->loader) == ESP_LOADER_CHIP_ESP8266 && !s->stub) {
+    if (esploader_get_target(&s->loader) == ESPLOADER_CHIP_ESP8266 && !s->stub) {
         return CLI_EXIT_OK; /* the ESP8266 ROM has no SPI_SET_PARAMS */
     }
-    int rc = esp_loader_flash_set_size(&s->loader, size);
-    if (rc != 0 && rc != ESP_LOADER_ERR_UNSUPPORTED) {
+    int rc = esploader_flash_set_size(&s->loader, size);
+    if (rc != 0 && rc != ESPLOADER_ERR_UNSUPPORTED) {
         char eb[160];
         cli_error("setting the flash size failed: %s", cli_errtext(s, rc, eb, sizeof(eb)));
         return cli_exit_for(rc);
@@ -264,7 +264,7 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
-    esp_loader_config_t *c = &s->cfg;
+    esploader_config_t *c = &s->cfg;
     c->port = &s->ops;
     c->port_ctx = s->port;
     c->chip = o->chip;
@@ -277,9 +277,9 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     if (o->verbose >= 2) {
         c->log = log_hook;
     }
-    if (o->before == ESP_LOADER_BEFORE_CUSTOM_RESET) {
-        int n = esp_loader_reset_parse(o->custom_reset, s->custom,
-                                       sizeof(s->custom) / sizeof(s->custom[0]));
+    if (o->before == ESPLOADER_BEFORE_CUSTOM_RESET) {
+        int n = esploader_reset_parse(o->custom_reset, s->custom,
+                                      sizeof(s->custom) / sizeof(s->custom[0]));
         if (n <= 0) {
             cli_error("bad custom reset sequence '%s' (example: \"D0|R1|W0.1|D1|R0|W0.05|D0\")",
                       o->custom_reset);
@@ -289,37 +289,37 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
         c->custom_reset_len = (size_t)n;
     }
     bool resetting =
-        o->before != ESP_LOADER_BEFORE_NO_RESET && o->before != ESP_LOADER_BEFORE_NO_RESET_NO_SYNC;
+        o->before != ESPLOADER_BEFORE_NO_RESET && o->before != ESPLOADER_BEFORE_NO_RESET_NO_SYNC;
     if (resetting && s->tcp) {
         /* Raw TCP has no modem lines; a new connection is the reset (as esptool does). */
-        c->before = ESP_LOADER_BEFORE_NO_RESET;
+        c->before = ESPLOADER_BEFORE_NO_RESET;
     } else if (resetting && !s->has_lines) {
         cli_warn("%s has no DTR/RTS lines (a PTY?): the chip was NOT reset, it must already "
                  "be in download mode",
                  port);
-        c->before = ESP_LOADER_BEFORE_NO_RESET;
-    } else if (s->rfc2217 && o->before == ESP_LOADER_BEFORE_DEFAULT_RESET) {
+        c->before = ESPLOADER_BEFORE_NO_RESET;
+    } else if (s->rfc2217 && o->before == ESPLOADER_BEFORE_DEFAULT_RESET) {
         /* RFC 2217 servers interpret the classic DTR/RTS pattern (PROTOCOL.md §10.6). */
-        c->before = ESP_LOADER_BEFORE_CLASSIC_RESET;
+        c->before = ESPLOADER_BEFORE_CLASSIC_RESET;
     }
-    int rc = esp_loader_init(&s->loader, c);
+    int rc = esploader_init(&s->loader, c);
     if (rc != 0) {
-        cli_error("invalid configuration: %s", esp_loader_strerror(rc));
+        cli_error("invalid configuration: %s", esploader_strerror(rc));
         return CLI_EXIT_USAGE;
     }
-    rc = esp_loader_connect(&s->loader);
+    rc = esploader_connect(&s->loader);
     if (rc != 0) {
         report_connect_failure(s, rc);
-        esp_loader_connect_diag_t d = esp_loader_connect_diag(&s->loader);
-        return d == ESP_LOADER_DIAG_WRONG_CHIP ? CLI_EXIT_WRONG_CHIP : CLI_EXIT_CONNECT;
+        esploader_connect_diag_t d = esploader_connect_diag(&s->loader);
+        return d == ESPLOADER_DIAG_WRONG_CHIP ? CLI_EXIT_WRONG_CHIP : CLI_EXIT_CONNECT;
     }
-    esp_loader_chip_t chip = esp_loader_get_target(&s->loader);
+    esploader_chip_t chip = esploader_get_target(&s->loader);
     cJSON_AddStringToObject(cli_result(), "chip", cli_chip_name(chip));
     {
         /* What the chip printed while being reset: shows which boot mode it took. */
         size_t n = 0;
-        const char *log = esp_loader_boot_log(&s->loader, &n);
-        char txt[ESP_LOADER_BOOT_LOG + 1];
+        const char *log = esploader_boot_log(&s->loader, &n);
+        char txt[ESPLOADER_BOOT_LOG + 1];
         size_t k = 0;
         for (size_t i = 0; log && i < n && k < sizeof(txt) - 1; i++) {
             char ch = log[i];
@@ -332,12 +332,12 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
         }
     }
     cli_info("Connected to %s on %s", cli_chip_name(chip), port);
-    if (esp_loader_secure_download_mode(&s->loader)) {
+    if (esploader_secure_download_mode(&s->loader)) {
         cli_warn("the chip is in Secure Download Mode: only a few commands work");
     }
 
     if ((need & CLI_NEED_STUB) && strcmp(o->stub, "none") != 0) {
-        if (esp_loader_stub_running(&s->loader)) {
+        if (esploader_stub_running(&s->loader)) {
             s->stub = true;
             cli_info("Flasher stub already running");
         } else {
@@ -353,13 +353,13 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     cJSON_AddBoolToObject(cli_result(), "stub", s->stub);
 
     if ((need & CLI_NEED_BAUD) && o->baud > 115200) {
-        bool rom8266 = chip == ESP_LOADER_CHIP_ESP8266 && !s->stub;
+        bool rom8266 = chip == ESPLOADER_CHIP_ESP8266 && !s->stub;
         if (rom8266) {
             cli_info("The ESP8266 ROM cannot change the baud rate; staying at 115200");
         } else {
             uint32_t b = usable_baud(s, o->baud);
             if (b > 115200) {
-                rc = esp_loader_change_baudrate(&s->loader, b);
+                rc = esploader_change_baudrate(&s->loader, b);
                 if (rc != 0) {
                     char eb[160];
                     cli_error("changing the baud rate to %u failed: %s", (unsigned)b,
@@ -397,17 +397,17 @@ int cli_session_close(cli_session_t *s, bool run_after)
                          s->port_name);
                 break;
             }
-            rc = esp_loader_reset_target(&s->loader);
+            rc = esploader_reset_target(&s->loader);
             if (rc == 0) {
                 cli_info("Hard reset via RTS");
             }
             break;
         case CLI_AFTER_SOFT_RESET:
             /* ROM: FLASH_BEGIN(0,0) + FLASH_END(run); ESP8266 stub: RUN_USER_CODE. */
-            rc = esp_loader_run_user_code(&s->loader);
+            rc = esploader_run_user_code(&s->loader);
             if (rc == 0) {
                 cli_info("Soft reset: the app is starting");
-            } else if (rc == ESP_LOADER_ERR_UNSUPPORTED) {
+            } else if (rc == ESPLOADER_ERR_UNSUPPORTED) {
                 cli_warn("soft reset is not possible while the flasher stub runs on this chip "
                          "(PROTOCOL.md §10.5): the chip stays in the loader; use --after "
                          "hard-reset or --no-stub");
@@ -422,7 +422,7 @@ int cli_session_close(cli_session_t *s, bool run_after)
             cli_warn("--after action failed: %s", cli_errtext(s, rc, eb, sizeof(eb)));
         }
     }
-    esp_loader_posix_close(s->port);
+    esploader_posix_close(s->port);
     s->port = NULL;
     return ec;
 }

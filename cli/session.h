@@ -5,21 +5,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "esp_loader_port_posix.h"
-#include "esploader/esp_loader.h"
+#include "esploader_port_posix.h"
+#include "esploader/esploader.h"
 #include "opts.h"
 
 typedef struct cli_session {
-    esp_loader_t loader;
-    esp_loader_config_t cfg;
-    esp_loader_port_ops_t ops;
-    esp_loader_posix_port_t *port;
+    esploader_t loader;
+    esploader_config_t cfg;
+    esploader_port_ops_t ops;
+    esploader_posix_port_t *port;
     const cli_opts_t *o;
     const char *port_name;
     bool tcp, rfc2217, has_lines;
     bool stub;
     uint32_t flash_size; /* bytes: detected or from --flash-size; 0 = unknown */
-    esp_loader_reset_step_t custom[64];
+    esploader_reset_step_t custom[64];
 } cli_session_t;
 
 /* What a command needs from the session. */

@@ -37,7 +37,7 @@ static void exe_dir(const char *argv0, char *out, size_t len)
     snprintf(out, len, "%s", buf);
 }
 
-int cli_stub_find(esp_loader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
+int cli_stub_find(esploader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
                   size_t err_len)
 {
     char dirs[6][PATH_MAX + 128];
@@ -99,7 +99,7 @@ int cli_stub_load(const char *path, cli_stub_t *out, char *err, size_t err_len)
     int rc = -1;
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "text");
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
-    esp_loader_stub_t *s = &out->stub;
+    esploader_stub_t *s = &out->stub;
     if (!cJSON_IsString(text) || get_u32(root, "entry", &s->entry, true) != 0 ||
         get_u32(root, "text_start", &s->text_addr, true) != 0 ||
         get_u32(root, "data_start", &s->data_addr, data != NULL) != 0 ||

@@ -4,10 +4,10 @@
 
 #include <stddef.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 typedef struct cli_stub {
-    esp_loader_stub_t stub; /* points into text/data below */
+    esploader_stub_t stub; /* points into text/data below */
     unsigned char *text, *data;
     char path[512];
 } cli_stub_t;
@@ -18,7 +18,7 @@ typedef struct cli_stub {
  * /usr/lib/node_modules/esptool-js/..., /usr/local/lib/node_modules/esptool-js/...
  * Returns 0 and the path, or -1 with the places tried in err.
  */
-int cli_stub_find(esp_loader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
+int cli_stub_find(esploader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
                   size_t err_len);
 
 /* Load and decode a stub JSON file. 0, or -1 with the reason in err. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cortex-M4 footprint of the core (issue 2 "Constraints"): cross-compiles the core with the
 # two footprint programs (scripts/footprint/typical.c, all_ops.c) and a do-nothing port, with
-# logging off (ESP_LOADER_LOG_LEVEL=0) and on (=2, warn), and prints
+# logging off (ESPLOADER_LOG_LEVEL=0) and on (=2, warn), and prints
 #   - the linked program sizes (Berkeley text/data/bss of the ELF: core + port + main + the
 #     newlib-nano/crt0 start-up code),
 #   - the core's own share, summed from the linker map (input sections of the core objects),
@@ -83,16 +83,16 @@ for log in 0 2; do
     for src in "${SOURCES[@]}"; do
         obj="$dir/core/$(basename "${src%.c}").o"
         (cd "$dir/core" && $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" \
-            -DESP_LOADER_LOG_LEVEL=$log -fstack-usage -fcallgraph-info=su \
+            -DESPLOADER_LOG_LEVEL=$log -fstack-usage -fcallgraph-info=su \
             -I"$ROOT/include" -I"$ROOT/src" -c "$src" -o "$obj")
         objs+=("$obj")
     done
     rm -f "$dir/libcore.a"
     arm-none-eabi-ar rcs "$dir/libcore.a" "${objs[@]}"
-    $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESP_LOADER_LOG_LEVEL=$log \
+    $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESPLOADER_LOG_LEVEL=$log \
         -I"$ROOT/include" -c "$ROOT/scripts/footprint/null_port.c" -o "$dir/null_port.o"
     for prog in typical all_ops; do
-        $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESP_LOADER_LOG_LEVEL=$log \
+        $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESPLOADER_LOG_LEVEL=$log \
             -I"$ROOT/include" -c "$ROOT/scripts/footprint/$prog.c" -o "$dir/$prog.o"
         $CC "${CFLAGS[@]}" "${LDFLAGS[@]}" -Wl,-Map="$dir/$prog.map" "$dir/$prog.o" \
             "$dir/null_port.o" "$dir/libcore.a" -o "$dir/$prog.elf"

@@ -60,7 +60,7 @@ check_toolchain() {
     for src in "${SOURCES[@]}"; do
         obj="$dir/$(basename "${src%.c}").o"
         "$cc" -std=c99 -Wall -Wextra -Werror -Os -ffunction-sections -fdata-sections \
-            -DESP_LOADER_LOG_LEVEL=4 "$@" -I"$ROOT/include" -I"$ROOT/src" -c "$src" -o "$obj"
+            -DESPLOADER_LOG_LEVEL=4 "$@" -I"$ROOT/include" -I"$ROOT/src" -c "$src" -o "$obj"
         objs+=("$obj")
     done
     status "$name: compiled ${#objs[@]} objects with $cc $*"

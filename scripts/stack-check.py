@@ -85,7 +85,7 @@ def main():
         worst(fn)
 
     public = sorted(
-        (memo[f] + (f,) for f in frames if short(f).startswith("esp_loader_")),
+        (memo[f] + (f,) for f in frames if short(f).startswith("esploader_")),
         key=lambda t: -t[0],
     )
     overall = max(memo.values(), key=lambda t: t[0])

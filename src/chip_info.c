@@ -1,4 +1,4 @@
-/* The public per-chip facts (esp_loader_chip_info_t), expanded from ESP_CHIP_TABLE. A separate
+/* The public per-chip facts (esploader_chip_info_t), expanded from ESP_CHIP_TABLE. A separate
  * file so that programs which never ask for names and offsets do not link them. */
 #include <stddef.h>
 
@@ -19,28 +19,28 @@
      !((f)&ESP_T_8266),                                                                            \
      !((f)&ESP_T_NOSEC)},
 
-static const esp_loader_chip_info_t info[ESP_LOADER_CHIP_COUNT - 1] = {ESP_CHIP_TABLE(ESP_PUBLIC)};
+static const esploader_chip_info_t info[ESPLOADER_CHIP_COUNT - 1] = {ESP_CHIP_TABLE(ESP_PUBLIC)};
 
-const esp_loader_chip_info_t *esp_loader_chip_info(esp_loader_chip_t chip)
+const esploader_chip_info_t *esploader_chip_info(esploader_chip_t chip)
 {
-    if (chip <= ESP_LOADER_CHIP_AUTO || chip >= ESP_LOADER_CHIP_COUNT) {
+    if (chip <= ESPLOADER_CHIP_AUTO || chip >= ESPLOADER_CHIP_COUNT) {
         return NULL;
     }
     return &info[chip - 1];
 }
 
-esp_loader_chip_t esp_loader_chip_from_image_id(uint16_t image_chip_id)
+esploader_chip_t esploader_chip_from_image_id(uint16_t image_chip_id)
 {
     int i;
     if (image_chip_id == 0xFFFF) {
-        return ESP_LOADER_CHIP_AUTO; /* the ESP8266 has no extended header to carry an id */
+        return ESPLOADER_CHIP_AUTO; /* the ESP8266 has no extended header to carry an id */
     }
-    for (i = 0; i < ESP_LOADER_CHIP_COUNT - 1; i++) {
+    for (i = 0; i < ESPLOADER_CHIP_COUNT - 1; i++) {
         if (info[i].image_chip_id == image_chip_id) {
-            return (esp_loader_chip_t)(i + 1);
+            return (esploader_chip_t)(i + 1);
         }
     }
-    return ESP_LOADER_CHIP_AUTO;
+    return ESPLOADER_CHIP_AUTO;
 }
 
 /* Next character that counts in a chip name: '-' and '_' are skipped, letters folded to lower
@@ -58,10 +58,10 @@ static char name_char(const char **p)
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-esp_loader_chip_t esp_loader_chip_from_name(const char *name)
+esploader_chip_t esploader_chip_from_name(const char *name)
 {
     int i;
-    for (i = 0; name != NULL && i < ESP_LOADER_CHIP_COUNT - 1; i++) {
+    for (i = 0; name != NULL && i < ESPLOADER_CHIP_COUNT - 1; i++) {
         const char *a = info[i].name, *b = name;
         char ca, cb;
         do {
@@ -69,8 +69,8 @@ esp_loader_chip_t esp_loader_chip_from_name(const char *name)
             cb = name_char(&b);
         } while (ca == cb && ca != '\0');
         if (ca == cb) {
-            return (esp_loader_chip_t)(i + 1);
+            return (esploader_chip_t)(i + 1);
         }
     }
-    return ESP_LOADER_CHIP_AUTO;
+    return ESPLOADER_CHIP_AUTO;
 }

@@ -11,21 +11,21 @@
 typedef struct {
     const uint8_t *data;
     uint32_t offset, size, done;
-    esp_loader_progress_fn progress;
+    esploader_progress_fn progress;
     void *user;
 } job_t;
 
 /* Write data[from, to) with up to MAX_RESTARTS restarts; no verification here. */
-static int write_range(esp_loader_t *l, job_t *j, uint32_t from, uint32_t to)
+static int write_range(esploader_t *l, job_t *j, uint32_t from, uint32_t to)
 {
     uint32_t pos = from, restarts = 0, resume;
     int r;
 
     for (;;) {
-        r = esp_loader_flash_start(l, j->offset + pos, to - pos, 0);
+        r = esploader_flash_start(l, j->offset + pos, to - pos, 0);
         while (r == 0 && pos < to) {
             uint32_t n = to - pos < l->xfer_block ? to - pos : l->xfer_block;
-            r = esp_loader_flash_write(l, j->data + pos, n);
+            r = esploader_flash_write(l, j->data + pos, n);
             if (r == 0) {
                 pos += n;
                 j->done += n;
@@ -35,14 +35,14 @@ static int write_range(esp_loader_t *l, job_t *j, uint32_t from, uint32_t to)
             }
         }
         if (r == 0) {
-            return esp_loader_flash_finish(l, ESP_LOADER_FINISH_NO_VERIFY);
+            return esploader_flash_finish(l, ESPLOADER_FINISH_NO_VERIFY);
         }
-        if (r == ESP_LOADER_ERR_INVALID_ARG || r == ESP_LOADER_ERR_UNSUPPORTED ||
-            r == ESP_LOADER_ERR_STATE || r == ESP_LOADER_ERR_IO || restarts++ >= MAX_RESTARTS) {
+        if (r == ESPLOADER_ERR_INVALID_ARG || r == ESPLOADER_ERR_UNSUPPORTED ||
+            r == ESPLOADER_ERR_STATE || r == ESPLOADER_ERR_IO || restarts++ >= MAX_RESTARTS) {
             return r;
         }
-        ESP_LOG(l, ESP_LOADER_LOG_WARN, "restarting write at", l->resume_offset);
-        esp_drain(l, 50);
+        ESP_LOG(l, ESPLOADER_LOG_WARN, "restarting write at", l->resume_offset);
+        espl_drain(l, 50);
         resume = l->resume_offset < j->offset + from ? from : l->resume_offset - j->offset;
         j->done -= pos - resume;
         pos = resume;
@@ -50,28 +50,28 @@ static int write_range(esp_loader_t *l, job_t *j, uint32_t from, uint32_t to)
 }
 
 /* Host MD5 of data[from, from + n) vs. the target's. 1 = differs, 0 = same, < 0 error. */
-static int differs(esp_loader_t *l, const job_t *j, uint32_t from, uint32_t n)
+static int differs(esploader_t *l, const job_t *j, uint32_t from, uint32_t n)
 {
     uint8_t host[16], target[16];
-    int r = esp_loader_flash_md5(l, j->offset + from, n, target);
+    int r = esploader_flash_md5(l, j->offset + from, n, target);
 
     if (r != 0) {
         return r;
     }
-    esp_loader_md5_init(&l->md5);
-    esp_loader_md5_update(&l->md5, j->data + from, n);
-    esp_loader_md5_final(&l->md5, host);
-    return !esp_mem_equal(host, target, 16);
+    esploader_md5_init(&l->md5);
+    esploader_md5_update(&l->md5, j->data + from, n);
+    esploader_md5_final(&l->md5, host);
+    return !espl_mem_equal(host, target, 16);
 }
 
 /* Write data[from, to) and, unless no_verify, check that run alone with a target MD5. */
-static int rewrite_run(esp_loader_t *l, job_t *j, uint32_t from, uint32_t to, int no_verify)
+static int rewrite_run(esploader_t *l, job_t *j, uint32_t from, uint32_t to, int no_verify)
 {
     int r = write_range(l, j, from, to);
 
     if (r == 0 && !no_verify && (r = differs(l, j, from, to - from)) > 0) {
-        ESP_LOG(l, ESP_LOADER_LOG_ERROR, "MD5 mismatch at", j->offset + from);
-        r = ESP_LOADER_ERR_VERIFY;
+        ESP_LOG(l, ESPLOADER_LOG_ERROR, "MD5 mismatch at", j->offset + from);
+        r = ESPLOADER_ERR_VERIFY;
     }
     return r;
 }
@@ -90,7 +90,7 @@ static uint32_t unit_end(const job_t *j, uint32_t pos, uint32_t gran)
  * alone were just proven equal by the target's MD5 against the host's data, so the whole
  * region is covered without a second MD5 pass over it (docs/library.md).
  */
-static int write_changed(esp_loader_t *l, job_t *j, int no_verify)
+static int write_changed(esploader_t *l, job_t *j, int no_verify)
 {
     uint32_t pos, s, e, end, run = 0;
     int cd, sd, have_run = 0;
@@ -118,26 +118,26 @@ static int write_changed(esp_loader_t *l, job_t *j, int no_verify)
             }
         }
     }
-    return have_run ? rewrite_run(l, j, run, j->size, no_verify) : ESP_LOADER_OK;
+    return have_run ? rewrite_run(l, j, run, j->size, no_verify) : ESPLOADER_OK;
 }
 
-int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *data, uint32_t size,
-                                  uint32_t flags, esp_loader_progress_fn progress, void *user)
+int esploader_flash_write_buffer(esploader_t *l, uint32_t offset, const void *data, uint32_t size,
+                                 uint32_t flags, esploader_progress_fn progress, void *user)
 {
     job_t j;
     uint8_t digest[16];
-    int r, can_md5 = !esp_is_8266_rom(l) && !l->sdm;
+    int r, can_md5 = !espl_is_8266_rom(l) && !l->sdm;
 
     if (data == NULL || size == 0 || offset + size < offset) {
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     if (can_md5 && !l->stub && l->flash_size == 0 && offset + size > 0x200000) {
         /* The ROMs assume 2 MB until told the real size (SPI_SET_PARAMS): detect it, and fail
          * loudly if that is impossible, rather than write past a wrong limit. */
         uint32_t flash_size;
-        r = esp_loader_flash_detect_size(l, &flash_size, NULL);
+        r = esploader_flash_detect_size(l, &flash_size, NULL);
         if (r == 0) {
-            r = esp_loader_flash_set_size(l, flash_size);
+            r = esploader_flash_set_size(l, flash_size);
         }
         if (r != 0) {
             return r;
@@ -150,23 +150,23 @@ int esp_loader_flash_write_buffer(esp_loader_t *l, uint32_t offset, const void *
     j.progress = progress;
     j.user = user;
     l->verified = 0;
-    if ((flags & ESP_LOADER_WRITE_SKIP_UNCHANGED) && can_md5) {
-        r = write_changed(l, &j, flags & ESP_LOADER_FINISH_NO_VERIFY);
-        l->verified = r == 0 && !(flags & ESP_LOADER_FINISH_NO_VERIFY);
+    if ((flags & ESPLOADER_WRITE_SKIP_UNCHANGED) && can_md5) {
+        r = write_changed(l, &j, flags & ESPLOADER_FINISH_NO_VERIFY);
+        l->verified = r == 0 && !(flags & ESPLOADER_FINISH_NO_VERIFY);
     } else {
         r = write_range(l, &j, 0, size);
-        if (r != 0 || (flags & ESP_LOADER_FINISH_NO_VERIFY) || !can_md5) {
+        if (r != 0 || (flags & ESPLOADER_FINISH_NO_VERIFY) || !can_md5) {
             return r;
         }
         /* One MD5 over the whole region at the end, not one per range. */
-        esp_loader_md5_init(&l->md5);
-        esp_loader_md5_update(&l->md5, data, size);
-        esp_loader_md5_final(&l->md5, digest);
-        r = esp_loader_flash_verify_md5(l, offset, size, digest);
+        esploader_md5_init(&l->md5);
+        esploader_md5_update(&l->md5, data, size);
+        esploader_md5_final(&l->md5, digest);
+        r = esploader_flash_verify_md5(l, offset, size, digest);
         l->verified = r == 0;
     }
-    if (r == 0 && (flags & ESP_LOADER_FINISH_REBOOT)) {
-        esp_flash_leave(l, ESP_OP_FLASH_END);
+    if (r == 0 && (flags & ESPLOADER_FINISH_REBOOT)) {
+        espl_flash_leave(l, ESP_OP_FLASH_END);
     }
     return r;
 }

@@ -2,7 +2,7 @@
  * MD5 (RFC 1321), written for size: one loop over the 64 steps with the round function, message
  * index and rotation derived from the step number instead of 64 unrolled lines.
  */
-#include "esploader/esp_loader_md5.h"
+#include "esploader/esploader_md5.h"
 
 #include "proto.h"
 
@@ -41,7 +41,7 @@ static void md5_block(uint32_t st[4], const uint8_t *p)
             f = c ^ (b | ~d);
             g = 7 * i;
         }
-        t = a + f + md5_k[i] + esp_get_le32(p + 4 * (g & 15));
+        t = a + f + md5_k[i] + espl_get_le32(p + 4 * (g & 15));
         r = md5_r[r * 4 + (i & 3)];
         a = d;
         d = c;
@@ -54,15 +54,15 @@ static void md5_block(uint32_t st[4], const uint8_t *p)
     st[3] += d;
 }
 
-void esp_loader_md5_init(esp_loader_md5_t *ctx)
+void esploader_md5_init(esploader_md5_t *ctx)
 {
     static const uint32_t iv[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-    esp_mem_copy(ctx->state, iv, sizeof(iv));
+    espl_mem_copy(ctx->state, iv, sizeof(iv));
     ctx->count_lo = 0;
     ctx->count_hi = 0;
 }
 
-void esp_loader_md5_update(esp_loader_md5_t *ctx, const void *data, size_t len)
+void esploader_md5_update(esploader_md5_t *ctx, const void *data, size_t len)
 {
     const uint8_t *p = (const uint8_t *)data;
     size_t used = ctx->count_lo & 63;
@@ -76,7 +76,7 @@ void esp_loader_md5_update(esp_loader_md5_t *ctx, const void *data, size_t len)
         if (n > len) {
             n = len;
         }
-        esp_mem_copy(ctx->block + used, p, n);
+        espl_mem_copy(ctx->block + used, p, n);
         used += n;
         p += n;
         len -= n;
@@ -87,21 +87,21 @@ void esp_loader_md5_update(esp_loader_md5_t *ctx, const void *data, size_t len)
     }
 }
 
-void esp_loader_md5_final(esp_loader_md5_t *ctx, uint8_t digest[16])
+void esploader_md5_final(esploader_md5_t *ctx, uint8_t digest[16])
 {
     static const uint8_t pad[2] = {0x80, 0};
     uint8_t len[8];
     unsigned i;
 
     /* 0x80, zeros up to 56 mod 64, then the bit length (little-endian 64-bit). */
-    esp_put_le32(len, ctx->count_lo << 3);
-    esp_put_le32(len + 4, ctx->count_hi << 3 | ctx->count_lo >> 29);
-    esp_loader_md5_update(ctx, pad, 1);
+    espl_put_le32(len, ctx->count_lo << 3);
+    espl_put_le32(len + 4, ctx->count_hi << 3 | ctx->count_lo >> 29);
+    esploader_md5_update(ctx, pad, 1);
     while ((ctx->count_lo & 63) != 56) {
-        esp_loader_md5_update(ctx, pad + 1, 1);
+        esploader_md5_update(ctx, pad + 1, 1);
     }
-    esp_loader_md5_update(ctx, len, 8);
+    esploader_md5_update(ctx, len, 8);
     for (i = 0; i < 4; i++) {
-        esp_put_le32(digest + 4 * i, ctx->state[i]);
+        espl_put_le32(digest + 4 * i, ctx->state[i]);
     }
 }

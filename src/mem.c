@@ -3,54 +3,54 @@
 
 #define RAM_BLOCK 0x1800u
 
-int esp_loader_mem_start(esp_loader_t *l, uint32_t address, uint32_t size, uint32_t block_size)
+int esploader_mem_start(esploader_t *l, uint32_t address, uint32_t size, uint32_t block_size)
 {
-    return esp_begin(l, ESP_OP_MEM_BEGIN, address, size, size, block_size);
+    return espl_begin(l, ESP_OP_MEM_BEGIN, address, size, size, block_size);
 }
 
-int esp_loader_mem_write(esp_loader_t *l, const void *data, uint32_t size)
+int esploader_mem_write(esploader_t *l, const void *data, uint32_t size)
 {
-    return esp_block(l, ESP_STATE_MEM, data, size);
+    return espl_block(l, ESP_STATE_MEM, data, size);
 }
 
-int esp_loader_mem_finish(esp_loader_t *l, uint32_t entry)
+int esploader_mem_finish(esploader_t *l, uint32_t entry)
 {
     int r;
 
     if (l->state != ESP_STATE_MEM && l->state != ESP_STATE_IDLE) {
-        return ESP_LOADER_ERR_STATE;
+        return ESPLOADER_ERR_STATE;
     }
     l->state = ESP_STATE_IDLE;
-    r = esp_xfer(l, esp_proto_enc_mem_end(l->cmd, entry), NULL, 0, 0, 0,
-                 l->stub ? esp_timeout(l) : 200);
+    r = espl_xfer(l, espl_proto_enc_mem_end(l->cmd, entry), NULL, 0, 0, 0,
+                  l->stub ? espl_timeout(l) : 200);
     /* A ROM that jumps to the code may reset the UART before the reply drains (§5.4). */
-    return l->stub || entry == 0 ? r : ESP_LOADER_OK;
+    return l->stub || entry == 0 ? r : ESPLOADER_OK;
 }
 
-static int upload(esp_loader_t *l, uint32_t addr, const uint8_t *data, uint32_t size)
+static int upload(esploader_t *l, uint32_t addr, const uint8_t *data, uint32_t size)
 {
     uint32_t done;
-    int r = size != 0 ? esp_loader_mem_start(l, addr, size, RAM_BLOCK) : 0;
+    int r = size != 0 ? esploader_mem_start(l, addr, size, RAM_BLOCK) : 0;
 
     for (done = 0; r == 0 && done < size; done += RAM_BLOCK) {
-        r = esp_loader_mem_write(l, data + done, size - done < RAM_BLOCK ? size - done : RAM_BLOCK);
+        r = esploader_mem_write(l, data + done, size - done < RAM_BLOCK ? size - done : RAM_BLOCK);
     }
     return r;
 }
 
-int esp_loader_run_stub(esp_loader_t *l, const esp_loader_stub_t *stub)
+int esploader_run_stub(esploader_t *l, const esploader_stub_t *stub)
 {
     uint32_t deadline;
     int r, n;
 
     if (l->stub) {
-        return ESP_LOADER_OK; /* a stub found running by SYNC is reused */
+        return ESPLOADER_OK; /* a stub found running by SYNC is reused */
     }
     if (stub == NULL || stub->entry == 0) {
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     if (l->sdm) {
-        return ESP_LOADER_ERR_UNSUPPORTED; /* SDM refuses MEM_* */
+        return ESPLOADER_ERR_UNSUPPORTED; /* SDM refuses MEM_* */
     }
     r = upload(l, stub->text_addr, stub->text, stub->text_size);
     if (r == 0) {
@@ -62,24 +62,24 @@ int esp_loader_run_stub(esp_loader_t *l, const esp_loader_stub_t *stub)
     /* MEM_END(0, entry): the ROM answers, jumps, and the stub greets with a raw "OHAI".
      * Wait for the greeting whatever comes first (the reply may be lost in the jump). */
     l->state = ESP_STATE_IDLE;
-    deadline = esp_now(l) + esp_timeout(l);
-    r = esp_send(l, esp_proto_enc_mem_end(l->cmd, stub->entry), NULL, 0, 0, deadline);
+    deadline = espl_now(l) + espl_timeout(l);
+    r = espl_send(l, espl_proto_enc_mem_end(l->cmd, stub->entry), NULL, 0, 0, deadline);
     while (r == 0) {
-        n = esp_read_frame(l, deadline);
+        n = espl_read_frame(l, deadline);
         if (n < 0) {
             return n;
         }
-        if (n == 4 && esp_mem_equal(l->frame, "OHAI", 4)) {
+        if (n == 4 && espl_mem_equal(l->frame, "OHAI", 4)) {
             l->stub = 1;
-            ESP_LOG(l, ESP_LOADER_LOG_INFO, "stub running", 0);
-            return ESP_LOADER_OK;
+            ESP_LOG(l, ESPLOADER_LOG_INFO, "stub running", 0);
+            return ESPLOADER_OK;
         }
         if (n >= 10 && l->frame[0] == 1 && l->frame[1] == ESP_OP_MEM_END && l->frame[8] != 0) {
             l->failure.command = ESP_OP_MEM_END;
             l->failure.status = l->frame[8];
             l->failure.reason = l->frame[9];
             l->failure.stub = false;
-            return ESP_LOADER_ERR_TARGET;
+            return ESPLOADER_ERR_TARGET;
         }
     }
     return r;

@@ -1,14 +1,14 @@
 /* Registers, MAC, security info and baud rate (PROTOCOL.md §5.2, §5.3, §5.12, §5.14, §8.3). */
 #include "loader.h"
 
-int esp_read_reg(esp_loader_t *l, uint32_t addr, uint32_t *value)
+int espl_read_reg(esploader_t *l, uint32_t addr, uint32_t *value)
 {
-    int r = esp_cmd(l, esp_proto_enc_read_reg(l->cmd, addr), 0);
+    int r = espl_cmd(l, espl_proto_enc_read_reg(l->cmd, addr), 0);
     *value = l->value; /* the only reply besides SYNC whose value field means something */
     return r;
 }
 
-int esp_write_regs(esp_loader_t *l, const uint32_t *addr_value, unsigned n)
+int espl_write_regs(esploader_t *l, const uint32_t *addr_value, unsigned n)
 {
     unsigned i = n;
 
@@ -16,42 +16,42 @@ int esp_write_regs(esp_loader_t *l, const uint32_t *addr_value, unsigned n)
      * record's 8 header bytes land on the previous record's mask / delay, which the previous
      * record's own encoding then rewrites. The real header goes on last. */
     while (i-- > 0) {
-        esp_proto_enc_write_reg(l->cmd + 16 * i, addr_value[2 * i], addr_value[2 * i + 1],
-                                0xFFFFFFFF, 0);
+        espl_proto_enc_write_reg(l->cmd + 16 * i, addr_value[2 * i], addr_value[2 * i + 1],
+                                 0xFFFFFFFF, 0);
     }
-    esp_proto_header(l->cmd, ESP_OP_WRITE_REG, (uint16_t)(16 * n), 0);
-    return esp_cmd(l, 8 + 16 * n, 0);
+    espl_proto_header(l->cmd, ESP_OP_WRITE_REG, (uint16_t)(16 * n), 0);
+    return espl_cmd(l, 8 + 16 * n, 0);
 }
 
-int esp_loader_read_register(esp_loader_t *l, uint32_t address, uint32_t *value)
+int esploader_read_register(esploader_t *l, uint32_t address, uint32_t *value)
 {
-    return value == NULL ? ESP_LOADER_ERR_INVALID_ARG : esp_read_reg(l, address, value);
+    return value == NULL ? ESPLOADER_ERR_INVALID_ARG : espl_read_reg(l, address, value);
 }
 
-int esp_loader_write_register(esp_loader_t *l, uint32_t address, uint32_t value)
+int esploader_write_register(esploader_t *l, uint32_t address, uint32_t value)
 {
-    return esp_loader_write_register_masked(l, address, value, 0xFFFFFFFF, 0);
+    return esploader_write_register_masked(l, address, value, 0xFFFFFFFF, 0);
 }
 
-int esp_loader_write_register_masked(esp_loader_t *l, uint32_t address, uint32_t value,
-                                     uint32_t mask, uint32_t delay_us)
+int esploader_write_register_masked(esploader_t *l, uint32_t address, uint32_t value, uint32_t mask,
+                                    uint32_t delay_us)
 {
-    return esp_cmd(l, esp_proto_enc_write_reg(l->cmd, address, value, mask, delay_us), 0);
+    return espl_cmd(l, espl_proto_enc_write_reg(l->cmd, address, value, mask, delay_us), 0);
 }
 
-int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
+int esploader_read_mac(esploader_t *l, uint8_t mac[6])
 {
     uint32_t w[3] = {0, 0, 0}, reg, is8266, oui;
-    int r = esp_ready(l), i;
+    int r = espl_ready(l), i;
 
     if (r != 0) {
         return r;
     }
-    reg = esp_target_mac(l->chip);
-    is8266 = esp_flags(l) & ESP_T_8266; /* 1: ESP8266, 0: the rest */
+    reg = espl_target_mac(l->chip);
+    is8266 = espl_flags(l) & ESP_T_8266; /* 1: ESP8266, 0: the rest */
     /* ESP32+: two words from MAC_EFUSE_REG; ESP8266: OTP MAC0, MAC1 and MAC3 */
     for (i = 0; r == 0 && i < 2 + (int)is8266; i++) {
-        r = esp_read_reg(l, reg + 4u * (uint32_t)i + (i == 2 ? 4u : 0u), &w[i]);
+        r = espl_read_reg(l, reg + 4u * (uint32_t)i + (i == 2 ? 4u : 0u), &w[i]);
     }
     if (r != 0) {
         return r;
@@ -61,7 +61,7 @@ int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
         if (oui == 0) {
             uint32_t kind = (w[1] >> 16) & 0xFF;
             if (kind > 1) {
-                return ESP_LOADER_ERR_PROTOCOL; /* eFuse holds no OUI we know */
+                return ESPLOADER_ERR_PROTOCOL; /* eFuse holds no OUI we know */
             }
             oui = kind == 0 ? 0x18FE34 : 0xACD074;
         }
@@ -75,41 +75,41 @@ int esp_loader_read_mac(esp_loader_t *l, uint8_t mac[6])
     for (i = 0; i < 4; i++) {
         mac[2 + i] = (uint8_t)(w[0] >> (24 - 8 * i));
     }
-    return ESP_LOADER_OK;
+    return ESPLOADER_OK;
 }
 
-int esp_loader_get_security_info(esp_loader_t *l, esp_loader_security_info_t *info)
+int esploader_get_security_info(esploader_t *l, esploader_security_info_t *info)
 {
     const uint8_t *d = l->frame + 8;
     int r;
 
-    if (esp_flags(l) & ESP_T_NOSEC) {
-        return ESP_LOADER_ERR_UNSUPPORTED;
+    if (espl_flags(l) & ESP_T_NOSEC) {
+        return ESPLOADER_ERR_UNSUPPORTED;
     }
-    r = esp_cmd(l, esp_proto_enc_simple(l->cmd, ESP_OP_GET_SECURITY_INFO), ESP_RESP_VAR);
+    r = espl_cmd(l, espl_proto_enc_simple(l->cmd, ESP_OP_GET_SECURITY_INFO), ESP_RESP_VAR);
     if (r == 0 && l->rlen < 12) {
-        r = ESP_LOADER_ERR_PROTOCOL;
+        r = ESPLOADER_ERR_PROTOCOL;
     }
     if (r != 0) {
         return r;
     }
-    esp_mem_fill(info, 0, sizeof(*info));
-    info->flags = esp_get_le32(d);
+    espl_mem_fill(info, 0, sizeof(*info));
+    info->flags = espl_get_le32(d);
     info->flash_crypt_cnt = d[4];
-    esp_mem_copy(info->key_purposes, d + 5, 7);
+    espl_mem_copy(info->key_purposes, d + 5, 7);
     if (l->rlen >= 20) {
-        info->chip_id = esp_get_le32(d + 12);
-        info->eco_version = esp_get_le32(d + 16);
+        info->chip_id = espl_get_le32(d + 12);
+        info->eco_version = espl_get_le32(d + 16);
         info->has_chip_id = true;
     }
-    return ESP_LOADER_OK;
+    return ESPLOADER_OK;
 }
 
 /* Crystal in MHz estimated from the UART divider at the 115200 sync baud (§8.1). */
-static int xtal_mhz(esp_loader_t *l, uint32_t *mhz)
+static int xtal_mhz(esploader_t *l, uint32_t *mhz)
 {
     uint32_t div;
-    int r = esp_read_reg(l, ESP_UART_CLKDIV_REG, &div);
+    int r = espl_read_reg(l, ESP_UART_CLKDIV_REG, &div);
     /* 115200 * div / 10^6 in 32 bits: div < 2^20, so div * 1152 < 2^31 */
     div = (div & 0xFFFFF) * 1152 / 10000;
     *mhz = div > 45 ? 48 : div > 33 ? 40 : 26;
@@ -117,9 +117,9 @@ static int xtal_mhz(esp_loader_t *l, uint32_t *mhz)
 }
 
 /* The value the ROM must be sent so that it really runs at baud (§5.12). */
-static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
+static int rom_baud(esploader_t *l, uint32_t baud, uint32_t *out)
 {
-    uint32_t flags = esp_flags(l), a, b;
+    uint32_t flags = espl_flags(l), a, b;
     int r = 0;
 
     *out = baud;
@@ -128,11 +128,11 @@ static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
          * p = cali * ck8m that is baud * p / 102400 (40 MHz) or / 66560 (26 MHz): shift the
          * 64-bit product so the rest is a 32-bit division (no 64-bit division helper). */
         uint64_t p;
-        if ((r = esp_read_reg(l, 0x3FF5F06C, &a)) != 0 || (r = esp_read_reg(l, 0x3FF5A010, &b)))
+        if ((r = espl_read_reg(l, 0x3FF5F06C, &a)) != 0 || (r = espl_read_reg(l, 0x3FF5A010, &b)))
             return r;
         p = (uint64_t)((a >> 7) & 0x1FFFFFF) * (b & 0xFF);
         if (p == 0) {
-            ESP_LOG(l, ESP_LOADER_LOG_WARN, "ESP32 ROM clock unknown, baud unscaled", 0);
+            ESP_LOG(l, ESPLOADER_LOG_WARN, "ESP32 ROM clock unknown, baud unscaled", 0);
         } else if (p > 84480) { /* rom_freq > 33 MHz: nominal 40 MHz */
             *out = (uint32_t)((p * baud) >> 12) / 25;
         } else {
@@ -143,7 +143,7 @@ static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
          * be the real one (from the UART divider): scale by assumed / real. */
         b = 40;
         if ((r = xtal_mhz(l, &a)) == 0 && (flags & ESP_T_BAUD_C5)) {
-            r = esp_read_reg(l, 0x60096110, &b);
+            r = espl_read_reg(l, 0x60096110, &b);
             b = (b >> 24) & 0x7F;
         }
         if (r == 0 && b != 0 && a != b) {
@@ -153,23 +153,23 @@ static int rom_baud(esp_loader_t *l, uint32_t baud, uint32_t *out)
     return r;
 }
 
-int esp_loader_change_baudrate(esp_loader_t *l, uint32_t baud)
+int esploader_change_baudrate(esploader_t *l, uint32_t baud)
 {
     uint32_t send = baud;
     int r = 0;
 
     if (baud == 0) {
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     if (r == 0 && !l->stub) {
-        if ((esp_flags(l) & ESP_T_8266) ||
-            (l->sdm && (esp_flags(l) & (ESP_T_BAUD_C2 | ESP_T_BAUD_C5)))) {
-            return ESP_LOADER_ERR_UNSUPPORTED;
+        if ((espl_flags(l) & ESP_T_8266) ||
+            (l->sdm && (espl_flags(l) & (ESP_T_BAUD_C2 | ESP_T_BAUD_C5)))) {
+            return ESPLOADER_ERR_UNSUPPORTED;
         }
         r = rom_baud(l, baud, &send);
     }
     if (r == 0) {
-        r = esp_cmd(l, esp_proto_enc_change_baud(l->cmd, send, l->stub ? l->baud : 0), 0);
+        r = espl_cmd(l, espl_proto_enc_change_baud(l->cmd, send, l->stub ? l->baud : 0), 0);
     }
     if (r != 0) {
         return r;
@@ -181,9 +181,9 @@ int esp_loader_change_baudrate(esp_loader_t *l, uint32_t baud)
         }
     }
     l->baud = baud;
-    esp_delay(l, 50);
-    esp_drain(l, 0); /* the ROM's stray empty frame after the reply, and any garbage */
+    espl_delay(l, 50);
+    espl_drain(l, 0); /* the ROM's stray empty frame after the reply, and any garbage */
     /* Prove the link at the new rate: commands carry no checksum, so a corrupted request can
      * be answered OK and leave the chip at some other baud. */
-    return esp_sync(l);
+    return espl_sync(l);
 }

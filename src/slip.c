@@ -3,7 +3,7 @@
 
 enum { ST_OUT = 0, ST_IN, ST_ESC, ST_DROP, ST_EITHER };
 
-void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
+void espl_slip_dec_init(espl_slip_dec_t *d, uint8_t *buf, size_t cap)
 {
     d->buf = buf;
     d->cap = cap;
@@ -14,23 +14,24 @@ void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
     d->noise_cap = 0;
 }
 
-void esp_slip_dec_resync(esp_slip_dec_t *d, int open)
+void espl_slip_dec_resync(espl_slip_dec_t *d, int open)
 {
     d->state = open ? ST_EITHER : ST_OUT;
     d->len = 0;
 }
 
-void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap)
+void espl_slip_dec_set_buf(espl_slip_dec_t *d, uint8_t *buf, size_t cap)
 {
     d->buf = buf;
     d->cap = cap;
     d->len = 0;
 }
 
-esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t len, size_t *used)
+espl_slip_status_t espl_slip_dec_feed(espl_slip_dec_t *d, const uint8_t *in, size_t len,
+                                      size_t *used)
 {
     size_t i = 0;
-    esp_slip_status_t st = ESP_SLIP_NEED_MORE;
+    espl_slip_status_t st = ESP_SLIP_NEED_MORE;
 
     while (i < len && st == ESP_SLIP_NEED_MORE) {
         uint8_t c = in[i++];
@@ -92,8 +93,8 @@ esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t
     return st;
 }
 
-size_t esp_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
-                       size_t out_cap)
+size_t espl_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
+                        size_t out_cap)
 {
     size_t i = 0, o = 0;
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esploader/esp_loader_slip.h"
+#include "esploader/esploader_slip.h"
 
 #define ESP_SLIP_END     0xC0
 #define ESP_SLIP_ESC     0xDB
@@ -21,23 +21,23 @@ typedef enum {
     ESP_SLIP_FRAME = 1,         /* a non-empty frame is complete in buf[0..len) */
     ESP_SLIP_ERR_OVERSIZE = -1, /* frame longer than cap: dropped, resync at next 0xC0 */
     ESP_SLIP_ERR_ESCAPE = -2,   /* 0xDB followed by neither 0xDC nor 0xDD: dropped, resync */
-} esp_slip_status_t;
+} espl_slip_status_t;
 
 /*
- * The decoder state (defined in esploader/esp_loader_slip.h so that esp_loader_t can embed one):
+ * The decoder state (defined in esploader/esploader_slip.h so that esploader_t can embed one):
  *   buf, cap   where the decoded frame body goes
  *   len        decoded bytes of the current frame
  *   state      private
  *   noise      bytes seen outside any frame (boot log, garbage), for diagnostics
  *   noise_buf, noise_cap  optional copy of the first noise_cap noise bytes (init: NULL, 0)
  */
-typedef struct esp_slip_dec esp_slip_dec_t;
+typedef struct espl_slip_dec espl_slip_dec_t;
 
-void esp_slip_dec_init(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
+void espl_slip_dec_init(espl_slip_dec_t *d, uint8_t *buf, size_t cap);
 
 /* Retarget the decoder's output buffer (e.g. straight into a caller's read buffer). Only
  * between frames. */
-void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
+void espl_slip_dec_set_buf(espl_slip_dec_t *d, uint8_t *buf, size_t cap);
 
 /*
  * Feed len bytes. Stops right after the byte that completes a frame or causes an error and
@@ -45,7 +45,8 @@ void esp_slip_dec_set_buf(esp_slip_dec_t *d, uint8_t *buf, size_t cap);
  * Empty frames (C0 C0) are skipped silently. Bytes outside a frame are counted in d->noise.
  * After FRAME or an error the next feed starts a new frame.
  */
-esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t len, size_t *used);
+espl_slip_status_t espl_slip_dec_feed(espl_slip_dec_t *d, const uint8_t *in, size_t len,
+                                      size_t *used);
 
 /*
  * Resynchronise between frames. open = false: the next 0xC0 opens a frame (everything until
@@ -54,14 +55,14 @@ esp_slip_status_t esp_slip_dec_feed(esp_slip_dec_t *d, const uint8_t *in, size_t
  * misaligned after lost bytes): the next byte either starts that frame's body or, if it is
  * another 0xC0, opens a frame itself.
  */
-void esp_slip_dec_resync(esp_slip_dec_t *d, int open);
+void espl_slip_dec_resync(espl_slip_dec_t *d, int open);
 
 /*
  * Escape up to in_len body bytes into out (no delimiters: the caller writes 0xC0 before and
  * after the frame body). Stops when out cannot take the next (possibly 2-byte) encoding.
  * Returns bytes written to out; *in_used = body bytes consumed.
  */
-size_t esp_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
-                       size_t out_cap);
+size_t espl_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
+                        size_t out_cap);
 
 #endif

@@ -1,21 +1,21 @@
 /* SPI flash attach, parameters and JEDEC-id size detection (PROTOCOL.md §5.10, §5.11, §8.2). */
 #include "loader.h"
 
-int esp_loader_spi_attach(esp_loader_t *l, uint32_t pin_config)
+int esploader_spi_attach(esploader_t *l, uint32_t pin_config)
 {
-    if (esp_is_8266_rom(l)) {
+    if (espl_is_8266_rom(l)) {
         /* No SPI_ATTACH in this ROM: an empty FLASH_BEGIN attaches the flash instead. */
-        return esp_cmd(l, esp_proto_enc_begin(l->cmd, ESP_OP_FLASH_BEGIN, 0, 0, 0x400, 0, false, 0),
-                       0);
+        return espl_cmd(
+            l, espl_proto_enc_begin(l->cmd, ESP_OP_FLASH_BEGIN, 0, 0, 0x400, 0, false, 0), 0);
     }
-    return esp_cmd(l, esp_proto_enc_spi_attach(l->cmd, pin_config, !l->stub), 0);
+    return espl_cmd(l, espl_proto_enc_spi_attach(l->cmd, pin_config, !l->stub), 0);
 }
 
-int esp_loader_flash_set_size(esp_loader_t *l, uint32_t size_bytes)
+int esploader_flash_set_size(esploader_t *l, uint32_t size_bytes)
 {
     int r = 0;
-    if (!esp_is_8266_rom(l)) { /* the ESP8266 ROM has no SPI_SET_PARAMS */
-        r = esp_cmd(l, esp_proto_enc_spi_set_params(l->cmd, size_bytes), 0);
+    if (!espl_is_8266_rom(l)) { /* the ESP8266 ROM has no SPI_SET_PARAMS */
+        r = espl_cmd(l, espl_proto_enc_spi_set_params(l->cmd, size_bytes), 0);
     }
     if (r == 0) {
         l->flash_size = size_bytes;
@@ -35,11 +35,11 @@ static const uint32_t spi_vals[5] = {24 - 1, 1u << 31 | 1u << 28, 7u << 28 | 0x9
 
 /* RDID (0x9F) as a register script on the chip's SPI controller: save USR / USR2, set up and
  * start in one multi-record WRITE_REG, poll CMD, read W0, restore. */
-static int read_jedec(esp_loader_t *l, uint32_t *id)
+static int read_jedec(esploader_t *l, uint32_t *id)
 {
-    uint8_t flags = esp_flags(l);
+    uint8_t flags = espl_flags(l);
     const uint8_t *reg = spi_regs[flags & ESP_T_8266 ? 0 : flags & ESP_T_4WORDS ? 1 : 2];
-    uint32_t base = esp_target_spi(l->chip), w[10], usr, usr2, v;
+    uint32_t base = espl_target_spi(l->chip), w[10], usr, usr2, v;
     int r, i;
 
     for (i = 0; i < 5; i++) {
@@ -49,36 +49,36 @@ static int read_jedec(esp_loader_t *l, uint32_t *id)
     if (flags & ESP_T_8266) {
         w[1] <<= 8; /* the read length sits at bit 8 of USR1 */
     }
-    if ((r = esp_read_reg(l, w[2], &usr)) != 0 || (r = esp_read_reg(l, w[4], &usr2)) != 0) {
+    if ((r = espl_read_reg(l, w[2], &usr)) != 0 || (r = espl_read_reg(l, w[4], &usr2)) != 0) {
         return r;
     }
-    r = esp_write_regs(l, w, 5);
+    r = espl_write_regs(l, w, 5);
     for (i = 0; r == 0; i++) {
-        r = esp_read_reg(l, base, &v);
+        r = espl_read_reg(l, base, &v);
         if (r == 0 && !(v & (1u << 18))) {
             break;
         }
         if (i == 9) {
-            r = ESP_LOADER_ERR_TIMEOUT; /* SPI command did not complete */
+            r = ESPLOADER_ERR_TIMEOUT; /* SPI command did not complete */
         }
     }
     if (r == 0) {
-        r = esp_read_reg(l, w[6], id);
+        r = espl_read_reg(l, w[6], id);
     }
     w[0] = w[2];
     w[1] = usr;
     w[2] = w[4];
     w[3] = usr2;
-    return r != 0 ? r : esp_write_regs(l, w, 2);
+    return r != 0 ? r : espl_write_regs(l, w, 2);
 }
 
-int esp_loader_flash_detect_size(esp_loader_t *l, uint32_t *size_bytes, uint32_t *jedec_id)
+int esploader_flash_detect_size(esploader_t *l, uint32_t *size_bytes, uint32_t *jedec_id)
 {
     uint32_t id = 0, size;
-    int r = esp_ready(l);
+    int r = espl_ready(l);
 
     if (r == 0 && l->sdm) {
-        return ESP_LOADER_ERR_UNSUPPORTED; /* registers are off limits in SDM */
+        return ESPLOADER_ERR_UNSUPPORTED; /* registers are off limits in SDM */
     }
     if (r != 0 || (r = read_jedec(l, &id)) != 0) {
         return r;
@@ -87,14 +87,14 @@ int esp_loader_flash_detect_size(esp_loader_t *l, uint32_t *size_bytes, uint32_t
     if (jedec_id != NULL) {
         *jedec_id = id;
     }
-    size = esp_target_flash_size_from_id(id);
-    ESP_LOG(l, ESP_LOADER_LOG_INFO, "flash JEDEC id", id);
+    size = espl_target_flash_size_from_id(id);
+    ESP_LOG(l, ESPLOADER_LOG_INFO, "flash JEDEC id", id);
     if (size == 0) {
-        ESP_LOG(l, ESP_LOADER_LOG_ERROR, "bad/unknown flash id", id);
-        return ESP_LOADER_ERR_PROTOCOL; /* never a guessed size */
+        ESP_LOG(l, ESPLOADER_LOG_ERROR, "bad/unknown flash id", id);
+        return ESPLOADER_ERR_PROTOCOL; /* never a guessed size */
     }
     if (size_bytes != NULL) {
         *size_bytes = size;
     }
-    return ESP_LOADER_OK;
+    return ESPLOADER_OK;
 }

@@ -9,41 +9,41 @@
 #define ESP_COL_MAC(chip, name, magic, id, boot, mac, date, spi, flags)   mac,
 #define ESP_COL_SPI(chip, name, magic, id, boot, mac, date, spi, flags)   spi,
 
-#define CHIPS (ESP_LOADER_CHIP_COUNT - 1)
+#define CHIPS (ESPLOADER_CHIP_COUNT - 1)
 static const uint32_t col_magic[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_MAGIC)};
 static const uint8_t col_id[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_ID)}; /* ESP8266: 0xFF, unused */
 static const uint8_t col_flags[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_FLAGS)};
 static const uint32_t col_mac[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_MAC)};
 static const uint32_t col_spi[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_SPI)};
 
-uint8_t esp_target_flags(esp_loader_chip_t chip)
+uint8_t espl_target_flags(esploader_chip_t chip)
 {
-    return chip != ESP_LOADER_CHIP_AUTO ? col_flags[chip - 1] : 0;
+    return chip != ESPLOADER_CHIP_AUTO ? col_flags[chip - 1] : 0;
 }
 
-uint32_t esp_target_mac(esp_loader_chip_t chip)
+uint32_t espl_target_mac(esploader_chip_t chip)
 {
     return col_mac[chip - 1];
 }
 
-uint32_t esp_target_spi(esp_loader_chip_t chip)
+uint32_t espl_target_spi(esploader_chip_t chip)
 {
     return col_spi[chip - 1];
 }
 
-esp_loader_chip_t esp_target_find(uint32_t v, int by_id)
+esploader_chip_t espl_target_find(uint32_t v, int by_id)
 {
     int i;
     for (i = 0; i < CHIPS; i++) {
         if (by_id ? (col_magic[i] == 0 && col_id[i] == v)
                   : (col_magic[i] != 0 && col_magic[i] == v)) {
-            return (esp_loader_chip_t)(i + 1);
+            return (esploader_chip_t)(i + 1);
         }
     }
-    return ESP_LOADER_CHIP_AUTO;
+    return ESPLOADER_CHIP_AUTO;
 }
 
-uint32_t esp_target_flash_size_from_id(uint32_t id)
+uint32_t espl_target_flash_size_from_id(uint32_t id)
 {
     uint32_t cap = (id >> 16) & 0xFF;
 

@@ -1,6 +1,6 @@
 /*
  * Core-internal chip facts. Every fact lives once, in ESP_CHIP_TABLE below; targets.c expands it
- * into the compact table the core uses, chip_info.c into the public esp_loader_chip_info_t
+ * into the compact table the core uses, chip_info.c into the public esploader_chip_info_t
  * table (linked only by programs that ask for it, so small hosts do not pay for names).
  */
 #ifndef ESP_TARGETS_H
@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "esploader/esp_loader_chip.h"
+#include "esploader/esploader_chip.h"
 
 /* Chip quirks and ROM limits, as bits. */
 #define ESP_T_8266       0x01 /* ESP8266 ROM: 2 status bytes; no MD5/deflate/baud/slow read */
@@ -42,18 +42,18 @@
 
 /* The core reads the table through these, one array per column: with -fdata-sections a
  * program links only the columns it uses. All but the flags (0 for AUTO) take a known chip. */
-uint8_t esp_target_flags(esp_loader_chip_t chip); /* ESP_T_* */
-uint32_t esp_target_mac(esp_loader_chip_t chip);  /* MAC_EFUSE_REG (ESP8266: OTP MAC0) */
-uint32_t esp_target_spi(esp_loader_chip_t chip);  /* SPI controller for flash scripts §8.2 */
+uint8_t espl_target_flags(esploader_chip_t chip); /* ESP_T_* */
+uint32_t espl_target_mac(esploader_chip_t chip);  /* MAC_EFUSE_REG (ESP8266: OTP MAC0) */
+uint32_t espl_target_spi(esploader_chip_t chip);  /* SPI controller for flash scripts §8.2 */
 
 #define ESP_MAGIC_REG       0x40001000u
 #define ESP_UART_CLKDIV_REG 0x60000014u /* C2 and C5 */
 
 /* Chip from a GET_SECURITY_INFO chip id (by_id, among chips without a magic value, §7 4a) or
  * from the ROM magic value; AUTO if none matches. */
-esp_loader_chip_t esp_target_find(uint32_t value, int by_id);
+esploader_chip_t espl_target_find(uint32_t value, int by_id);
 
 /* Flash size in bytes implied by a JEDEC RDID value (§8.2); 0 for a bad or unknown id. */
-uint32_t esp_target_flash_size_from_id(uint32_t id);
+uint32_t espl_target_flash_size_from_id(uint32_t id);
 
 #endif

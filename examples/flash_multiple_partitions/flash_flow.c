@@ -27,14 +27,14 @@ static uint32_t now(example_flow_t *f)
     return f->now_ms ? f->now_ms(f->user) : 0;
 }
 
-esp_loader_chip_t example_chip_from_name(const char *name)
+esploader_chip_t example_chip_from_name(const char *name)
 {
-    return esp_loader_chip_from_name(name);
+    return esploader_chip_from_name(name);
 }
 
-static const char *chip_name(esp_loader_chip_t chip)
+static const char *chip_name(esploader_chip_t chip)
 {
-    const esp_loader_chip_info_t *info = esp_loader_chip_info(chip);
+    const esploader_chip_info_t *info = esploader_chip_info(chip);
     return info ? info->name : "unknown chip";
 }
 
@@ -61,18 +61,18 @@ int example_find_app_partition(const uint8_t *table, uint32_t len, uint32_t *off
     return -1;
 }
 
-static const char *diag_text(esp_loader_connect_diag_t d)
+static const char *diag_text(esploader_connect_diag_t d)
 {
     switch (d) {
-    case ESP_LOADER_DIAG_NO_SERIAL_DATA:
+    case ESPLOADER_DIAG_NO_SERIAL_DATA:
         return "nothing came back: check power, TX/RX wiring (crossed?) and the port";
-    case ESP_LOADER_DIAG_WRONG_BOOT_MODE:
+    case ESPLOADER_DIAG_WRONG_BOOT_MODE:
         return "the target booted normally: BOOT (IO0) was not held low during reset";
-    case ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC:
+    case ESPLOADER_DIAG_DOWNLOAD_NO_SYNC:
         return "the target is in download mode but did not answer SYNC: check our TX -> its RX";
-    case ESP_LOADER_DIAG_WRONG_CHIP:
+    case ESPLOADER_DIAG_WRONG_CHIP:
         return "the detected chip differs from the configured one";
-    case ESP_LOADER_DIAG_UNKNOWN_CHIP:
+    case ESPLOADER_DIAG_UNKNOWN_CHIP:
         return "the chip answered but is not one libesploader knows";
     default:
         return "no further diagnosis";
@@ -81,12 +81,12 @@ static const char *diag_text(esp_loader_connect_diag_t d)
 
 static void say_lib_error(example_flow_t *f, const char *what, int err)
 {
-    if (err == ESP_LOADER_ERR_TARGET) {
-        const esp_loader_failure_t *fail = esp_loader_last_failure(f->loader);
+    if (err == ESPLOADER_ERR_TARGET) {
+        const esploader_failure_t *fail = esploader_last_failure(f->loader);
         say(f, 'E', "%s failed: the %s refused command 0x%02x (status 0x%02x, reason 0x%02x)", what,
             fail->stub ? "stub" : "ROM", fail->command, fail->status, fail->reason);
     } else {
-        say(f, 'E', "%s failed: %s (%d)", what, esp_loader_strerror(err), err);
+        say(f, 'E', "%s failed: %s (%d)", what, esploader_strerror(err), err);
     }
 }
 
@@ -94,16 +94,16 @@ static void say_lib_error(example_flow_t *f, const char *what, int err)
 static int connect_and_pick(example_flow_t *f, char names[][EXAMPLE_TARGET_NAME_MAX], int n)
 {
     say(f, 'I', "Connecting: BOOT low, pulse RESET, then SYNC with the ROM loader...");
-    int err = esp_loader_connect(f->loader);
-    if (err != ESP_LOADER_OK) {
+    int err = esploader_connect(f->loader);
+    if (err != ESPLOADER_OK) {
         say_lib_error(f, "Connect", err);
-        say(f, 'E', "Diagnosis: %s", diag_text(esp_loader_connect_diag(f->loader)));
+        say(f, 'E', "Diagnosis: %s", diag_text(esploader_connect_diag(f->loader)));
         return EXAMPLE_ERR_CONNECT;
     }
-    f->chip = esp_loader_get_target(f->loader);
+    f->chip = esploader_get_target(f->loader);
     say(f, 'I', "Connected to %s (%s loader)", chip_name(f->chip),
-        esp_loader_stub_running(f->loader) ? "stub" : "ROM");
-    if (f->target != ESP_LOADER_CHIP_AUTO && f->target != f->chip) {
+        esploader_stub_running(f->loader) ? "stub" : "ROM");
+    if (f->target != ESPLOADER_CHIP_AUTO && f->target != f->chip) {
         say(f, 'E',
             "Wrong chip: configured target is %s but the connected chip is %s. "
             "Check the board, or the configured target.",
@@ -111,7 +111,7 @@ static int connect_and_pick(example_flow_t *f, char names[][EXAMPLE_TARGET_NAME_
         return EXAMPLE_ERR_WRONG_CHIP;
     }
     for (int i = 0; i < n; i++) {
-        if (esp_loader_chip_from_name(names[i]) == f->chip) {
+        if (esploader_chip_from_name(names[i]) == f->chip) {
             memcpy(f->folder, names[i], sizeof f->folder);
             say(f, 'I', "Using binaries folder '%s'", f->folder);
             return EXAMPLE_OK;
@@ -126,18 +126,18 @@ static void raise_baud(example_flow_t *f)
 {
     if (f->baud == 0 || f->baud == ROM_BAUD)
         return;
-    const esp_loader_chip_info_t *info = esp_loader_chip_info(f->chip);
-    if (!esp_loader_stub_running(f->loader) && info && !info->rom_can_change_baud) {
+    const esploader_chip_info_t *info = esploader_chip_info(f->chip);
+    if (!esploader_stub_running(f->loader) && info && !info->rom_can_change_baud) {
         say(f, 'I', "The %s ROM cannot change its baud rate: staying at %u baud", info->name,
             (unsigned)ROM_BAUD);
         return;
     }
-    int err = esp_loader_change_baudrate(f->loader, f->baud);
-    if (err == ESP_LOADER_OK)
+    int err = esploader_change_baudrate(f->loader, f->baud);
+    if (err == ESPLOADER_OK)
         say(f, 'I', "Baud rate changed to %u", (unsigned)f->baud);
     else
         say(f, 'W', "Could not change the baud rate to %u (%s): staying at %u baud",
-            (unsigned)f->baud, esp_loader_strerror(err), (unsigned)ROM_BAUD);
+            (unsigned)f->baud, esploader_strerror(err), (unsigned)ROM_BAUD);
 }
 
 /* The app goes where the partition table says (the first app partition). */
@@ -242,8 +242,8 @@ static int flash_one(example_flow_t *f, const char *file, uint32_t offset, uint3
      * 1 KB, so stay with ROM-sized blocks either way (a stub accepts smaller blocks too). */
     uint32_t block_size = ROM_BLOCK;
     uint32_t t0 = now(f);
-    int err = esp_loader_flash_start(f->loader, offset, size, block_size);
-    if (err != ESP_LOADER_OK) {
+    int err = esploader_flash_start(f->loader, offset, size, block_size);
+    if (err != ESPLOADER_OK) {
         say_lib_error(f, "flash_start", err);
         f->store->close(f->store->ctx, h);
         return EXAMPLE_ERR_FLASH;
@@ -267,14 +267,14 @@ static int flash_one(example_flow_t *f, const char *file, uint32_t offset, uint3
             f->store->close(f->store->ctx, h);
             return EXAMPLE_ERR_STORE;
         }
-        err = esp_loader_flash_write(f->loader, block, want);
-        if (err != ESP_LOADER_OK) {
+        err = esploader_flash_write(f->loader, block, want);
+        if (err != ESPLOADER_OK) {
             say_lib_error(f, "flash_write", err);
             say(f, 'E',
                 "Packet %u of %s was not written; a new flash_start from 0x%x would "
                 "resume",
                 (unsigned)(r->blocks + 1), file,
-                (unsigned)esp_loader_flash_resume_offset(f->loader));
+                (unsigned)esploader_flash_resume_offset(f->loader));
             f->store->close(f->store->ctx, h);
             return EXAMPLE_ERR_FLASH;
         }
@@ -284,16 +284,16 @@ static int flash_one(example_flow_t *f, const char *file, uint32_t offset, uint3
     }
     f->store->close(f->store->ctx, h);
 
-    err = esp_loader_flash_finish(f->loader, 0);
-    if (err == ESP_LOADER_ERR_VERIFY) {
+    err = esploader_flash_finish(f->loader, 0);
+    if (err == ESPLOADER_ERR_VERIFY) {
         say(f, 'E', "%s: MD5 of the flash differs from the file: the write went wrong", file);
         return EXAMPLE_ERR_VERIFY;
     }
-    if (err != ESP_LOADER_OK) {
+    if (err != ESPLOADER_OK) {
         say_lib_error(f, "flash_finish", err);
         return EXAMPLE_ERR_FLASH;
     }
-    if (esp_loader_flash_verified(f->loader)) {
+    if (esploader_flash_verified(f->loader)) {
         r->verified = EXAMPLE_VERIFIED_MD5;
         say(f, 'I', "%s: flash MD5 matches (computed by the target)", file);
     } else if (f->read_back) {
@@ -338,7 +338,7 @@ int example_flow_run(example_flow_t *f)
 {
     char names[EXAMPLE_MAX_TARGETS][EXAMPLE_TARGET_NAME_MAX];
     f->images_done = 0;
-    f->chip = ESP_LOADER_CHIP_AUTO;
+    f->chip = ESPLOADER_CHIP_AUTO;
     f->folder[0] = '\0';
 
     int n = f->store->list_targets(f->store->ctx, names, EXAMPLE_MAX_TARGETS);
@@ -365,7 +365,7 @@ int example_flow_run(example_flow_t *f)
         return rc;
     raise_baud(f);
 
-    const esp_loader_chip_info_t *info = esp_loader_chip_info(f->chip);
+    const esploader_chip_info_t *info = esploader_chip_info(f->chip);
     uint32_t app_offset, app_limit;
     rc = app_offset_from_table(f, &app_offset, &app_limit);
     if (rc != EXAMPLE_OK)
@@ -402,10 +402,10 @@ int example_flow_run(example_flow_t *f)
         (unsigned)(now(f) - t0));
     summary(f);
 
-    int err = esp_loader_reset_target(f->loader);
-    if (err == ESP_LOADER_OK)
+    int err = esploader_reset_target(f->loader);
+    if (err == ESPLOADER_OK)
         say(f, 'I', "Target reset: it now boots the new firmware");
     else
-        say(f, 'W', "Could not reset the target (%s): reset it by hand", esp_loader_strerror(err));
+        say(f, 'W', "Could not reset the target (%s): reset it by hand", esploader_strerror(err));
     return EXAMPLE_OK;
 }

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "binaries_store.h"
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,10 +52,10 @@ typedef struct example_image_result {
 } example_image_result_t;
 
 typedef struct example_flow {
-    esp_loader_t *loader; /* esp_loader_init() done by the caller */
+    esploader_t *loader; /* esploader_init() done by the caller */
     const example_store_t *store;
-    esp_loader_chip_t target; /* ESP_LOADER_CHIP_AUTO: whatever is detected */
-    uint32_t baud;            /* raise to this after connecting; 0 or 115200 = keep */
+    esploader_chip_t target; /* ESPLOADER_CHIP_AUTO: whatever is detected */
+    uint32_t baud;           /* raise to this after connecting; 0 or 115200 = keep */
 
     /* Log sink, ESP-IDF style: level 'E', 'W' or 'I'; the host adds "I (ms) example: ". */
     void (*log)(void *user, char level, const char *fmt, va_list ap);
@@ -67,7 +67,7 @@ typedef struct example_flow {
     void *user;
 
     /* Results, filled in as the images are written. */
-    esp_loader_chip_t chip;
+    esploader_chip_t chip;
     char folder[EXAMPLE_TARGET_NAME_MAX];
     example_image_result_t image[EXAMPLE_IMAGES];
     int images_done;
@@ -76,8 +76,8 @@ typedef struct example_flow {
 /* Run the whole flow. Returns EXAMPLE_OK or an example_err_t; the log says why. */
 int example_flow_run(example_flow_t *f);
 
-/* "ESP32-C3", "esp32c3", "esp32_c3" -> chip; ESP_LOADER_CHIP_AUTO if unknown or "auto". */
-esp_loader_chip_t example_chip_from_name(const char *name);
+/* "ESP32-C3", "esp32c3", "esp32_c3" -> chip; ESPLOADER_CHIP_AUTO if unknown or "auto". */
+esploader_chip_t example_chip_from_name(const char *name);
 
 /* The first app partition's offset and size in a partition-table binary (0x50AA entries).
  * Returns 0, or -1 if there is none. */

@@ -12,13 +12,13 @@
 #include <time.h>
 
 #include "binaries_dir.h"
-#include "esp_loader_port_sim.h"
+#include "esploader_port_sim.h"
 #include "esp_sim.h"
 #include "esp_sim_link.h"
 #include "flash_flow.h"
 #include "sim_flash_check.h"
 #ifdef EXAMPLE_HAVE_POSIX_PORT
-#include "esp_loader_port_posix.h"
+#include "esploader_port_posix.h"
 #endif
 
 #ifndef EXAMPLE_DEFAULT_BINARIES
@@ -185,7 +185,7 @@ static void host_say(host_t *h, char level, const char *fmt, ...)
 }
 
 /* --verbose: the library's log hook (a static message and one number). */
-static void lib_log(void *user, esp_loader_log_level_t level, const char *msg, int32_t value)
+static void lib_log(void *user, esploader_log_level_t level, const char *msg, int32_t value)
 {
     static const char levels[] = "?EWID";
     host_t *h = user;
@@ -226,10 +226,10 @@ int main(int argc, char **argv)
     memset(&host, 0, sizeof host);
     clock_gettime(CLOCK_MONOTONIC, &host.t0);
 
-    esp_loader_chip_t want = ESP_LOADER_CHIP_AUTO;
+    esploader_chip_t want = ESPLOADER_CHIP_AUTO;
     if (o.chip) {
         want = example_chip_from_name(o.chip);
-        if (want == ESP_LOADER_CHIP_AUTO) {
+        if (want == ESPLOADER_CHIP_AUTO) {
             fprintf(stderr, "flash_multiple_partitions: unknown chip '%s'\n", o.chip);
             return 2;
         }
@@ -244,11 +244,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    esp_loader_config_t cfg;
+    esploader_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
     sim_t *sim = NULL;
 #ifdef EXAMPLE_HAVE_POSIX_PORT
-    esp_loader_posix_port_t *posix = NULL;
+    esploader_posix_port_t *posix = NULL;
 #endif
     if (o.sim_chip) {
         sim_config_t sc;
@@ -274,26 +274,26 @@ int main(int argc, char **argv)
             sim_fault_t cut = {SIM_FAULT_CUT, SIM_DIR_TO_CHIP, (uint64_t)o.sim_cut, 0};
             sim_link_add_fault(host.link, &cut);
         }
-        cfg.port = &esp_loader_port_sim_ops;
+        cfg.port = &esploader_port_sim_ops;
         cfg.port_ctx = host.link;
     } else {
 #ifdef EXAMPLE_HAVE_POSIX_PORT
-        esp_loader_posix_options_t po;
+        esploader_posix_options_t po;
         memset(&po, 0, sizeof po);
         po.gpio_chip = o.gpio_chip;
         po.gpio_boot = o.gpio_boot;
         po.gpio_reset = o.gpio_reset;
         char err[256];
-        if (esp_loader_posix_open(&posix, o.port, &po, err, sizeof err) != 0) {
+        if (esploader_posix_open(&posix, o.port, &po, err, sizeof err) != 0) {
             fprintf(stderr, "flash_multiple_partitions: %s: %s\n", o.port, err);
             return 1;
         }
-        cfg.port = &esp_loader_posix_ops;
+        cfg.port = &esploader_posix_ops;
         cfg.port_ctx = posix;
         /* A raw TCP socket has no modem lines (esptool forces no-reset there too); a new
          * connection to esploader-sim is itself a reset into download mode. */
         if (strncmp(o.port, "socket://", 9) == 0)
-            cfg.before = ESP_LOADER_BEFORE_NO_RESET;
+            cfg.before = ESPLOADER_BEFORE_NO_RESET;
 #else
         fprintf(stderr, "flash_multiple_partitions: built without the POSIX port: only the "
                         "simulator (--sim) is available\n");
@@ -314,11 +314,11 @@ int main(int argc, char **argv)
     if (o.trace)
         cfg.trace = lib_trace;
     cfg.hook_user = &host;
-    esp_loader_t loader;
-    int rc = esp_loader_init(&loader, &cfg);
+    esploader_t loader;
+    int rc = esploader_init(&loader, &cfg);
     example_flow_t flow;
     memset(&flow, 0, sizeof flow);
-    if (rc == ESP_LOADER_OK) {
+    if (rc == ESPLOADER_OK) {
         flow.loader = &loader;
         flow.store = &store;
         flow.target = want;
@@ -329,7 +329,7 @@ int main(int argc, char **argv)
         flow.user = &host;
         rc = example_flow_run(&flow);
     } else {
-        host_say(&host, 'E', "esp_loader_init: %s", esp_loader_strerror(rc));
+        host_say(&host, 'E', "esploader_init: %s", esploader_strerror(rc));
     }
 
     if (rc == EXAMPLE_OK && o.check) {
@@ -346,7 +346,7 @@ int main(int argc, char **argv)
     }
 #ifdef EXAMPLE_HAVE_POSIX_PORT
     if (posix)
-        esp_loader_posix_close(posix);
+        esploader_posix_close(posix);
 #endif
     return rc == EXAMPLE_OK ? 0 : 1;
 }

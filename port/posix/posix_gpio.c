@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "posix_port_internal.h"
 
 #ifdef ESPLOADER_HAVE_LIBGPIOD
@@ -18,53 +18,53 @@ struct posix_gpio {
     struct gpiod_line *boot, *reset;
 };
 
-int posix_gpio_open(esp_loader_posix_port_t *p, const char *chip, int boot, int reset, char *err,
+int posix_gpio_open(esploader_posix_port_t *p, const char *chip, int boot, int reset, char *err,
                     size_t err_len)
 {
     struct posix_gpio *g = calloc(1, sizeof(*g));
     if (!g) {
         posix_errf(err, err_len, "out of memory");
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     p->gpio = g;
     g->chip = gpiod_chip_open_lookup(chip);
     if (!g->chip) {
         posix_errf(err, err_len, "GPIO chip '%s': %s%s", chip, strerror(errno),
                    errno == EACCES ? " (add yourself to the 'gpio' group)" : "");
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     g->boot = gpiod_chip_get_line(g->chip, (unsigned)boot);
     g->reset = gpiod_chip_get_line(g->chip, (unsigned)reset);
     if (!g->boot || !g->reset) {
         posix_errf(err, err_len, "GPIO chip '%s' has no line %d or %d", chip, boot, reset);
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     /* Both released (high): the chip runs until a reset sequence says otherwise. */
     if (gpiod_line_request_output(g->boot, "esploader-boot", 1) != 0 ||
         gpiod_line_request_output(g->reset, "esploader-reset", 1) != 0) {
         posix_errf(err, err_len, "GPIO lines %d/%d on '%s' are busy or not allowed: %s", boot,
                    reset, chip, strerror(errno));
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     return 0;
 }
 
-int32_t posix_gpio_set_lines(esp_loader_posix_port_t *p, int boot, int reset)
+int32_t posix_gpio_set_lines(esploader_posix_port_t *p, int boot, int reset)
 {
     struct posix_gpio *g = p->gpio;
     /* Drive BOOT before RESET so IO0 is settled when EN rises. */
-    if (boot != ESP_LOADER_LINE_KEEP &&
-        gpiod_line_set_value(g->boot, boot == ESP_LOADER_LINE_ASSERT ? 0 : 1) != 0) {
-        return ESP_LOADER_ERR_IO;
+    if (boot != ESPLOADER_LINE_KEEP &&
+        gpiod_line_set_value(g->boot, boot == ESPLOADER_LINE_ASSERT ? 0 : 1) != 0) {
+        return ESPLOADER_ERR_IO;
     }
-    if (reset != ESP_LOADER_LINE_KEEP &&
-        gpiod_line_set_value(g->reset, reset == ESP_LOADER_LINE_ASSERT ? 0 : 1) != 0) {
-        return ESP_LOADER_ERR_IO;
+    if (reset != ESPLOADER_LINE_KEEP &&
+        gpiod_line_set_value(g->reset, reset == ESPLOADER_LINE_ASSERT ? 0 : 1) != 0) {
+        return ESPLOADER_ERR_IO;
     }
     return 0;
 }
 
-void posix_gpio_close(esp_loader_posix_port_t *p)
+void posix_gpio_close(esploader_posix_port_t *p)
 {
     struct posix_gpio *g = p->gpio;
     if (!g) {
@@ -85,7 +85,7 @@ void posix_gpio_close(esp_loader_posix_port_t *p)
 
 #else /* built without libgpiod */
 
-int posix_gpio_open(esp_loader_posix_port_t *p, const char *chip, int boot, int reset, char *err,
+int posix_gpio_open(esploader_posix_port_t *p, const char *chip, int boot, int reset, char *err,
                     size_t err_len)
 {
     (void)p;
@@ -95,18 +95,18 @@ int posix_gpio_open(esp_loader_posix_port_t *p, const char *chip, int boot, int 
                "GPIO chip '%s' requested, but esploader was built without libgpiod "
                "(install libgpiod-dev and rebuild)",
                chip);
-    return ESP_LOADER_ERR_UNSUPPORTED;
+    return ESPLOADER_ERR_UNSUPPORTED;
 }
 
-int32_t posix_gpio_set_lines(esp_loader_posix_port_t *p, int boot, int reset)
+int32_t posix_gpio_set_lines(esploader_posix_port_t *p, int boot, int reset)
 {
     (void)p;
     (void)boot;
     (void)reset;
-    return ESP_LOADER_ERR_UNSUPPORTED;
+    return ESPLOADER_ERR_UNSUPPORTED;
 }
 
-void posix_gpio_close(esp_loader_posix_port_t *p)
+void posix_gpio_close(esploader_posix_port_t *p)
 {
     (void)p;
 }

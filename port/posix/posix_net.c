@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "posix_port_internal.h"
 
 #define CONNECT_TIMEOUT_MS 5000u
@@ -58,7 +58,7 @@ int posix_tcp_connect(const char *hostport, int *fd_out, char *err, size_t err_l
     char host[256], port[32];
     if (split_hostport(hostport, host, sizeof(host), port, sizeof(port)) != 0) {
         posix_errf(err, err_len, "'%s': expected HOST:PORT", hostport);
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     struct addrinfo hints;
     memset(&hints, 0, sizeof(hints));
@@ -68,7 +68,7 @@ int posix_tcp_connect(const char *hostport, int *fd_out, char *err, size_t err_l
     int gai = getaddrinfo(host, port, &hints, &res);
     if (gai != 0) {
         posix_errf(err, err_len, "%s:%s: %s", host, port, gai_strerror(gai));
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     int last_errno = ECONNREFUSED;
     int fd = -1;
@@ -106,7 +106,7 @@ int posix_tcp_connect(const char *hostport, int *fd_out, char *err, size_t err_l
     freeaddrinfo(res);
     if (fd < 0) {
         posix_errf(err, err_len, "%s:%s: cannot connect: %s", host, port, strerror(last_errno));
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     /* Every command is a small request waiting for a small reply: Nagle only adds delay. */
     int one = 1;

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "posix_port_internal.h"
 
 uint32_t posix_now_ms(void)
@@ -42,7 +42,7 @@ int posix_wait_fd(int fd, short events, uint32_t timeout_ms)
             /* A hang-up with nothing left to read is a failure, not "ready". */
             if ((pfd.revents & (POLLERR | POLLNVAL)) ||
                 ((pfd.revents & POLLHUP) && !(pfd.revents & events))) {
-                return ESP_LOADER_ERR_IO;
+                return ESPLOADER_ERR_IO;
             }
             return 1;
         }
@@ -50,7 +50,7 @@ int posix_wait_fd(int fd, short events, uint32_t timeout_ms)
             return 0;
         }
         if (errno != EINTR) {
-            return ESP_LOADER_ERR_IO;
+            return ESPLOADER_ERR_IO;
         }
     }
 }
@@ -66,11 +66,11 @@ int32_t posix_write_all(int fd, const uint8_t *data, size_t len, uint32_t timeou
             continue;
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            return ESP_LOADER_ERR_IO;
+            return ESPLOADER_ERR_IO;
         }
         uint32_t spent = posix_now_ms() - start;
         if (spent >= timeout_ms) {
-            return ESP_LOADER_ERR_TIMEOUT;
+            return ESPLOADER_ERR_TIMEOUT;
         }
         int r = posix_wait_fd(fd, POLLOUT, timeout_ms - spent);
         if (r < 0) {
@@ -81,7 +81,7 @@ int32_t posix_write_all(int fd, const uint8_t *data, size_t len, uint32_t timeou
 }
 
 /* Plain fd read for serial and TCP: wait for the first byte, then take what is there. */
-static int32_t fd_read(esp_loader_posix_port_t *p, uint8_t *buf, size_t len, uint32_t timeout_ms)
+static int32_t fd_read(esploader_posix_port_t *p, uint8_t *buf, size_t len, uint32_t timeout_ms)
 {
     for (;;) {
         ssize_t n = read(p->fd, buf, len);
@@ -89,10 +89,10 @@ static int32_t fd_read(esp_loader_posix_port_t *p, uint8_t *buf, size_t len, uin
             return (int32_t)n;
         }
         if (n == 0 && p->kind != POSIX_KIND_SERIAL) {
-            return ESP_LOADER_ERR_IO; /* the peer closed the connection */
+            return ESPLOADER_ERR_IO; /* the peer closed the connection */
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            return ESP_LOADER_ERR_IO;
+            return ESPLOADER_ERR_IO;
         }
         if (timeout_ms == 0) {
             return 0;
@@ -107,7 +107,7 @@ static int32_t fd_read(esp_loader_posix_port_t *p, uint8_t *buf, size_t len, uin
 
 static int32_t op_write(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
 {
-    esp_loader_posix_port_t *p = ctx;
+    esploader_posix_port_t *p = ctx;
     if (p->kind == POSIX_KIND_RFC2217) {
         return posix_rfc2217_write(p, data, len, timeout_ms);
     }
@@ -116,7 +116,7 @@ static int32_t op_write(void *ctx, const uint8_t *data, size_t len, uint32_t tim
 
 static int32_t op_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
 {
-    esp_loader_posix_port_t *p = ctx;
+    esploader_posix_port_t *p = ctx;
     if (len == 0) {
         return 0;
     }
@@ -128,7 +128,7 @@ static int32_t op_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
 
 static int32_t op_set_lines(void *ctx, int dtr, int rts)
 {
-    esp_loader_posix_port_t *p = ctx;
+    esploader_posix_port_t *p = ctx;
     if (p->gpio) {
         return posix_gpio_set_lines(p, dtr, rts);
     }
@@ -138,13 +138,13 @@ static int32_t op_set_lines(void *ctx, int dtr, int rts)
     case POSIX_KIND_RFC2217:
         return posix_rfc2217_set_lines(p, dtr, rts);
     default:
-        return ESP_LOADER_ERR_UNSUPPORTED; /* socket:// has no modem lines */
+        return ESPLOADER_ERR_UNSUPPORTED; /* socket:// has no modem lines */
     }
 }
 
 static int32_t op_set_baudrate(void *ctx, uint32_t baud)
 {
-    esp_loader_posix_port_t *p = ctx;
+    esploader_posix_port_t *p = ctx;
     switch (p->kind) {
     case POSIX_KIND_SERIAL:
         return posix_serial_set_baud(p, baud);
@@ -158,7 +158,7 @@ static int32_t op_set_baudrate(void *ctx, uint32_t baud)
 
 static void op_flush_input(void *ctx)
 {
-    esp_loader_posix_port_t *p = ctx;
+    esploader_posix_port_t *p = ctx;
     if (p->kind == POSIX_KIND_SERIAL) {
         tcflush(p->fd, TCIFLUSH);
     }
@@ -186,7 +186,7 @@ static uint32_t op_now_ms(void *ctx)
     return posix_now_ms();
 }
 
-const esp_loader_port_ops_t esp_loader_posix_ops = {
+const esploader_port_ops_t esploader_posix_ops = {
     .write = op_write,
     .read = op_read,
     .set_lines = op_set_lines,
@@ -196,30 +196,30 @@ const esp_loader_port_ops_t esp_loader_posix_ops = {
     .now_ms = op_now_ms,
 };
 
-int esp_loader_posix_open(esp_loader_posix_port_t **out, const char *path_or_url,
-                          const esp_loader_posix_options_t *opt, char *err, size_t err_len)
+int esploader_posix_open(esploader_posix_port_t **out, const char *path_or_url,
+                         const esploader_posix_options_t *opt, char *err, size_t err_len)
 {
     if (err && err_len) {
         err[0] = '\0';
     }
     if (!out || !path_or_url || !*path_or_url) {
         posix_errf(err, err_len, "no port given");
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     *out = NULL;
-    esp_loader_posix_options_t defaults = {0};
+    esploader_posix_options_t defaults = {0};
     if (!opt) {
         opt = &defaults;
     }
-    esp_loader_posix_port_t *p = calloc(1, sizeof(*p));
+    esploader_posix_port_t *p = calloc(1, sizeof(*p));
     if (!p) {
         posix_errf(err, err_len, "out of memory");
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     p->fd = -1;
     p->baud = opt->baud ? opt->baud : 115200;
-    p->dtr = ESP_LOADER_LINE_RELEASE;
-    p->rts = ESP_LOADER_LINE_RELEASE;
+    p->dtr = ESPLOADER_LINE_RELEASE;
+    p->rts = ESPLOADER_LINE_RELEASE;
 
     int rc;
     if (strncmp(path_or_url, "socket://", 9) == 0) {
@@ -233,7 +233,7 @@ int esp_loader_posix_open(esp_loader_posix_port_t **out, const char *path_or_url
                    "%s: unknown URL scheme (use a device path, socket://HOST:PORT or "
                    "rfc2217://HOST:PORT)",
                    path_or_url);
-        rc = ESP_LOADER_ERR_INVALID_ARG;
+        rc = ESPLOADER_ERR_INVALID_ARG;
     } else {
         p->kind = POSIX_KIND_SERIAL;
         rc = posix_serial_open(p, path_or_url, opt->exclusive != 0, err, err_len);
@@ -242,14 +242,14 @@ int esp_loader_posix_open(esp_loader_posix_port_t **out, const char *path_or_url
         rc = posix_gpio_open(p, opt->gpio_chip, opt->gpio_boot, opt->gpio_reset, err, err_len);
     }
     if (rc != 0) {
-        esp_loader_posix_close(p);
+        esploader_posix_close(p);
         return rc;
     }
     *out = p;
     return 0;
 }
 
-void esp_loader_posix_close(esp_loader_posix_port_t *p)
+void esploader_posix_close(esploader_posix_port_t *p)
 {
     if (!p) {
         return;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "posix_port_internal.h"
 
 enum {
@@ -41,7 +41,7 @@ enum { ST_DATA, ST_IAC, ST_WILL, ST_WONT, ST_DO, ST_DONT, ST_SB, ST_SB_IAC };
 #define NEGOTIATE_MS 1000u
 #define ACK_MS       500u
 
-static int pending_push(esp_loader_posix_port_t *p, uint8_t b)
+static int pending_push(esploader_posix_port_t *p, uint8_t b)
 {
     if (p->pending_len == p->pending_cap) {
         size_t cap = p->pending_cap ? p->pending_cap * 2 : 4096;
@@ -56,18 +56,18 @@ static int pending_push(esp_loader_posix_port_t *p, uint8_t b)
     return 0;
 }
 
-static int send_raw(esp_loader_posix_port_t *p, const uint8_t *b, size_t n)
+static int send_raw(esploader_posix_port_t *p, const uint8_t *b, size_t n)
 {
     return posix_write_all(p->fd, b, n, 3000);
 }
 
-static int send_cmd(esp_loader_posix_port_t *p, uint8_t verb, uint8_t opt)
+static int send_cmd(esploader_posix_port_t *p, uint8_t verb, uint8_t opt)
 {
     uint8_t b[3] = {TN_IAC, verb, opt};
     return send_raw(p, b, 3);
 }
 
-static void handle_sb(esp_loader_posix_port_t *p)
+static void handle_sb(esploader_posix_port_t *p)
 {
     if (p->tn_sb_len >= 2 && p->tn_sb[0] == OPT_COM_PORT && p->tn_sb[1] >= CP_SERVER_OFFSET) {
         uint8_t code = p->tn_sb[1];
@@ -85,7 +85,7 @@ static bool known_option(uint8_t opt)
 }
 
 /* Run raw bytes from the socket through the telnet parser; data goes to p->pending. */
-static int feed(esp_loader_posix_port_t *p, const uint8_t *in, size_t n)
+static int feed(esploader_posix_port_t *p, const uint8_t *in, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = in[i];
@@ -94,14 +94,14 @@ static int feed(esp_loader_posix_port_t *p, const uint8_t *in, size_t n)
             if (c == TN_IAC) {
                 p->tn_state = ST_IAC;
             } else if (pending_push(p, c) != 0) {
-                return ESP_LOADER_ERR_IO;
+                return ESPLOADER_ERR_IO;
             }
             break;
         case ST_IAC:
             p->tn_state = ST_DATA;
             if (c == TN_IAC) {
                 if (pending_push(p, c) != 0) {
-                    return ESP_LOADER_ERR_IO;
+                    return ESPLOADER_ERR_IO;
                 }
             } else if (c == TN_WILL) {
                 p->tn_state = ST_WILL;
@@ -121,7 +121,7 @@ static int feed(esp_loader_posix_port_t *p, const uint8_t *in, size_t n)
             /* We asked for BINARY, SGA and COM-PORT at open, so their WILL is an answer;
              * refuse anything else once (no reply to a refusal, so no loops). */
             if (!known_option(c) && send_cmd(p, TN_DONT, c) != 0) {
-                return ESP_LOADER_ERR_IO;
+                return ESPLOADER_ERR_IO;
             }
             p->tn_state = ST_DATA;
             break;
@@ -129,7 +129,7 @@ static int feed(esp_loader_posix_port_t *p, const uint8_t *in, size_t n)
             if (c == OPT_COM_PORT) {
                 p->comport_ok = true;
             } else if (!known_option(c) && send_cmd(p, TN_WONT, c) != 0) {
-                return ESP_LOADER_ERR_IO;
+                return ESPLOADER_ERR_IO;
             }
             p->tn_state = ST_DATA;
             break;
@@ -164,7 +164,7 @@ static int feed(esp_loader_posix_port_t *p, const uint8_t *in, size_t n)
 }
 
 /* Read once from the socket (waiting up to timeout_ms) and parse what came. */
-static int pump(esp_loader_posix_port_t *p, uint32_t timeout_ms)
+static int pump(esploader_posix_port_t *p, uint32_t timeout_ms)
 {
     int r = posix_wait_fd(p->fd, POLLIN, timeout_ms);
     if (r <= 0) {
@@ -173,10 +173,10 @@ static int pump(esp_loader_posix_port_t *p, uint32_t timeout_ms)
     uint8_t raw[1024];
     ssize_t n = read(p->fd, raw, sizeof(raw));
     if (n == 0) {
-        return ESP_LOADER_ERR_IO; /* server closed the connection */
+        return ESPLOADER_ERR_IO; /* server closed the connection */
     }
     if (n < 0) {
-        return (errno == EAGAIN || errno == EINTR) ? 0 : ESP_LOADER_ERR_IO;
+        return (errno == EAGAIN || errno == EINTR) ? 0 : ESPLOADER_ERR_IO;
     }
     r = feed(p, raw, (size_t)n);
     return r < 0 ? r : 1;
@@ -184,7 +184,7 @@ static int pump(esp_loader_posix_port_t *p, uint32_t timeout_ms)
 
 /* Wait for the server's answer to a COM-PORT request. A server that never answers anything
  * is tolerated: after the first silence we stop waiting (the request itself was sent). */
-static int wait_ack(esp_loader_posix_port_t *p, uint8_t request)
+static int wait_ack(esploader_posix_port_t *p, uint8_t request)
 {
     uint8_t want = (uint8_t)(CP_SERVER_OFFSET + request);
     uint32_t start = posix_now_ms();
@@ -204,7 +204,7 @@ static int wait_ack(esp_loader_posix_port_t *p, uint8_t request)
     return 0;
 }
 
-static int send_sb(esp_loader_posix_port_t *p, uint8_t request, const uint8_t *val, size_t n)
+static int send_sb(esploader_posix_port_t *p, uint8_t request, const uint8_t *val, size_t n)
 {
     uint8_t b[32];
     size_t k = 0;
@@ -224,7 +224,7 @@ static int send_sb(esp_loader_posix_port_t *p, uint8_t request, const uint8_t *v
     return send_raw(p, b, k);
 }
 
-static int set_baud_request(esp_loader_posix_port_t *p, uint32_t baud)
+static int set_baud_request(esploader_posix_port_t *p, uint32_t baud)
 {
     uint8_t v[4] = {(uint8_t)(baud >> 24), (uint8_t)(baud >> 16), (uint8_t)(baud >> 8),
                     (uint8_t)baud};
@@ -235,7 +235,7 @@ static int set_baud_request(esp_loader_posix_port_t *p, uint32_t baud)
     return r;
 }
 
-int posix_rfc2217_open(esp_loader_posix_port_t *p, const char *rest, char *err, size_t err_len)
+int posix_rfc2217_open(esploader_posix_port_t *p, const char *rest, char *err, size_t err_len)
 {
     const char *q = strchr(rest, '?');
     if (q && strstr(q, "ign_set_control")) {
@@ -250,7 +250,7 @@ int posix_rfc2217_open(esp_loader_posix_port_t *p, const char *rest, char *err, 
                              TN_DO,      OPT_SGA, TN_IAC,     TN_WILL, OPT_COM_PORT};
     if (send_raw(p, hello, sizeof(hello)) != 0) {
         posix_errf(err, err_len, "%s: connection lost during telnet negotiation", rest);
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     uint32_t start = posix_now_ms();
     while (!p->comport_ok) {
@@ -260,7 +260,7 @@ int posix_rfc2217_open(esp_loader_posix_port_t *p, const char *rest, char *err, 
                        "%s: the server did not accept the RFC 2217 COM-PORT option (is it an "
                        "RFC 2217 server? for a raw TCP bridge use socket://)",
                        rest);
-            return ESP_LOADER_ERR_PROTOCOL;
+            return ESPLOADER_ERR_PROTOCOL;
         }
         r = pump(p, NEGOTIATE_MS - spent);
         if (r < 0) {
@@ -273,13 +273,12 @@ int posix_rfc2217_open(esp_loader_posix_port_t *p, const char *rest, char *err, 
     if (send_sb(p, CP_SET_DATASIZE, &eight, 1) != 0 || send_sb(p, CP_SET_PARITY, &none, 1) != 0 ||
         send_sb(p, CP_SET_STOPSIZE, &one, 1) != 0 || set_baud_request(p, p->baud) != 0) {
         posix_errf(err, err_len, "%s: connection lost while configuring the port", rest);
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     return 0;
 }
 
-int32_t posix_rfc2217_read(esp_loader_posix_port_t *p, uint8_t *buf, size_t len,
-                           uint32_t timeout_ms)
+int32_t posix_rfc2217_read(esploader_posix_port_t *p, uint8_t *buf, size_t len, uint32_t timeout_ms)
 {
     uint32_t start = posix_now_ms();
     while (p->pending_len == 0) {
@@ -302,7 +301,7 @@ int32_t posix_rfc2217_read(esp_loader_posix_port_t *p, uint8_t *buf, size_t len,
     return (int32_t)n;
 }
 
-int32_t posix_rfc2217_write(esp_loader_posix_port_t *p, const uint8_t *data, size_t len,
+int32_t posix_rfc2217_write(esploader_posix_port_t *p, const uint8_t *data, size_t len,
                             uint32_t timeout_ms)
 {
     uint8_t out[1024];
@@ -325,12 +324,12 @@ int32_t posix_rfc2217_write(esp_loader_posix_port_t *p, const uint8_t *data, siz
     return 0;
 }
 
-int32_t posix_rfc2217_set_lines(esp_loader_posix_port_t *p, int dtr, int rts)
+int32_t posix_rfc2217_set_lines(esploader_posix_port_t *p, int dtr, int rts)
 {
     /* DTR first, then RTS: the order esptool's ClassicReset uses, which the server-side
      * pattern rule (PROTOCOL.md §10.6) is written for. */
-    if (dtr != ESP_LOADER_LINE_KEEP) {
-        uint8_t v = dtr == ESP_LOADER_LINE_ASSERT ? CTL_DTR_ON : CTL_DTR_OFF;
+    if (dtr != ESPLOADER_LINE_KEEP) {
+        uint8_t v = dtr == ESPLOADER_LINE_ASSERT ? CTL_DTR_ON : CTL_DTR_OFF;
         int r = send_sb(p, CP_SET_CONTROL, &v, 1);
         if (r == 0 && !p->ign_set_control && !p->server_silent) {
             r = wait_ack(p, CP_SET_CONTROL);
@@ -340,8 +339,8 @@ int32_t posix_rfc2217_set_lines(esp_loader_posix_port_t *p, int dtr, int rts)
         }
         p->dtr = dtr;
     }
-    if (rts != ESP_LOADER_LINE_KEEP) {
-        uint8_t v = rts == ESP_LOADER_LINE_ASSERT ? CTL_RTS_ON : CTL_RTS_OFF;
+    if (rts != ESPLOADER_LINE_KEEP) {
+        uint8_t v = rts == ESPLOADER_LINE_ASSERT ? CTL_RTS_ON : CTL_RTS_OFF;
         int r = send_sb(p, CP_SET_CONTROL, &v, 1);
         if (r == 0 && !p->ign_set_control && !p->server_silent) {
             r = wait_ack(p, CP_SET_CONTROL);
@@ -354,10 +353,10 @@ int32_t posix_rfc2217_set_lines(esp_loader_posix_port_t *p, int dtr, int rts)
     return 0;
 }
 
-int32_t posix_rfc2217_set_baud(esp_loader_posix_port_t *p, uint32_t baud)
+int32_t posix_rfc2217_set_baud(esploader_posix_port_t *p, uint32_t baud)
 {
     if (baud == 0) {
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     int r = set_baud_request(p, baud);
     if (r == 0) {
@@ -366,7 +365,7 @@ int32_t posix_rfc2217_set_baud(esp_loader_posix_port_t *p, uint32_t baud)
     return r;
 }
 
-void posix_rfc2217_flush(esp_loader_posix_port_t *p)
+void posix_rfc2217_flush(esploader_posix_port_t *p)
 {
     while (pump(p, 0) > 0) {
     }

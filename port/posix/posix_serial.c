@@ -7,7 +7,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "posix_port_internal.h"
 
 /* The rates termios can name portably; anything else goes through posix_set_custom_baud(). */
@@ -54,7 +54,7 @@ static int apply_baud(int fd, uint32_t baud)
     return posix_set_custom_baud(fd, baud);
 }
 
-int posix_serial_open(esp_loader_posix_port_t *p, const char *path, bool exclusive, char *err,
+int posix_serial_open(esploader_posix_port_t *p, const char *path, bool exclusive, char *err,
                       size_t err_len)
 {
     int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
@@ -79,17 +79,17 @@ int posix_serial_open(esp_loader_posix_port_t *p, const char *path, bool exclusi
         } else {
             posix_errf(err, err_len, "%s: cannot open: %s", path, strerror(e));
         }
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     p->fd = fd;
     if (!isatty(fd)) {
         posix_errf(err, err_len, "%s: not a serial device", path);
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     /* A second flasher on the same port garbles both: refuse while another holds the lock. */
     if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
         posix_errf(err, err_len, "%s: device busy (another esploader or tool has it locked)", path);
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     if (exclusive) {
         (void)ioctl(fd, TIOCEXCL);
@@ -98,7 +98,7 @@ int posix_serial_open(esp_loader_posix_port_t *p, const char *path, bool exclusi
     struct termios tio;
     if (tcgetattr(fd, &tio) != 0) {
         posix_errf(err, err_len, "%s: not a terminal device: %s", path, strerror(errno));
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     /* Raw 8N1, no flow control, no echo or line editing; reads are driven by poll(), so
      * VMIN = VTIME = 0 and read() returns whatever is there. */
@@ -115,21 +115,21 @@ int posix_serial_open(esp_loader_posix_port_t *p, const char *path, bool exclusi
     tio.c_cc[VTIME] = 0;
     if (tcsetattr(fd, TCSANOW, &tio) != 0) {
         posix_errf(err, err_len, "%s: cannot configure: %s", path, strerror(errno));
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     if (apply_baud(fd, p->baud) != 0) {
         posix_errf(err, err_len, "%s: the adapter does not support %u baud", path,
                    (unsigned)p->baud);
-        return ESP_LOADER_ERR_UNSUPPORTED;
+        return ESPLOADER_ERR_UNSUPPORTED;
     }
     tcflush(fd, TCIOFLUSH);
     return 0;
 }
 
-int32_t posix_serial_set_lines(esp_loader_posix_port_t *p, int dtr, int rts)
+int32_t posix_serial_set_lines(esploader_posix_port_t *p, int dtr, int rts)
 {
     if (p->lines_unsupported) {
-        return ESP_LOADER_ERR_UNSUPPORTED;
+        return ESPLOADER_ERR_UNSUPPORTED;
     }
     int bits;
     if (ioctl(p->fd, TIOCMGET, &bits) != 0) {
@@ -137,38 +137,38 @@ int32_t posix_serial_set_lines(esp_loader_posix_port_t *p, int dtr, int rts)
          * decides whether to warn; later calls fail fast. */
         if (errno == ENOTTY || errno == EINVAL) {
             p->lines_unsupported = true;
-            return ESP_LOADER_ERR_UNSUPPORTED;
+            return ESPLOADER_ERR_UNSUPPORTED;
         }
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
-    if (dtr != ESP_LOADER_LINE_KEEP) {
-        bits = dtr == ESP_LOADER_LINE_ASSERT ? (bits | TIOCM_DTR) : (bits & ~TIOCM_DTR);
+    if (dtr != ESPLOADER_LINE_KEEP) {
+        bits = dtr == ESPLOADER_LINE_ASSERT ? (bits | TIOCM_DTR) : (bits & ~TIOCM_DTR);
         p->dtr = dtr;
     }
-    if (rts != ESP_LOADER_LINE_KEEP) {
-        bits = rts == ESP_LOADER_LINE_ASSERT ? (bits | TIOCM_RTS) : (bits & ~TIOCM_RTS);
+    if (rts != ESPLOADER_LINE_KEEP) {
+        bits = rts == ESPLOADER_LINE_ASSERT ? (bits | TIOCM_RTS) : (bits & ~TIOCM_RTS);
         p->rts = rts;
     }
     /* Both lines in one ioctl so an auto-reset circuit never sees an intermediate state. */
     if (ioctl(p->fd, TIOCMSET, &bits) != 0) {
         if (errno == ENOTTY || errno == EINVAL) {
             p->lines_unsupported = true;
-            return ESP_LOADER_ERR_UNSUPPORTED;
+            return ESPLOADER_ERR_UNSUPPORTED;
         }
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     return 0;
 }
 
-int32_t posix_serial_set_baud(esp_loader_posix_port_t *p, uint32_t baud)
+int32_t posix_serial_set_baud(esploader_posix_port_t *p, uint32_t baud)
 {
     if (baud == 0) {
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     /* Let queued bytes (the CHANGE_BAUDRATE request itself) leave at the old rate. */
     tcdrain(p->fd);
     if (apply_baud(p->fd, baud) != 0) {
-        return errno == EINVAL ? ESP_LOADER_ERR_UNSUPPORTED : ESP_LOADER_ERR_IO;
+        return errno == EINVAL ? ESPLOADER_ERR_UNSUPPORTED : ESPLOADER_ERR_IO;
     }
     p->baud = baud;
     return 0;

@@ -48,7 +48,7 @@ static uint32_t np_now(void *ctx)
     return 0;
 }
 
-const esp_loader_port_ops_t null_port_ops = {
+const esploader_port_ops_t null_port_ops = {
     .write = np_write,
     .read = np_read,
     .set_lines = np_set_lines,
@@ -58,8 +58,8 @@ const esp_loader_port_ops_t null_port_ops = {
     .now_ms = np_now,
 };
 
-#if defined(ESP_LOADER_LOG_LEVEL) && ESP_LOADER_LOG_LEVEL > 0
-static void np_log(void *user, esp_loader_log_level_t level, const char *msg, int32_t value)
+#if defined(ESPLOADER_LOG_LEVEL) && ESPLOADER_LOG_LEVEL > 0
+static void np_log(void *user, esploader_log_level_t level, const char *msg, int32_t value)
 {
     (void)user;
     (void)level;
@@ -68,11 +68,11 @@ static void np_log(void *user, esp_loader_log_level_t level, const char *msg, in
 }
 #endif
 
-void null_port_config(esp_loader_config_t *cfg)
+void null_port_config(esploader_config_t *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->port = &null_port_ops;
-#if defined(ESP_LOADER_LOG_LEVEL) && ESP_LOADER_LOG_LEVEL > 0
+#if defined(ESPLOADER_LOG_LEVEL) && ESPLOADER_LOG_LEVEL > 0
     cfg->log = np_log;
 #endif
 }

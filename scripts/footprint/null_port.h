@@ -2,11 +2,11 @@
 #ifndef FOOTPRINT_NULL_PORT_H
 #define FOOTPRINT_NULL_PORT_H
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
-extern const esp_loader_port_ops_t null_port_ops;
+extern const esploader_port_ops_t null_port_ops;
 
 /* Fill cfg for the null port, with a do-nothing log hook when logging is compiled in. */
-void null_port_config(esp_loader_config_t *cfg);
+void null_port_config(esploader_config_t *cfg);
 
 #endif

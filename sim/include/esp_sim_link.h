@@ -60,7 +60,7 @@ uint64_t sim_link_now_us(const sim_link_t *k);
 uint64_t sim_link_bytes(const sim_link_t *k, sim_dir_t dir);
 void sim_link_advance_us(sim_link_t *k, uint64_t us);
 
-/* Host side. Return conventions match esp_loader_port_ops_t: write 0 / negative, read count
+/* Host side. Return conventions match esploader_port_ops_t: write 0 / negative, read count
  * (> 0), 0 on timeout, negative on failure. */
 int32_t sim_link_write(sim_link_t *k, const uint8_t *data, size_t len, uint32_t timeout_ms);
 int32_t sim_link_read(sim_link_t *k, uint8_t *buf, size_t len, uint32_t timeout_ms);

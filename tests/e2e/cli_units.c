@@ -113,27 +113,27 @@ static void test_image_patch(void)
     uint8_t img[256];
     size_t len = make_image(img);
     cli_image_t info;
-    CHECK(cli_image_parse(img, len, ESP_LOADER_CHIP_ESP32C3, &info) == 0);
+    CHECK(cli_image_parse(img, len, ESPLOADER_CHIP_ESP32C3, &info) == 0);
     CHECK(info.chip_id == 5 && info.hash_appended && info.checked_len == 64);
     char note[128];
-    CHECK(cli_image_patch(img, len, ESP_LOADER_CHIP_ESP32C3, "qio", "80m", "2MB", note,
+    CHECK(cli_image_patch(img, len, ESPLOADER_CHIP_ESP32C3, "qio", "80m", "2MB", note,
                           sizeof(note)) == 1);
     CHECK(img[2] == 0 && img[3] == 0x1F);
     uint8_t d[32];
     esp_host_sha256(img, 64, d);
     CHECK(memcmp(d, img + 64, 32) == 0); /* digest recomputed */
-    CHECK(cli_image_patch(img, len, ESP_LOADER_CHIP_ESP32C3, "keep", "keep", "keep", note,
+    CHECK(cli_image_patch(img, len, ESPLOADER_CHIP_ESP32C3, "keep", "keep", "keep", note,
                           sizeof(note)) == 0);
-    CHECK(cli_image_patch(img, len, ESP_LOADER_CHIP_ESP32H2, NULL, "80m", NULL, note,
+    CHECK(cli_image_patch(img, len, ESPLOADER_CHIP_ESP32H2, NULL, "80m", NULL, note,
                           sizeof(note)) == -1); /* H2 has no 80m */
-    CHECK(cli_flash_freq_code(ESP_LOADER_CHIP_ESP32H2, "48m") == 0xF);
-    CHECK(cli_flash_freq_code(ESP_LOADER_CHIP_ESP32C6, "80m") == 0x0);
-    CHECK(cli_flash_size_code(ESP_LOADER_CHIP_ESP8266, "4MB") == 0x40);
+    CHECK(cli_flash_freq_code(ESPLOADER_CHIP_ESP32H2, "48m") == 0xF);
+    CHECK(cli_flash_freq_code(ESPLOADER_CHIP_ESP32C6, "80m") == 0x0);
+    CHECK(cli_flash_size_code(ESPLOADER_CHIP_ESP8266, "4MB") == 0x40);
     /* A truncated image does not parse, and is left alone. */
     uint8_t copy[256];
     memcpy(copy, img, len);
-    CHECK(cli_image_parse(copy, 40, ESP_LOADER_CHIP_ESP32C3, &info) != 0);
-    CHECK(cli_image_patch(copy, 40, ESP_LOADER_CHIP_ESP32C3, "dout", NULL, NULL, note,
+    CHECK(cli_image_parse(copy, 40, ESPLOADER_CHIP_ESP32C3, &info) != 0);
+    CHECK(cli_image_patch(copy, 40, ESPLOADER_CHIP_ESP32C3, "dout", NULL, NULL, note,
                           sizeof(note)) == 0 &&
           copy[2] == img[2]);
 }

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "esploader/esp_loader_md5.h"
+#include "esploader/esploader_md5.h"
 #include "esp_host_sha256.h"
 
 static int fail(const char *what, long at)
@@ -79,11 +79,11 @@ static int md5_self_test(void)
     /* RFC 1321 test suite: MD5("abc"). */
     static const uint8_t abc[16] = {0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
                                     0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72};
-    esp_loader_md5_t m;
+    esploader_md5_t m;
     uint8_t d[16];
-    esp_loader_md5_init(&m);
-    esp_loader_md5_update(&m, "abc", 3);
-    esp_loader_md5_final(&m, d);
+    esploader_md5_init(&m);
+    esploader_md5_update(&m, "abc", 3);
+    esploader_md5_final(&m, d);
     return memcmp(d, abc, 16) == 0 ? 0 : -1;
 }
 
@@ -188,10 +188,10 @@ static int check_ptable(const uint8_t *t, long len, long expect_app)
             return fail("MD5 entry bytes 2..15 are not 0xFF", at + i);
     }
     uint8_t d[16];
-    esp_loader_md5_t m;
-    esp_loader_md5_init(&m);
-    esp_loader_md5_update(&m, t, (size_t)at);
-    esp_loader_md5_final(&m, d);
+    esploader_md5_t m;
+    esploader_md5_init(&m);
+    esploader_md5_update(&m, t, (size_t)at);
+    esploader_md5_final(&m, d);
     if (memcmp(d, t + at + 16, 16) != 0)
         return fail("MD5 entry does not match the entries", at + 16);
     for (long i = at + 32; i < len; i++) {

@@ -187,15 +187,15 @@ static void no_app_partition_is_reported(void **state)
 static void chip_names_match_loosely(void **state)
 {
     (void)state;
-    assert_int_equal(example_chip_from_name("ESP32-C3"), ESP_LOADER_CHIP_ESP32C3);
-    assert_int_equal(example_chip_from_name("esp32c3"), ESP_LOADER_CHIP_ESP32C3);
-    assert_int_equal(example_chip_from_name("esp32_s2"), ESP_LOADER_CHIP_ESP32S2);
-    assert_int_equal(example_chip_from_name("ESP32"), ESP_LOADER_CHIP_ESP32);
-    assert_int_equal(example_chip_from_name("esp8266"), ESP_LOADER_CHIP_ESP8266);
-    assert_int_equal(example_chip_from_name("ESP32-C61"), ESP_LOADER_CHIP_ESP32C61);
-    assert_int_equal(example_chip_from_name("ESP32-C6"), ESP_LOADER_CHIP_ESP32C6);
-    assert_int_equal(example_chip_from_name("ESP32-X9"), ESP_LOADER_CHIP_AUTO);
-    assert_int_equal(example_chip_from_name("ESP3"), ESP_LOADER_CHIP_AUTO);
+    assert_int_equal(example_chip_from_name("ESP32-C3"), ESPLOADER_CHIP_ESP32C3);
+    assert_int_equal(example_chip_from_name("esp32c3"), ESPLOADER_CHIP_ESP32C3);
+    assert_int_equal(example_chip_from_name("esp32_s2"), ESPLOADER_CHIP_ESP32S2);
+    assert_int_equal(example_chip_from_name("ESP32"), ESPLOADER_CHIP_ESP32);
+    assert_int_equal(example_chip_from_name("esp8266"), ESPLOADER_CHIP_ESP8266);
+    assert_int_equal(example_chip_from_name("ESP32-C61"), ESPLOADER_CHIP_ESP32C61);
+    assert_int_equal(example_chip_from_name("ESP32-C6"), ESPLOADER_CHIP_ESP32C6);
+    assert_int_equal(example_chip_from_name("ESP32-X9"), ESPLOADER_CHIP_AUTO);
+    assert_int_equal(example_chip_from_name("ESP3"), ESPLOADER_CHIP_AUTO);
 }
 
 int main(void)

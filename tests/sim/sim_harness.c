@@ -18,27 +18,27 @@
  * it only needs MEM_BEGIN/DATA/END with an entry point to switch to the stub personality.
  */
 const h_chip_t h_chips[SIM_CHIP_COUNT] = {
-    {SIM_CHIP_ESP8266, ESP_LOADER_CHIP_ESP8266, "esp8266", false, false, false, false, false, false,
+    {SIM_CHIP_ESP8266, ESPLOADER_CHIP_ESP8266, "esp8266", false, false, false, false, false, false,
      0x3FF00050, 0x4010E000, 0x3FFE8000},
-    {SIM_CHIP_ESP32, ESP_LOADER_CHIP_ESP32, "esp32", true, true, true, true, false, false,
+    {SIM_CHIP_ESP32, ESPLOADER_CHIP_ESP32, "esp32", true, true, true, true, false, false,
      0x3FF5A004, 0x400BE000, 0x3FFBE000},
-    {SIM_CHIP_ESP32S2, ESP_LOADER_CHIP_ESP32S2, "esp32s2", true, true, true, true, true, false,
+    {SIM_CHIP_ESP32S2, ESPLOADER_CHIP_ESP32S2, "esp32s2", true, true, true, true, true, false,
      0x3F41A044, 0x40028000, 0x3FFE8000},
-    {SIM_CHIP_ESP32S3, ESP_LOADER_CHIP_ESP32S3, "esp32s3", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32S3, ESPLOADER_CHIP_ESP32S3, "esp32s3", true, true, true, true, true, true,
      0x60007044, 0x40378000, 0x3FCB0000},
-    {SIM_CHIP_ESP32C2, ESP_LOADER_CHIP_ESP32C2, "esp32c2", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32C2, ESPLOADER_CHIP_ESP32C2, "esp32c2", true, true, true, true, true, true,
      0x60008840, 0x4038C000, 0x3FCC0000},
-    {SIM_CHIP_ESP32C3, ESP_LOADER_CHIP_ESP32C3, "esp32c3", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32C3, ESPLOADER_CHIP_ESP32C3, "esp32c3", true, true, true, true, true, true,
      0x60008844, 0x40380000, 0x3FC96000},
-    {SIM_CHIP_ESP32C5, ESP_LOADER_CHIP_ESP32C5, "esp32c5", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32C5, ESPLOADER_CHIP_ESP32C5, "esp32c5", true, true, true, true, true, true,
      0x600B4844, 0x40800000, 0x40840000},
-    {SIM_CHIP_ESP32C6, ESP_LOADER_CHIP_ESP32C6, "esp32c6", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32C6, ESPLOADER_CHIP_ESP32C6, "esp32c6", true, true, true, true, true, true,
      0x600B0844, 0x40800000, 0x40840000},
-    {SIM_CHIP_ESP32C61, ESP_LOADER_CHIP_ESP32C61, "esp32c61", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32C61, ESPLOADER_CHIP_ESP32C61, "esp32c61", true, true, true, true, true, true,
      0x600B4844, 0x40800000, 0x40830000},
-    {SIM_CHIP_ESP32H2, ESP_LOADER_CHIP_ESP32H2, "esp32h2", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32H2, ESPLOADER_CHIP_ESP32H2, "esp32h2", true, true, true, true, true, true,
      0x600B0844, 0x40800000, 0x40830000},
-    {SIM_CHIP_ESP32P4, ESP_LOADER_CHIP_ESP32P4, "esp32p4", true, true, true, true, true, true,
+    {SIM_CHIP_ESP32P4, ESPLOADER_CHIP_ESP32P4, "esp32p4", true, true, true, true, true, true,
      0x5012D044, 0x4FF10000, 0x4FF40000},
 };
 
@@ -75,45 +75,45 @@ static int32_t hp_write(void *ctx, const uint8_t *d, size_t n, uint32_t t)
 {
     harness_t *h = ctx;
     if (h_over(h)) {
-        return ESP_LOADER_ERR_IO; /* stop a runaway operation so the test can report it */
+        return ESPLOADER_ERR_IO; /* stop a runaway operation so the test can report it */
     }
-    return esp_loader_port_sim_ops.write(h->link, d, n, t);
+    return esploader_port_sim_ops.write(h->link, d, n, t);
 }
 
 static int32_t hp_read(void *ctx, uint8_t *b, size_t n, uint32_t t)
 {
     harness_t *h = ctx;
     if (h_over(h)) {
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
-    return esp_loader_port_sim_ops.read(h->link, b, n, t);
+    return esploader_port_sim_ops.read(h->link, b, n, t);
 }
 
 static int32_t hp_set_lines(void *ctx, int dtr, int rts)
 {
     harness_t *h = ctx;
     (void)h_over(h);
-    return esp_loader_port_sim_ops.set_lines(h->link, dtr, rts);
+    return esploader_port_sim_ops.set_lines(h->link, dtr, rts);
 }
 
 static int32_t hp_set_baud(void *ctx, uint32_t baud)
 {
     harness_t *h = ctx;
-    return esp_loader_port_sim_ops.set_baudrate(h->link, baud);
+    return esploader_port_sim_ops.set_baudrate(h->link, baud);
 }
 
 static void hp_flush(void *ctx)
 {
     harness_t *h = ctx;
     (void)h_over(h);
-    esp_loader_port_sim_ops.flush_input(h->link);
+    esploader_port_sim_ops.flush_input(h->link);
 }
 
 static void hp_delay(void *ctx, uint32_t ms)
 {
     harness_t *h = ctx;
     if (!h_over(h)) {
-        esp_loader_port_sim_ops.delay_ms(h->link, ms);
+        esploader_port_sim_ops.delay_ms(h->link, ms);
     }
 }
 
@@ -121,10 +121,10 @@ static uint32_t hp_now(void *ctx)
 {
     harness_t *h = ctx;
     (void)h_over(h);
-    return esp_loader_port_sim_ops.now_ms(h->link);
+    return esploader_port_sim_ops.now_ms(h->link);
 }
 
-static const esp_loader_port_ops_t h_port_ops = {
+static const esploader_port_ops_t h_port_ops = {
     .write = hp_write,
     .read = hp_read,
     .set_lines = hp_set_lines,
@@ -220,11 +220,11 @@ harness_t *h_new(sim_chip_id_t chip, const h_opts_t *opts)
     h->link = sim_link_new(h->sim);
     h->cfg.port = &h_port_ops;
     h->cfg.port_ctx = h;
-    h->cfg.chip = ESP_LOADER_CHIP_AUTO;
+    h->cfg.chip = ESPLOADER_CHIP_AUTO;
     h->cfg.trace = h_trace_hook;
     h->cfg.hook_user = h;
-    if (esp_loader_init(&h->loader, &h->cfg) != ESP_LOADER_OK) {
-        fprintf(stderr, "esp_loader_init failed\n");
+    if (esploader_init(&h->loader, &h->cfg) != ESPLOADER_OK) {
+        fprintf(stderr, "esploader_init failed\n");
         h_free(h);
         return NULL;
     }
@@ -256,7 +256,7 @@ uint64_t h_now_us(const harness_t *h)
 int h_connect(harness_t *h)
 {
     h_arm(h);
-    return esp_loader_connect(&h->loader);
+    return esploader_connect(&h->loader);
 }
 
 /* ---- made-up stub images ------------------------------------------------------------- */
@@ -265,9 +265,9 @@ int h_connect(harness_t *h)
 #define H_STUB_DATA 200
 static uint8_t h_stub_text[H_STUB_TEXT];
 static uint8_t h_stub_data[H_STUB_DATA];
-static esp_loader_stub_t h_stubs[SIM_CHIP_COUNT];
+static esploader_stub_t h_stubs[SIM_CHIP_COUNT];
 
-const esp_loader_stub_t *h_stub_image(sim_chip_id_t chip)
+const esploader_stub_t *h_stub_image(sim_chip_id_t chip)
 {
     if (h_stub_text[0] == 0) {
         h_fill_pattern(h_stub_text, sizeof(h_stub_text), 0x5707u);
@@ -275,7 +275,7 @@ const esp_loader_stub_t *h_stub_image(sim_chip_id_t chip)
         h_fill_pattern(h_stub_data, sizeof(h_stub_data), 0xDA7Au);
     }
     const h_chip_t *c = h_chip(chip);
-    esp_loader_stub_t *s = &h_stubs[chip];
+    esploader_stub_t *s = &h_stubs[chip];
     s->text = h_stub_text;
     s->text_size = sizeof(h_stub_text);
     s->text_addr = c->stub_text;
@@ -290,12 +290,12 @@ const esp_loader_stub_t *h_stub_image(sim_chip_id_t chip)
 int h_run_stub(harness_t *h)
 {
     h_arm(h);
-    return esp_loader_run_stub(&h->loader, h_stub_image(h->chip->sim));
+    return esploader_run_stub(&h->loader, h_stub_image(h->chip->sim));
 }
 
 bool h_defined_rc(int rc)
 {
-    return rc == ESP_LOADER_OK || (rc <= ESP_LOADER_ERR_TIMEOUT && rc >= ESP_LOADER_ERR_STATE);
+    return rc == ESPLOADER_OK || (rc <= ESPLOADER_ERR_TIMEOUT && rc >= ESPLOADER_ERR_STATE);
 }
 
 /* ---- data ---------------------------------------------------------------------------- */
@@ -339,47 +339,47 @@ size_t h_deflate(const uint8_t *in, size_t len, uint8_t **out)
 
 void h_md5(const void *data, size_t len, uint8_t out[16])
 {
-    esp_loader_md5_t m;
-    esp_loader_md5_init(&m);
-    esp_loader_md5_update(&m, data, len);
-    esp_loader_md5_final(&m, out);
+    esploader_md5_t m;
+    esploader_md5_init(&m);
+    esploader_md5_update(&m, data, len);
+    esploader_md5_final(&m, out);
 }
 
 /* ---- writes -------------------------------------------------------------------------- */
 
 int h_write_plain(harness_t *h, uint32_t offset, const uint8_t *data, uint32_t size)
 {
-    uint32_t blk = esp_loader_stub_running(&h->loader) ? 0x4000 : 0x400;
-    int rc = esp_loader_flash_start(&h->loader, offset, size, blk);
-    for (uint32_t done = 0; rc == ESP_LOADER_OK && done < size;) {
+    uint32_t blk = esploader_stub_running(&h->loader) ? 0x4000 : 0x400;
+    int rc = esploader_flash_start(&h->loader, offset, size, blk);
+    for (uint32_t done = 0; rc == ESPLOADER_OK && done < size;) {
         uint32_t n = size - done < blk ? size - done : blk;
-        rc = esp_loader_flash_write(&h->loader, data + done, n);
+        rc = esploader_flash_write(&h->loader, data + done, n);
         done += n;
     }
-    if (rc == ESP_LOADER_OK) {
-        rc = esp_loader_flash_finish(&h->loader, 0);
+    if (rc == ESPLOADER_OK) {
+        rc = esploader_flash_finish(&h->loader, 0);
     }
     return rc;
 }
 
 int h_write_deflated(harness_t *h, uint32_t offset, const uint8_t *data, uint32_t size)
 {
-    uint32_t blk = esp_loader_stub_running(&h->loader) ? 0x4000 : 0x400;
+    uint32_t blk = esploader_stub_running(&h->loader) ? 0x4000 : 0x400;
     uint8_t *z = NULL;
     size_t zlen = h_deflate(data, size, &z);
     if (zlen == 0) {
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     uint8_t md5[16];
     h_md5(data, size, md5);
-    int rc = esp_loader_flash_defl_start(&h->loader, offset, size, (uint32_t)zlen, blk);
-    for (size_t done = 0; rc == ESP_LOADER_OK && done < zlen;) {
+    int rc = esploader_flash_defl_start(&h->loader, offset, size, (uint32_t)zlen, blk);
+    for (size_t done = 0; rc == ESPLOADER_OK && done < zlen;) {
         size_t n = zlen - done < blk ? zlen - done : blk;
-        rc = esp_loader_flash_defl_write(&h->loader, z + done, (uint32_t)n);
+        rc = esploader_flash_defl_write(&h->loader, z + done, (uint32_t)n);
         done += n;
     }
-    if (rc == ESP_LOADER_OK) {
-        rc = esp_loader_flash_defl_finish(&h->loader, md5, 0);
+    if (rc == ESPLOADER_OK) {
+        rc = esploader_flash_defl_finish(&h->loader, md5, 0);
     }
     free(z);
     return rc;

@@ -1,6 +1,6 @@
 /*
  * Test harness: one virtual chip (sim_t), the in-process link on its virtual clock, and an
- * esp_loader_t talking to it through the sim port -- wrapped in a watchdog port that turns
+ * esploader_t talking to it through the sim port -- wrapped in a watchdog port that turns
  * "the library would hang" into a test failure instead of a stuck test run.
  *
  * Expectations about chips (what each ROM can do) come from PROTOCOL.md §4 / §8.1 and are
@@ -13,15 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esp_loader_port_sim.h"
+#include "esploader_port_sim.h"
 #include "esp_sim.h"
 #include "esp_sim_link.h"
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 /* What the spec says about one chip (PROTOCOL.md §4, §8.1). */
 typedef struct h_chip {
     sim_chip_id_t sim;
-    esp_loader_chip_t lib;
+    esploader_chip_t lib;
     const char *key; /* "esp32c3" */
     bool rom_md5, rom_deflate, rom_baud, rom_read_slow;
     bool sdm_capable;              /* S2 and later */
@@ -68,8 +68,8 @@ typedef struct harness {
     h_opts_t opts;
     sim_t *sim;
     sim_link_t *link;
-    esp_loader_config_t cfg;
-    esp_loader_t loader;
+    esploader_config_t cfg;
+    esploader_t loader;
     h_trace_t trace;
     h_frame_fault_t frame_fault;
     /* watchdog */
@@ -90,9 +90,9 @@ int h_connect(harness_t *h);
 /* Upload this chip's made-up stub (the sim does not execute it; it only needs MEM_END with
  * an entry point) and wait for OHAI. */
 int h_run_stub(harness_t *h);
-const esp_loader_stub_t *h_stub_image(sim_chip_id_t chip);
+const esploader_stub_t *h_stub_image(sim_chip_id_t chip);
 
-/* True if the rc is one of the library's defined codes (OK or a negative esp_loader_err_t). */
+/* True if the rc is one of the library's defined codes (OK or a negative esploader_err_t). */
 bool h_defined_rc(int rc);
 
 /* Deterministic test data. */

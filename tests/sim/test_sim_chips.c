@@ -48,16 +48,16 @@ static void test_flash_cycle(void **state)
     harness_t *h = h_new(tc->chip, &o);
     assert_non_null(h);
     const h_chip_t *c = h->chip;
-    esp_loader_t *l = &h->loader;
+    esploader_t *l = &h->loader;
     sim_flash_fill(h->sim, 0, background, FLASH);
 
     /* connect + detect */
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(l), c->lib);
-    assert_false(esp_loader_secure_download_mode(l));
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(l), c->lib);
+    assert_false(esploader_secure_download_mode(l));
     if (tc->stub) {
-        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
-        assert_true(esp_loader_stub_running(l));
+        assert_int_equal(h_run_stub(h), ESPLOADER_OK);
+        assert_true(esploader_stub_running(l));
         assert_true(sim_stub_running(h->sim));
     }
     assert_false(h->blown);
@@ -65,14 +65,14 @@ static void test_flash_cycle(void **state)
     /* MAC vs the sim's eFuse words (§8.3) */
     uint8_t mac[6], want[6];
     h_arm(h);
-    assert_int_equal(esp_loader_read_mac(l, mac), ESP_LOADER_OK);
+    assert_int_equal(esploader_read_mac(l, mac), ESPLOADER_OK);
     h_expected_mac(h, want);
     assert_memory_equal(mac, want, 6);
 
     /* flash id / size: JEDEC c8 40 xx with 2^xx = size (sim: GigaDevice-style id) */
     uint32_t fsize = 0, jedec = 0;
     h_arm(h);
-    assert_int_equal(esp_loader_flash_detect_size(l, &fsize, &jedec), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_detect_size(l, &fsize, &jedec), ESPLOADER_OK);
     assert_int_equal(fsize, FLASH);
     assert_int_equal(jedec & 0xFFFF, 0x40C8);
     assert_int_equal(1u << ((jedec >> 16) & 0xFF), FLASH);
@@ -91,17 +91,17 @@ static void test_flash_cycle(void **state)
         int rc = h_write_deflated(h, OFFSET, data, SIZE);
         if (!can_defl) {
             /* ESP8266 ROM: no FLASH_DEFL_* (§4) */
-            assert_int_equal(rc, ESP_LOADER_ERR_UNSUPPORTED);
+            assert_int_equal(rc, ESPLOADER_ERR_UNSUPPORTED);
             assert_true(h_flash_diff(h, 0, background, FLASH) == -1);
             h_free(h);
             return;
         }
-        assert_int_equal(rc, ESP_LOADER_OK);
+        assert_int_equal(rc, ESPLOADER_OK);
     } else {
-        assert_int_equal(h_write_plain(h, OFFSET, data, SIZE), ESP_LOADER_OK);
+        assert_int_equal(h_write_plain(h, OFFSET, data, SIZE), ESPLOADER_OK);
     }
     assert_false(h->blown);
-    assert_int_equal(esp_loader_flash_verified(l), can_md5);
+    assert_int_equal(esploader_flash_verified(l), can_md5);
     assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
     /* the rest of the last sector was erased, nothing beyond it */
     assert_true(h_flash_all(h, OFFSET + SIZE, REGION - SIZE, 0xFF));
@@ -112,28 +112,28 @@ static void test_flash_cycle(void **state)
     h_md5(data, SIZE, want_md5);
     h_arm(h);
     if (can_md5) {
-        assert_int_equal(esp_loader_flash_md5(l, OFFSET, SIZE, md5), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_md5(l, OFFSET, SIZE, md5), ESPLOADER_OK);
         assert_memory_equal(md5, want_md5, 16);
-        assert_int_equal(esp_loader_flash_verify_md5(l, OFFSET, SIZE, want_md5), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_verify_md5(l, OFFSET, SIZE, want_md5), ESPLOADER_OK);
         md5[3] ^= 1;
-        assert_int_equal(esp_loader_flash_verify_md5(l, OFFSET, SIZE, md5), ESP_LOADER_ERR_VERIFY);
+        assert_int_equal(esploader_flash_verify_md5(l, OFFSET, SIZE, md5), ESPLOADER_ERR_VERIFY);
     } else {
-        assert_int_equal(esp_loader_flash_md5(l, OFFSET, SIZE, md5), ESP_LOADER_ERR_UNSUPPORTED);
+        assert_int_equal(esploader_flash_md5(l, OFFSET, SIZE, md5), ESPLOADER_ERR_UNSUPPORTED);
     }
     static uint8_t back[SIZE];
     if (can_read) {
         memset(back, 0, sizeof(back));
-        assert_int_equal(esp_loader_flash_read(l, OFFSET, back, SIZE), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_read(l, OFFSET, back, SIZE), ESPLOADER_OK);
         assert_memory_equal(back, data, SIZE);
         /* unaligned start and length, crossing a sector boundary */
         memset(back, 0, sizeof(back));
-        assert_int_equal(esp_loader_flash_read(l, OFFSET + 4096 - 33, back, 101), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_read(l, OFFSET + 4096 - 33, back, 101), ESPLOADER_OK);
         assert_memory_equal(back, data + 4096 - 33, 101);
         /* background below the region: read returns flash, not our data */
-        assert_int_equal(esp_loader_flash_read(l, OFFSET - 64, back, 64), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_read(l, OFFSET - 64, back, 64), ESPLOADER_OK);
         assert_memory_equal(back, background + OFFSET - 64, 64);
     } else {
-        assert_int_equal(esp_loader_flash_read(l, OFFSET, back, 64), ESP_LOADER_ERR_UNSUPPORTED);
+        assert_int_equal(esploader_flash_read(l, OFFSET, back, 64), ESPLOADER_ERR_UNSUPPORTED);
     }
     assert_false(h->blown);
 
@@ -143,7 +143,7 @@ static void test_flash_cycle(void **state)
         er = OFFSET; /* §5.5.1 workaround is exact only from a 64 KB boundary */
     }
     h_arm(h);
-    assert_int_equal(esp_loader_flash_erase_region(l, er, 0x2000), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_erase_region(l, er, 0x2000), ESPLOADER_OK);
     assert_true(h_flash_all(h, er, 0x2000, 0xFF));
     assert_int_equal(
         h_flash_diff(h, er + 0x2000, data + (er + 0x2000 - OFFSET), SIZE - (er + 0x2000 - OFFSET)),
@@ -153,20 +153,20 @@ static void test_flash_cycle(void **state)
     }
     assert_outside_untouched(h);
     /* unaligned erase is the caller's mistake */
-    assert_int_equal(esp_loader_flash_erase_region(l, er + 1, 0x1000), ESP_LOADER_ERR_INVALID_ARG);
+    assert_int_equal(esploader_flash_erase_region(l, er + 1, 0x1000), ESPLOADER_ERR_INVALID_ARG);
 
     /* rewrite the whole image; where the loader can MD5, only the erased sectors go out */
     sim_stats_t s0, s1;
     sim_get_stats(h->sim, &s0);
     h_arm(h);
-    uint32_t flags = can_md5 ? ESP_LOADER_WRITE_SKIP_UNCHANGED : 0;
-    assert_int_equal(esp_loader_flash_write_buffer(l, OFFSET, data, SIZE, flags, NULL, NULL),
-                     ESP_LOADER_OK);
+    uint32_t flags = can_md5 ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0;
+    assert_int_equal(esploader_flash_write_buffer(l, OFFSET, data, SIZE, flags, NULL, NULL),
+                     ESPLOADER_OK);
     sim_get_stats(h->sim, &s1);
     assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
     assert_outside_untouched(h);
     if (can_md5) {
-        assert_true(esp_loader_flash_verified(l));
+        assert_true(esploader_flash_verified(l));
         /* 2 of 6 sectors changed: about 8 KB on the wire, well under half the image (the
          * stub's last block is no longer padded to 16 KB, FINDINGS F2) */
         uint64_t sent = s1.bytes_from_host - s0.bytes_from_host;
@@ -179,10 +179,10 @@ static void test_flash_cycle(void **state)
     /* chip erase: stub only (§5.16) */
     h_arm(h);
     if (tc->stub) {
-        assert_int_equal(esp_loader_flash_erase(l), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_erase(l), ESPLOADER_OK);
         assert_true(h_flash_all(h, 0, FLASH, 0xFF));
     } else {
-        assert_int_equal(esp_loader_flash_erase(l), ESP_LOADER_ERR_UNSUPPORTED);
+        assert_int_equal(esploader_flash_erase(l), ESPLOADER_ERR_UNSUPPORTED);
         assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
     }
     assert_false(h->blown);

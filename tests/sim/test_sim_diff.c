@@ -1,6 +1,6 @@
 /*
- * Library <-> sim: "flash only what changed" (esp_loader_flash_write_buffer with
- * ESP_LOADER_WRITE_SKIP_UNCHANGED) and leaving the loader with esp_loader_run_user_code().
+ * Library <-> sim: "flash only what changed" (esploader_flash_write_buffer with
+ * ESPLOADER_WRITE_SKIP_UNCHANGED) and leaving the loader with esploader_run_user_code().
  *
  * Every diff case: the region holds old data, the host writes new data differing in chosen
  * sectors; afterwards the flash equals the new data, the flash around the region is
@@ -8,7 +8,7 @@
  * MD5 pass (one SPI_FLASH_MD5 per 64 KB block, one per sector inside differing blocks) plus
  * one MD5 per rewritten run.
  *
- * Also the stub schedule helpers (esp_loader_stub_segment / esp_loader_stub_block): a write
+ * Also the stub schedule helpers (esploader_stub_segment / esploader_stub_block): a write
  * planned with them lands byte for byte, plain and compressed.
  */
 #include <setjmp.h>
@@ -63,9 +63,9 @@ static harness_t *setup(sim_chip_id_t chip, bool stub)
 {
     harness_t *h = h_new(chip, NULL);
     assert_non_null(h);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     if (stub) {
-        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+        assert_int_equal(h_run_stub(h), ESPLOADER_OK);
     }
     sim_flash_fill(h->sim, OFFSET - GUARD, guard_lo, GUARD);
     sim_flash_fill(h->sim, OFFSET, old_data, SIZE);
@@ -128,16 +128,16 @@ static void run_case(const target_t *t, const dcase_t *c)
     sim_get_stats(h->sim, &s0);
     h_trace_t tr0 = h->trace;
     h_arm(h);
-    assert_int_equal(esp_loader_flash_write_buffer(&h->loader, OFFSET, new_data, SIZE,
-                                                   ESP_LOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
-                     ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_write_buffer(&h->loader, OFFSET, new_data, SIZE,
+                                                  ESPLOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
+                     ESPLOADER_OK);
     sim_get_stats(h->sim, &s1);
     if (h_flash_diff(h, OFFSET, new_data, SIZE) != -1) {
         fail_msg("%s %s: flash differs from the new data at +0x%lx", h->chip->key, c->name,
                  h_flash_diff(h, OFFSET, new_data, SIZE));
     }
     assert_guards(h);
-    assert_true(esp_loader_flash_verified(&h->loader));
+    assert_true(esploader_flash_verified(&h->loader));
     /* exactly the changed sectors were erased and programmed (16 pages of 256 B each) */
     if (s1.sectors_erased - s0.sectors_erased != nchg ||
         s1.pages_programmed - s0.pages_programmed != nchg * 16) {
@@ -176,13 +176,13 @@ static void test_diff_no_verify(void **state)
     harness_t *h = setup(SIM_CHIP_ESP32, true);
     h_trace_t tr0 = h->trace;
     h_arm(h);
-    assert_int_equal(esp_loader_flash_write_buffer(
+    assert_int_equal(esploader_flash_write_buffer(
                          &h->loader, OFFSET, new_data, SIZE,
-                         ESP_LOADER_WRITE_SKIP_UNCHANGED | ESP_LOADER_FINISH_NO_VERIFY, NULL, NULL),
-                     ESP_LOADER_OK);
+                         ESPLOADER_WRITE_SKIP_UNCHANGED | ESPLOADER_FINISH_NO_VERIFY, NULL, NULL),
+                     ESPLOADER_OK);
     assert_int_equal(h_flash_diff(h, OFFSET, new_data, SIZE), -1);
     assert_guards(h);
-    assert_false(esp_loader_flash_verified(&h->loader));
+    assert_false(esploader_flash_verified(&h->loader));
     /* the search pass only: 4 blocks + 16 sectors of the changed block, no run MD5 */
     assert_int_equal(h->trace.tx_ops[OP_MD5] - tr0.tx_ops[OP_MD5], 4 + 16);
     h_free(h);
@@ -197,18 +197,18 @@ static void test_diff_esp8266_rom(void **state)
     harness_t *h = setup(SIM_CHIP_ESP8266, false);
     h_trace_t tr0 = h->trace;
     h_arm(h);
-    assert_int_equal(esp_loader_flash_write_buffer(&h->loader, OFFSET, new_data, SIZE,
-                                                   ESP_LOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
-                     ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_write_buffer(&h->loader, OFFSET, new_data, SIZE,
+                                                  ESPLOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
+                     ESPLOADER_OK);
     assert_int_equal(h_flash_diff(h, OFFSET, new_data, SIZE), -1);
     assert_int_equal(h->trace.tx_ops[OP_MD5] - tr0.tx_ops[OP_MD5], 0);
     assert_int_equal(h->trace.tx_ops[OP_FLASH_BEGIN] - tr0.tx_ops[OP_FLASH_BEGIN], 1);
-    assert_false(esp_loader_flash_verified(&h->loader));
+    assert_false(esploader_flash_verified(&h->loader));
     assert_false(h->blown);
     h_free(h);
 }
 
-/* esp_loader_run_user_code(): ROM -> FLASH_BEGIN(0,0) + FLASH_END(1), the chip leaves the
+/* esploader_run_user_code(): ROM -> FLASH_BEGIN(0,0) + FLASH_END(1), the chip leaves the
  * loader; ESP8266 stub -> RUN_USER_CODE; other stubs -> UNSUPPORTED, nothing sent, the
  * session still works. */
 static void test_run_user_code(void **state)
@@ -221,14 +221,14 @@ static void test_run_user_code(void **state)
     for (size_t i = 0; i < sizeof(leave) / sizeof(leave[0]); i++) {
         harness_t *h = h_new(leave[i].chip, NULL);
         assert_non_null(h);
-        assert_int_equal(esp_loader_run_user_code(&h->loader), ESP_LOADER_ERR_STATE);
-        assert_int_equal(h_connect(h), ESP_LOADER_OK);
+        assert_int_equal(esploader_run_user_code(&h->loader), ESPLOADER_ERR_STATE);
+        assert_int_equal(h_connect(h), ESPLOADER_OK);
         if (leave[i].stub) {
-            assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+            assert_int_equal(h_run_stub(h), ESPLOADER_OK);
         }
         assert_true(sim_in_download_mode(h->sim));
         h_arm(h);
-        assert_int_equal(esp_loader_run_user_code(&h->loader), ESP_LOADER_OK);
+        assert_int_equal(esploader_run_user_code(&h->loader), ESPLOADER_OK);
         /* let the last bytes cross the wire */
         uint8_t buf[64];
         (void)sim_link_read(h->link, buf, sizeof(buf), 50);
@@ -238,8 +238,7 @@ static void test_run_user_code(void **state)
         }
         /* the session is over: operations need a new connect */
         uint32_t v;
-        assert_int_equal(esp_loader_read_register(&h->loader, 0x3FF00000, &v),
-                         ESP_LOADER_ERR_STATE);
+        assert_int_equal(esploader_read_register(&h->loader, 0x3FF00000, &v), ESPLOADER_ERR_STATE);
         assert_false(h->blown);
         h_free(h);
     }
@@ -247,39 +246,39 @@ static void test_run_user_code(void **state)
     /* a stub other than the ESP8266's cannot start the app */
     harness_t *h = h_new(SIM_CHIP_ESP32, NULL);
     assert_non_null(h);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
-    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
+    assert_int_equal(h_run_stub(h), ESPLOADER_OK);
     h_trace_t tr0 = h->trace;
-    assert_int_equal(esp_loader_run_user_code(&h->loader), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(esploader_run_user_code(&h->loader), ESPLOADER_ERR_UNSUPPORTED);
     assert_int_equal(h->trace.tx_ops[OP_FLASH_BEGIN], tr0.tx_ops[OP_FLASH_BEGIN]);
     assert_true(sim_in_download_mode(h->sim));
     assert_true(sim_stub_running(h->sim));
     uint8_t md5[16];
     h_arm(h);
-    assert_int_equal(esp_loader_flash_md5(&h->loader, 0, 0x1000, md5), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_md5(&h->loader, 0, 0x1000, md5), ESPLOADER_OK);
     h_free(h);
 }
 
-/* esp_loader_stub_segment(): up to the next 64 KB flash border. esp_loader_stub_block(): full
+/* esploader_stub_segment(): up to the next 64 KB flash border. esploader_stub_block(): full
  * blocks, then halving over the last two blocks' worth, down to 1 KB; never more than asked. */
 static void test_stub_plan_helpers(void **state)
 {
     (void)state;
-    assert_int_equal(esp_loader_stub_segment(0x10000, 0x100000), 0x10000);
-    assert_int_equal(esp_loader_stub_segment(0x1000, 25776), 25776);
-    assert_int_equal(esp_loader_stub_segment(0x1000, 0x20000), 0xF000);
-    assert_int_equal(esp_loader_stub_segment(0x1F000, 0x800), 0x800);
-    assert_int_equal(esp_loader_stub_block(100000, 0x4000), 0x4000);
-    assert_int_equal(esp_loader_stub_block(0x8000, 0x4000), 0x4000);
-    assert_int_equal(esp_loader_stub_block(0x7FFF, 0x4000), 0x3FFF);
-    assert_int_equal(esp_loader_stub_block(0x400, 0x4000), 0x400);
-    assert_int_equal(esp_loader_stub_block(5, 0), 5);
-    assert_int_equal(esp_loader_stub_block(0x9000, 0), 0x4000); /* 0 = 16 KB */
+    assert_int_equal(esploader_stub_segment(0x10000, 0x100000), 0x10000);
+    assert_int_equal(esploader_stub_segment(0x1000, 25776), 25776);
+    assert_int_equal(esploader_stub_segment(0x1000, 0x20000), 0xF000);
+    assert_int_equal(esploader_stub_segment(0x1F000, 0x800), 0x800);
+    assert_int_equal(esploader_stub_block(100000, 0x4000), 0x4000);
+    assert_int_equal(esploader_stub_block(0x8000, 0x4000), 0x4000);
+    assert_int_equal(esploader_stub_block(0x7FFF, 0x4000), 0x3FFF);
+    assert_int_equal(esploader_stub_block(0x400, 0x4000), 0x400);
+    assert_int_equal(esploader_stub_block(5, 0), 5);
+    assert_int_equal(esploader_stub_block(0x9000, 0), 0x4000); /* 0 = 16 KB */
     /* every size: blocks add up, none above the block size, none empty, tail ends small */
     for (uint32_t left0 = 1; left0 < 0x12000; left0 += 97) {
         uint32_t left = left0, last = 0, n = 0;
         while (left > 0) {
-            uint32_t b = esp_loader_stub_block(left, 0x4000);
+            uint32_t b = esploader_stub_block(left, 0x4000);
             assert_true(b > 0 && b <= 0x4000 && b <= left);
             last = b;
             left -= b;
@@ -303,37 +302,36 @@ static void test_stub_plan_write(void **state)
     for (int z = 0; z < 2; z++) {
         harness_t *h = h_new(SIM_CHIP_ESP32, NULL);
         assert_non_null(h);
-        assert_int_equal(h_connect(h), ESP_LOADER_OK);
-        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
-        esp_loader_t *l = &h->loader;
+        assert_int_equal(h_connect(h), ESPLOADER_OK);
+        assert_int_equal(h_run_stub(h), ESPLOADER_OK);
+        esploader_t *l = &h->loader;
         uint32_t segments = 0;
         h_arm(h);
         for (uint32_t off = 0; off < IMG;) {
-            uint32_t n = esp_loader_stub_segment(at + off, IMG - off);
+            uint32_t n = esploader_stub_segment(at + off, IMG - off);
             const uint8_t *src = img + off;
             uint8_t *zd = NULL;
             uint32_t len = n;
             if (z) {
                 len = (uint32_t)h_deflate(src, n, &zd);
                 src = zd;
-                assert_int_equal(esp_loader_flash_defl_start(l, at + off, n, len, 0),
-                                 ESP_LOADER_OK);
+                assert_int_equal(esploader_flash_defl_start(l, at + off, n, len, 0), ESPLOADER_OK);
             } else {
-                assert_int_equal(esp_loader_flash_start(l, at + off, n, 0), ESP_LOADER_OK);
+                assert_int_equal(esploader_flash_start(l, at + off, n, 0), ESPLOADER_OK);
             }
             for (uint32_t done = 0; done < len;) {
-                uint32_t b = esp_loader_stub_block(len - done, 0);
-                assert_int_equal(z ? esp_loader_flash_defl_write(l, src + done, b)
-                                   : esp_loader_flash_write(l, src + done, b),
-                                 ESP_LOADER_OK);
+                uint32_t b = esploader_stub_block(len - done, 0);
+                assert_int_equal(z ? esploader_flash_defl_write(l, src + done, b)
+                                   : esploader_flash_write(l, src + done, b),
+                                 ESPLOADER_OK);
                 done += b;
             }
             uint8_t md5[16];
             h_md5(img + off, n, md5);
-            assert_int_equal(z ? esp_loader_flash_defl_finish(l, md5, 0)
-                               : esp_loader_flash_finish(l, 0),
-                             ESP_LOADER_OK);
-            assert_true(esp_loader_flash_verified(l));
+            assert_int_equal(z ? esploader_flash_defl_finish(l, md5, 0)
+                               : esploader_flash_finish(l, 0),
+                             ESPLOADER_OK);
+            assert_true(esploader_flash_verified(l));
             free(zd);
             off += n;
             segments++;

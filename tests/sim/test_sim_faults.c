@@ -90,7 +90,7 @@ static harness_t *new_h(const scenario_t *sc)
 static void check_outside(const harness_t *h, const char *what)
 {
     uint32_t slack = 0;
-    if (h->chip->sim == SIM_CHIP_ESP8266 && !esp_loader_stub_running(&h->loader) &&
+    if (h->chip->sim == SIM_CHIP_ESP8266 && !esploader_stub_running(&h->loader) &&
         h_flash_diff(h, OFFSET + REGION, background + OFFSET + REGION, 4096) != -1) {
         if (!h_flash_all(h, OFFSET + REGION, 4096, 0xFF)) {
             BAD("%s: the sector after the region was written", what);
@@ -114,8 +114,8 @@ static int do_write(harness_t *h, const scenario_t *sc)
     }
     /* the buffer API: restarts after a rejected block; diff scenarios compare sector MD5s
      * first (a corrupted MD5 reply must never let a changed sector be skipped) */
-    return esp_loader_flash_write_buffer(
-        &h->loader, OFFSET, data, SIZE, sc->diff ? ESP_LOADER_WRITE_SKIP_UNCHANGED : 0, NULL, NULL);
+    return esploader_flash_write_buffer(&h->loader, OFFSET, data, SIZE,
+                                        sc->diff ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0, NULL, NULL);
 }
 
 static void check_write_result(harness_t *h, const scenario_t *sc, int rc, const char *what)
@@ -123,13 +123,13 @@ static void check_write_result(harness_t *h, const scenario_t *sc, int rc, const
     if (!h_defined_rc(rc)) {
         BAD("%s: undefined result %d", what, rc);
     }
-    if (rc == ESP_LOADER_OK) {
+    if (rc == ESPLOADER_OK) {
         long d = h_flash_diff(h, OFFSET, data, SIZE);
         if (d != -1) {
             BAD("%s: returned OK but flash differs at +%ld", what, d);
         }
         bool can_md5 = sc->stub || h->chip->rom_md5;
-        if (can_md5 && !esp_loader_flash_verified(&h->loader)) {
+        if (can_md5 && !esploader_flash_verified(&h->loader)) {
             BAD("%s: returned OK without verification", what);
         }
     }
@@ -140,7 +140,7 @@ static void run_connect_scenario(const scenario_t *sc)
 {
     /* dry run: how many bytes does a fault-free connect move each way? */
     harness_t *h = new_h(sc);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     sim_stats_t st;
     sim_get_stats(h->sim, &st);
     uint64_t total[2] = {st.bytes_from_host, st.bytes_to_host};
@@ -168,18 +168,18 @@ static void run_connect_scenario(const scenario_t *sc)
                     h_free(h);
                     continue;
                 }
-                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                if (variants[v].harmless && rc != ESPLOADER_OK) {
                     BAD("%s: a timing-only fault made connect fail (%d)", what, rc);
                 }
                 tally[v][-rc]++;
-                if (rc == ESP_LOADER_OK) {
+                if (rc == ESPLOADER_OK) {
                     /* connected means: the right chip, and a session that works */
-                    if (esp_loader_get_target(&h->loader) != h->chip->lib) {
-                        BAD("%s: detected chip %d", what, (int)esp_loader_get_target(&h->loader));
+                    if (esploader_get_target(&h->loader) != h->chip->lib) {
+                        BAD("%s: detected chip %d", what, (int)esploader_get_target(&h->loader));
                     }
                     sim_link_clear_faults(h->link);
                     rc = do_write(h, sc);
-                    if (rc != ESP_LOADER_OK) {
+                    if (rc != ESPLOADER_OK) {
                         BAD("%s: connect OK but the session then failed (%d)", what, rc);
                     }
                     check_write_result(h, sc, rc, what);
@@ -193,13 +193,13 @@ static void run_connect_scenario(const scenario_t *sc)
 static void run_write_scenario(const scenario_t *sc)
 {
     harness_t *h = new_h(sc);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     if (sc->stub) {
-        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+        assert_int_equal(h_run_stub(h), ESPLOADER_OK);
     }
     sim_stats_t s0, s1;
     sim_get_stats(h->sim, &s0);
-    assert_int_equal(do_write(h, sc), ESP_LOADER_OK);
+    assert_int_equal(do_write(h, sc), ESPLOADER_OK);
     sim_get_stats(h->sim, &s1);
     h_free(h);
     uint64_t base[2] = {s0.bytes_from_host, s0.bytes_to_host};
@@ -217,9 +217,9 @@ static void run_write_scenario(const scenario_t *sc)
                     continue;
                 }
                 h = new_h(sc);
-                assert_int_equal(h_connect(h), ESP_LOADER_OK);
+                assert_int_equal(h_connect(h), ESPLOADER_OK);
                 if (sc->stub) {
-                    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+                    assert_int_equal(h_run_stub(h), ESPLOADER_OK);
                 }
                 sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
                 assert_int_equal(sim_link_add_fault(h->link, &f), 0);
@@ -227,7 +227,7 @@ static void run_write_scenario(const scenario_t *sc)
                 if (h->blown) {
                     BAD("%s: no end within the virtual-time budget", what);
                 }
-                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                if (variants[v].harmless && rc != ESPLOADER_OK) {
                     BAD("%s: a timing-only fault made the write fail (%d)", what, rc);
                 }
                 check_write_result(h, sc, rc, what);
@@ -251,13 +251,13 @@ static void run_read_scenario(const scenario_t *sc)
     uint32_t len = sc->stub ? 16384u : 2048u;
     static uint8_t buf[16384];
     harness_t *h = new_h(sc);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     if (sc->stub) {
-        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+        assert_int_equal(h_run_stub(h), ESPLOADER_OK);
     }
     sim_stats_t s0, s1;
     sim_get_stats(h->sim, &s0);
-    assert_int_equal(esp_loader_flash_read(&h->loader, READ_OFFSET, buf, len), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_read(&h->loader, READ_OFFSET, buf, len), ESPLOADER_OK);
     sim_get_stats(h->sim, &s1);
     assert_memory_equal(buf, background + READ_OFFSET, len);
     h_free(h);
@@ -276,15 +276,15 @@ static void run_read_scenario(const scenario_t *sc)
                     continue;
                 }
                 h = new_h(sc);
-                assert_int_equal(h_connect(h), ESP_LOADER_OK);
+                assert_int_equal(h_connect(h), ESPLOADER_OK);
                 if (sc->stub) {
-                    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+                    assert_int_equal(h_run_stub(h), ESPLOADER_OK);
                 }
                 sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
                 assert_int_equal(sim_link_add_fault(h->link, &f), 0);
                 memset(buf, 0, len);
                 h_arm(h);
-                int rc = esp_loader_flash_read(&h->loader, READ_OFFSET, buf, len);
+                int rc = esploader_flash_read(&h->loader, READ_OFFSET, buf, len);
                 if (h->blown) {
                     BAD("%s: no end within the virtual-time budget", what);
                 }
@@ -293,10 +293,10 @@ static void run_read_scenario(const scenario_t *sc)
                 } else {
                     tally[v][-rc]++;
                 }
-                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                if (variants[v].harmless && rc != ESPLOADER_OK) {
                     BAD("%s: a timing-only fault made the read fail (%d)", what, rc);
                 }
-                if (rc == ESP_LOADER_OK && memcmp(buf, background + READ_OFFSET, len) != 0) {
+                if (rc == ESPLOADER_OK && memcmp(buf, background + READ_OFFSET, len) != 0) {
                     size_t i = 0;
                     while (buf[i] == background[READ_OFFSET + i]) {
                         i++;
@@ -318,19 +318,19 @@ static void run_read_scenario(const scenario_t *sc)
 static int phase_op(harness_t *h, bool baud)
 {
     h_arm(h);
-    return baud ? esp_loader_change_baudrate(&h->loader, 921600) : h_run_stub(h);
+    return baud ? esploader_change_baudrate(&h->loader, 921600) : h_run_stub(h);
 }
 
 static void run_phase_scenario(const scenario_t *sc, bool baud)
 {
     harness_t *h = new_h(sc);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     if (baud && sc->stub) {
-        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+        assert_int_equal(h_run_stub(h), ESPLOADER_OK);
     }
     sim_stats_t s0, s1;
     sim_get_stats(h->sim, &s0);
-    assert_int_equal(phase_op(h, baud), ESP_LOADER_OK);
+    assert_int_equal(phase_op(h, baud), ESPLOADER_OK);
     sim_get_stats(h->sim, &s1);
     h_free(h);
     uint64_t base[2] = {s0.bytes_from_host, s0.bytes_to_host};
@@ -348,9 +348,9 @@ static void run_phase_scenario(const scenario_t *sc, bool baud)
                     continue;
                 }
                 h = new_h(sc);
-                assert_int_equal(h_connect(h), ESP_LOADER_OK);
+                assert_int_equal(h_connect(h), ESPLOADER_OK);
                 if (baud && sc->stub) {
-                    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+                    assert_int_equal(h_run_stub(h), ESPLOADER_OK);
                 }
                 sim_fault_t f = {variants[v].kind, (sim_dir_t)dir, at, variants[v].param};
                 assert_int_equal(sim_link_add_fault(h->link, &f), 0);
@@ -364,23 +364,23 @@ static void run_phase_scenario(const scenario_t *sc, bool baud)
                     continue;
                 }
                 tally[v][-rc]++;
-                if (variants[v].harmless && rc != ESP_LOADER_OK) {
+                if (variants[v].harmless && rc != ESPLOADER_OK) {
                     BAD("%s: a timing-only fault made it fail (%d)", what, rc);
                 }
-                if (rc == ESP_LOADER_OK) {
+                if (rc == ESPLOADER_OK) {
                     /* a UART tolerates a few % of baud error: within 2 % is the same link */
                     uint32_t ub = sim_uart_baud(h->sim);
                     if (baud && (ub < 921600u / 100u * 98u || ub > 921600u / 100u * 102u)) {
                         BAD("%s: OK but the chip is at %u baud", what, ub);
                     }
                     if (!baud &&
-                        !(sim_stub_running(h->sim) && esp_loader_stub_running(&h->loader))) {
+                        !(sim_stub_running(h->sim) && esploader_stub_running(&h->loader))) {
                         BAD("%s: OK but stub running: sim %d, library %d", what,
-                            sim_stub_running(h->sim), esp_loader_stub_running(&h->loader));
+                            sim_stub_running(h->sim), esploader_stub_running(&h->loader));
                     }
                     sim_link_clear_faults(h->link);
                     rc = do_write(h, sc);
-                    if (rc != ESP_LOADER_OK) {
+                    if (rc != ESPLOADER_OK) {
                         BAD("%s: OK but the session then failed (%d)", what, rc);
                     }
                     check_write_result(h, sc, rc, what);

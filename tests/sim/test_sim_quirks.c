@@ -45,21 +45,21 @@ static void test_stale_unsupported(void **state)
             h_opts_t o = {.strict = strict != 0};
             harness_t *h = h_new(c, &o);
             assert_non_null(h);
-            assert_int_equal(h_connect(h), ESP_LOADER_OK);
-            assert_int_equal(esp_loader_get_target(&h->loader), h->chip->lib);
+            assert_int_equal(h_connect(h), ESPLOADER_OK);
+            assert_int_equal(esploader_get_target(&h->loader), h->chip->lib);
             if (h->trace.tx_ops[0x14] > 0) {
                 /* detection asked; each ask right after SYNC draws 8 stale replies */
                 assert_true(h->trace.rx_unsupported >= 1);
             }
-            esp_loader_security_info_t si;
+            esploader_security_info_t si;
             h_arm(h);
-            assert_int_equal(esp_loader_get_security_info(&h->loader, &si),
-                             ESP_LOADER_ERR_UNSUPPORTED);
+            assert_int_equal(esploader_get_security_info(&h->loader, &si),
+                             ESPLOADER_ERR_UNSUPPORTED);
             uint32_t v = 0;
-            assert_int_equal(esp_loader_read_register(&h->loader, 0x40001000, &v), ESP_LOADER_OK);
+            assert_int_equal(esploader_read_register(&h->loader, 0x40001000, &v), ESPLOADER_OK);
             assert_int_equal(v, magic_of(c));
-            assert_int_equal(esp_loader_read_register(&h->loader, h->chip->mac_reg, &v),
-                             ESP_LOADER_OK);
+            assert_int_equal(esploader_read_register(&h->loader, h->chip->mac_reg, &v),
+                             ESPLOADER_OK);
             assert_int_not_equal(v, magic_of(c));
             assert_false(h->blown);
             h_free(h);
@@ -75,11 +75,11 @@ static void test_security_info(void **state)
     for (int c = SIM_CHIP_ESP32S2; c < SIM_CHIP_COUNT; c++) {
         harness_t *h = h_new((sim_chip_id_t)c, NULL);
         assert_non_null(h);
-        assert_int_equal(h_connect(h), ESP_LOADER_OK);
-        esp_loader_security_info_t si;
+        assert_int_equal(h_connect(h), ESPLOADER_OK);
+        esploader_security_info_t si;
         memset(&si, 0xAA, sizeof(si));
-        assert_int_equal(esp_loader_get_security_info(&h->loader, &si), ESP_LOADER_OK);
-        assert_int_equal(si.flags & ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE, 0);
+        assert_int_equal(esploader_get_security_info(&h->loader, &si), ESPLOADER_OK);
+        assert_int_equal(si.flags & ESPLOADER_SEC_SECURE_DOWNLOAD_ENABLE, 0);
         assert_int_equal(si.has_chip_id, h->chip->secinfo_has_id);
         if (si.has_chip_id) {
             assert_int_equal(si.chip_id, image_id[c]);
@@ -94,10 +94,10 @@ static void write_and_check(harness_t *h, uint32_t seed)
     static uint8_t data[SIZE];
     h_fill_pattern(data, SIZE, seed);
     h_arm(h);
-    assert_int_equal(h_write_plain(h, OFFSET, data, SIZE), ESP_LOADER_OK);
+    assert_int_equal(h_write_plain(h, OFFSET, data, SIZE), ESPLOADER_OK);
     assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
-    bool rom8266 = h->chip->sim == SIM_CHIP_ESP8266 && !esp_loader_stub_running(&h->loader);
-    assert_int_equal(esp_loader_flash_verified(&h->loader), !rom8266);
+    bool rom8266 = h->chip->sim == SIM_CHIP_ESP8266 && !esploader_stub_running(&h->loader);
+    assert_int_equal(esploader_flash_verified(&h->loader), !rom8266);
     assert_false(h->blown);
 }
 
@@ -113,22 +113,22 @@ static void test_baud(void **state)
         h_opts_t o = {.strict = stub == 0 && c % 2 == 1};
         harness_t *h = h_new((sim_chip_id_t)c, &o);
         assert_non_null(h);
-        assert_int_equal(h_connect(h), ESP_LOADER_OK);
+        assert_int_equal(h_connect(h), ESPLOADER_OK);
         if (stub) {
-            assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+            assert_int_equal(h_run_stub(h), ESPLOADER_OK);
         }
         uint32_t baud = bauds[(c + stub) % 3];
         h_arm(h);
-        int rc = esp_loader_change_baudrate(&h->loader, baud);
+        int rc = esploader_change_baudrate(&h->loader, baud);
         if (c == SIM_CHIP_ESP8266 && !stub) {
-            assert_int_equal(rc, ESP_LOADER_ERR_UNSUPPORTED);
+            assert_int_equal(rc, ESPLOADER_ERR_UNSUPPORTED);
             assert_int_equal(sim_uart_baud(h->sim), 115200);
         } else {
-            assert_int_equal(rc, ESP_LOADER_OK);
+            assert_int_equal(rc, ESPLOADER_OK);
             assert_int_equal(sim_uart_baud(h->sim), baud);
         }
         uint8_t mac[6], want[6];
-        assert_int_equal(esp_loader_read_mac(&h->loader, mac), ESP_LOADER_OK);
+        assert_int_equal(esploader_read_mac(&h->loader, mac), ESPLOADER_OK);
         h_expected_mac(h, want);
         assert_memory_equal(mac, want, 6);
         write_and_check(h, (uint32_t)c * 3u + (uint32_t)stub);
@@ -148,51 +148,51 @@ static void test_secure_download_mode(void **state)
         h_opts_t o = {.secure_download = true, .strict = c % 2 == 0};
         harness_t *h = h_new((sim_chip_id_t)c, &o);
         assert_non_null(h);
-        esp_loader_t *l = &h->loader;
-        assert_int_equal(h_connect(h), ESP_LOADER_OK);
-        assert_int_equal(esp_loader_get_target(l), h->chip->lib);
-        assert_true(esp_loader_secure_download_mode(l));
+        esploader_t *l = &h->loader;
+        assert_int_equal(h_connect(h), ESPLOADER_OK);
+        assert_int_equal(esploader_get_target(l), h->chip->lib);
+        assert_true(esploader_secure_download_mode(l));
 
-        esp_loader_security_info_t si;
-        assert_int_equal(esp_loader_get_security_info(l, &si), ESP_LOADER_OK);
-        assert_true(si.flags & ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE);
+        esploader_security_info_t si;
+        assert_int_equal(esploader_get_security_info(l, &si), ESPLOADER_OK);
+        assert_true(si.flags & ESPLOADER_SEC_SECURE_DOWNLOAD_ENABLE);
 
-        assert_int_equal(h_run_stub(h), ESP_LOADER_ERR_UNSUPPORTED);
+        assert_int_equal(h_run_stub(h), ESPLOADER_ERR_UNSUPPORTED);
         assert_false(sim_stub_running(h->sim));
         uint32_t v;
-        int rc = esp_loader_read_register(l, h->chip->mac_reg, &v);
-        assert_true(rc == ESP_LOADER_ERR_UNSUPPORTED || rc == ESP_LOADER_ERR_TARGET);
+        int rc = esploader_read_register(l, h->chip->mac_reg, &v);
+        assert_true(rc == ESPLOADER_ERR_UNSUPPORTED || rc == ESPLOADER_ERR_TARGET);
         uint8_t mac[6];
-        rc = esp_loader_read_mac(l, mac);
-        assert_true(rc == ESP_LOADER_ERR_UNSUPPORTED || rc == ESP_LOADER_ERR_TARGET);
+        rc = esploader_read_mac(l, mac);
+        assert_true(rc == ESPLOADER_ERR_UNSUPPORTED || rc == ESPLOADER_ERR_TARGET);
 
         static uint8_t data[SIZE];
         h_fill_pattern(data, SIZE, 77u + (uint32_t)c);
         h_arm(h);
-        assert_int_equal(h_write_deflated(h, OFFSET, data, SIZE), ESP_LOADER_ERR_UNSUPPORTED);
+        assert_int_equal(h_write_deflated(h, OFFSET, data, SIZE), ESPLOADER_ERR_UNSUPPORTED);
         assert_true(h_flash_all(h, OFFSET, SIZE, 0xFF));
 
         h_arm(h);
-        assert_int_equal(esp_loader_flash_write_buffer(l, OFFSET, data, SIZE, 0, NULL, NULL),
-                         ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_write_buffer(l, OFFSET, data, SIZE, 0, NULL, NULL),
+                         ESPLOADER_OK);
         assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
-        assert_false(esp_loader_flash_verified(l));
+        assert_false(esploader_flash_verified(l));
 
         uint8_t md5[16];
-        assert_int_equal(esp_loader_flash_md5(l, OFFSET, SIZE, md5), ESP_LOADER_ERR_UNSUPPORTED);
-        assert_int_equal(esp_loader_flash_read(l, OFFSET, md5, 16), ESP_LOADER_ERR_UNSUPPORTED);
-        assert_int_equal(esp_loader_flash_erase(l), ESP_LOADER_ERR_UNSUPPORTED);
+        assert_int_equal(esploader_flash_md5(l, OFFSET, SIZE, md5), ESPLOADER_ERR_UNSUPPORTED);
+        assert_int_equal(esploader_flash_read(l, OFFSET, md5, 16), ESPLOADER_ERR_UNSUPPORTED);
+        assert_int_equal(esploader_flash_erase(l), ESPLOADER_ERR_UNSUPPORTED);
         uint32_t size;
-        rc = esp_loader_flash_detect_size(l, &size, NULL);
-        assert_true(rc == ESP_LOADER_ERR_UNSUPPORTED || rc == ESP_LOADER_ERR_TARGET);
+        rc = esploader_flash_detect_size(l, &size, NULL);
+        assert_true(rc == ESPLOADER_ERR_UNSUPPORTED || rc == ESPLOADER_ERR_TARGET);
 
         /* CHANGE_BAUDRATE is on the whitelist, but C2 / C5 need a crystal-dependent baud
          * correction read from registers SDM hides: esptool refuses there (§5.12) */
         if (c == SIM_CHIP_ESP32C2 || c == SIM_CHIP_ESP32C5) {
-            assert_int_equal(esp_loader_change_baudrate(l, 460800), ESP_LOADER_ERR_UNSUPPORTED);
+            assert_int_equal(esploader_change_baudrate(l, 460800), ESPLOADER_ERR_UNSUPPORTED);
             assert_int_equal(sim_uart_baud(h->sim), 115200);
         } else {
-            assert_int_equal(esp_loader_change_baudrate(l, 460800), ESP_LOADER_OK);
+            assert_int_equal(esploader_change_baudrate(l, 460800), ESPLOADER_OK);
             assert_int_equal(sim_uart_baud(h->sim), 460800);
         }
         assert_false(h->blown);
@@ -208,23 +208,23 @@ static void test_big_flash(void **state)
         h_opts_t o = {.flash_size = 16u << 20};
         harness_t *h = h_new(SIM_CHIP_ESP32, &o);
         assert_non_null(h);
-        assert_int_equal(h_connect(h), ESP_LOADER_OK);
+        assert_int_equal(h_connect(h), ESPLOADER_OK);
         if (stub) {
-            assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+            assert_int_equal(h_run_stub(h), ESPLOADER_OK);
         }
         uint32_t size = 0, id = 0;
-        assert_int_equal(esp_loader_flash_detect_size(&h->loader, &size, &id), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_detect_size(&h->loader, &size, &id), ESPLOADER_OK);
         assert_int_equal(size, 16u << 20);
         assert_int_equal(id, 0x1840C8);
-        assert_int_equal(esp_loader_flash_set_size(&h->loader, size), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_set_size(&h->loader, size), ESPLOADER_OK);
         static uint8_t data[SIZE], back[SIZE];
         h_fill_pattern(data, SIZE, 1600u + (uint32_t)stub);
         uint32_t off = 0xF00000;
-        assert_int_equal(esp_loader_flash_write_buffer(&h->loader, off, data, SIZE, 0, NULL, NULL),
-                         ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_write_buffer(&h->loader, off, data, SIZE, 0, NULL, NULL),
+                         ESPLOADER_OK);
         assert_int_equal(h_flash_diff(h, off, data, SIZE), -1);
-        assert_true(esp_loader_flash_verified(&h->loader));
-        assert_int_equal(esp_loader_flash_read(&h->loader, off, back, SIZE), ESP_LOADER_OK);
+        assert_true(esploader_flash_verified(&h->loader));
+        assert_int_equal(esploader_flash_read(&h->loader, off, back, SIZE), ESPLOADER_OK);
         assert_memory_equal(back, data, SIZE);
         h_free(h);
     }
@@ -236,20 +236,20 @@ static void test_wrong_chip(void **state)
     (void)state;
     harness_t *h = h_new(SIM_CHIP_ESP32C3, NULL);
     assert_non_null(h);
-    h->cfg.chip = ESP_LOADER_CHIP_ESP32S3;
-    assert_int_equal(esp_loader_init(&h->loader, &h->cfg), ESP_LOADER_OK);
+    h->cfg.chip = ESPLOADER_CHIP_ESP32S3;
+    assert_int_equal(esploader_init(&h->loader, &h->cfg), ESPLOADER_OK);
     int rc = h_connect(h);
-    assert_int_not_equal(rc, ESP_LOADER_OK);
+    assert_int_not_equal(rc, ESPLOADER_OK);
     assert_true(h_defined_rc(rc));
-    assert_int_equal(esp_loader_connect_diag(&h->loader), ESP_LOADER_DIAG_WRONG_CHIP);
+    assert_int_equal(esploader_connect_diag(&h->loader), ESPLOADER_DIAG_WRONG_CHIP);
     assert_false(h->blown);
     h_free(h);
 
     /* ... and the right explicit chip connects */
     h = h_new(SIM_CHIP_ESP32C3, NULL);
-    h->cfg.chip = ESP_LOADER_CHIP_ESP32C3;
-    assert_int_equal(esp_loader_init(&h->loader, &h->cfg), ESP_LOADER_OK);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    h->cfg.chip = ESPLOADER_CHIP_ESP32C3;
+    assert_int_equal(esploader_init(&h->loader, &h->cfg), ESPLOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     h_free(h);
 }
 
@@ -259,16 +259,16 @@ static void test_stub_reuse(void **state)
     (void)state;
     harness_t *h = h_new(SIM_CHIP_ESP32S3, NULL);
     assert_non_null(h);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
-    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
+    assert_int_equal(h_run_stub(h), ESPLOADER_OK);
 
-    esp_loader_config_t cfg = h->cfg;
-    cfg.before = ESP_LOADER_BEFORE_NO_RESET;
-    assert_int_equal(esp_loader_init(&h->loader, &cfg), ESP_LOADER_OK);
+    esploader_config_t cfg = h->cfg;
+    cfg.before = ESPLOADER_BEFORE_NO_RESET;
+    assert_int_equal(esploader_init(&h->loader, &cfg), ESPLOADER_OK);
     memset(&h->trace, 0, sizeof(h->trace));
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
-    assert_true(esp_loader_stub_running(&h->loader));
-    assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
+    assert_true(esploader_stub_running(&h->loader));
+    assert_int_equal(h_run_stub(h), ESPLOADER_OK);
     assert_int_equal(h->trace.tx_ops[0x05], 0); /* no MEM_BEGIN */
     assert_true(sim_stub_running(h->sim));
     write_and_check(h, 99);
@@ -285,8 +285,8 @@ static void test_silent_target(void **state)
     assert_int_equal(sim_link_add_fault(h->link, &cut), 0);
     uint64_t t0 = h_now_us(h);
     int rc = h_connect(h);
-    assert_int_equal(rc, ESP_LOADER_ERR_TIMEOUT);
-    assert_int_equal(esp_loader_connect_diag(&h->loader), ESP_LOADER_DIAG_NO_SERIAL_DATA);
+    assert_int_equal(rc, ESPLOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_connect_diag(&h->loader), ESPLOADER_DIAG_NO_SERIAL_DATA);
     assert_false(h->blown);
     /* 7 attempts x (reset + 5 SYNCs), esptool's budget: seconds, not minutes */
     assert_true(h_now_us(h) - t0 < 60ull * 1000000u);

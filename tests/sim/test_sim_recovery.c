@@ -1,12 +1,12 @@
 /*
  * Recovery from a rejected data block. The real ROMs advance their sequence counter on a
  * checksum error (traces README, probe D), so re-sending the block cannot work: the host must
- * restart with FLASH_BEGIN at esp_loader_flash_resume_offset(). We flip one byte inside the
+ * restart with FLASH_BEGIN at esploader_flash_resume_offset(). We flip one byte inside the
  * data of block 3 on its way to the chip and check that
  *   - the streaming API fails at that block with the target's checksum error, offers a
  *     sector-aligned resume offset at or before the block, and a restart from there ends
  *     MD5-verified;
- *   - esp_loader_flash_write_buffer() does all that by itself.
+ *   - esploader_flash_write_buffer() does all that by itself.
  *
  * The flip is placed by the harness when the trace hook reports that block being sent (the
  * link's position + a fixed offset into the frame); the data is printable ASCII, so data
@@ -40,9 +40,9 @@ static harness_t *setup_case(const rcase_t *rc)
 {
     harness_t *h = h_new(rc->chip, NULL);
     assert_non_null(h);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     if (rc->stub) {
-        assert_int_equal(h_run_stub(h), ESP_LOADER_OK);
+        assert_int_equal(h_run_stub(h), ESPLOADER_OK);
     }
     return h;
 }
@@ -76,34 +76,34 @@ static void test_streaming_resume(void **state)
 {
     const rcase_t *rc = *state;
     harness_t *h = setup_case(rc);
-    esp_loader_t *l = &h->loader;
+    esploader_t *l = &h->loader;
     uint32_t blk = rc->stub ? 0x4000 : 0x400;
     if (rc->stub) {
         blk = 0x1000; /* smaller blocks so block 3 exists in a 20 KB image */
     }
     arm_flip(h, BAD_BLOCK);
     h_arm(h);
-    int r = esp_loader_flash_start(l, OFFSET, SIZE, blk);
-    assert_int_equal(r, ESP_LOADER_OK);
+    int r = esploader_flash_start(l, OFFSET, SIZE, blk);
+    assert_int_equal(r, ESPLOADER_OK);
     uint32_t done = 0;
     int failed_block = -1;
     while (done < SIZE) {
         uint32_t n = SIZE - done < blk ? SIZE - done : blk;
-        r = esp_loader_flash_write(l, data + done, n);
-        if (r != ESP_LOADER_OK) {
+        r = esploader_flash_write(l, data + done, n);
+        if (r != ESPLOADER_OK) {
             failed_block = (int)(done / blk);
             break;
         }
         done += n;
     }
-    if (r == ESP_LOADER_OK) {
-        r = esp_loader_flash_finish(l, 0);
+    if (r == ESPLOADER_OK) {
+        r = esploader_flash_finish(l, 0);
     }
     /* the target refused: checksum error, kept with its cause */
     assert_true(h->frame_fault.fired);
-    assert_int_equal(r, ESP_LOADER_ERR_TARGET);
+    assert_int_equal(r, ESPLOADER_ERR_TARGET);
     assert_checksum_error_seen(h, rc->stub);
-    const esp_loader_failure_t *f = esp_loader_last_failure(l);
+    const esploader_failure_t *f = esploader_last_failure(l);
     assert_non_null(f);
     assert_int_equal(f->command, 0x03);
     assert_int_equal(f->stub, rc->stub);
@@ -118,7 +118,7 @@ static void test_streaming_resume(void **state)
     if (!rc->stub) {
         assert_int_equal(failed_block, (int)BAD_BLOCK);
     }
-    uint32_t resume = esp_loader_flash_resume_offset(l);
+    uint32_t resume = esploader_flash_resume_offset(l);
     assert_int_equal(resume % 4096, 0);
     assert_true(resume >= OFFSET);
     assert_true(resume <= OFFSET + BAD_BLOCK * blk);
@@ -128,20 +128,20 @@ static void test_streaming_resume(void **state)
     /* restart from there, as the API says */
     sim_link_clear_faults(h->link);
     uint32_t rest = SIZE - (resume - OFFSET);
-    assert_int_equal(esp_loader_flash_start(l, resume, rest, blk), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_start(l, resume, rest, blk), ESPLOADER_OK);
     for (done = 0; done < rest;) {
         uint32_t n = rest - done < blk ? rest - done : blk;
-        assert_int_equal(esp_loader_flash_write(l, data + (resume - OFFSET) + done, n),
-                         ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_write(l, data + (resume - OFFSET) + done, n),
+                         ESPLOADER_OK);
         done += n;
     }
-    assert_int_equal(esp_loader_flash_finish(l, 0), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_finish(l, 0), ESPLOADER_OK);
     assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
     bool can_md5 = rc->stub || h->chip->rom_md5;
     if (can_md5) {
         uint8_t md5[16];
         h_md5(data, SIZE, md5);
-        assert_int_equal(esp_loader_flash_verify_md5(l, OFFSET, SIZE, md5), ESP_LOADER_OK);
+        assert_int_equal(esploader_flash_verify_md5(l, OFFSET, SIZE, md5), ESPLOADER_OK);
     }
     assert_false(h->blown);
     h_free(h);
@@ -155,14 +155,14 @@ static void test_write_buffer_recovers(void **state)
      * blocks block 3 does not exist, so aim at block 1 there. */
     arm_flip(h, rc->stub ? 1 : BAD_BLOCK);
     h_arm(h);
-    int r = esp_loader_flash_write_buffer(&h->loader, OFFSET, data, SIZE, 0, NULL, NULL);
-    assert_int_equal(r, ESP_LOADER_OK);
+    int r = esploader_flash_write_buffer(&h->loader, OFFSET, data, SIZE, 0, NULL, NULL);
+    assert_int_equal(r, ESPLOADER_OK);
     assert_true(h->frame_fault.fired);
     assert_checksum_error_seen(h, rc->stub);
     assert_true(h->trace.tx_ops[0x02] >= 2); /* restarted with a new FLASH_BEGIN */
     assert_int_equal(h_flash_diff(h, OFFSET, data, SIZE), -1);
     bool can_md5 = rc->stub || h->chip->rom_md5;
-    assert_int_equal(esp_loader_flash_verified(&h->loader), can_md5);
+    assert_int_equal(esploader_flash_verified(&h->loader), can_md5);
     assert_false(h->blown);
     h_free(h);
 }
@@ -174,7 +174,7 @@ static void test_write_buffer_gives_up(void **state)
     h_opts_t o = {.budget_us = 600ull * 1000000u};
     harness_t *h = h_new(SIM_CHIP_ESP32, &o);
     assert_non_null(h);
-    assert_int_equal(h_connect(h), ESP_LOADER_OK);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
     sim_stats_t st;
     sim_get_stats(h->sim, &st);
     /* flip a byte in the middle of every 1 KB of the host's stream from here on */
@@ -184,8 +184,8 @@ static void test_write_buffer_gives_up(void **state)
         assert_int_equal(sim_link_add_fault(h->link, &f), 0);
     }
     h_arm(h);
-    int r = esp_loader_flash_write_buffer(&h->loader, OFFSET, data, SIZE, 0, NULL, NULL);
-    assert_int_not_equal(r, ESP_LOADER_OK);
+    int r = esploader_flash_write_buffer(&h->loader, OFFSET, data, SIZE, 0, NULL, NULL);
+    assert_int_not_equal(r, ESPLOADER_OK);
     assert_true(h_defined_rc(r));
     assert_false(h->blown);
     assert_true(h->trace.tx_ops[0x02] >= 2);

@@ -1,5 +1,5 @@
 /*
- * esp_loader_port_sim_ops: each entry maps onto the link and its virtual clock. Runs against
+ * esploader_port_sim_ops: each entry maps onto the link and its virtual clock. Runs against
  * the predictable echo chip (fake_chip.c).
  */
 #include <setjmp.h>
@@ -10,13 +10,13 @@
 
 #include <cmocka.h>
 
-#include "esp_loader_port_sim.h"
+#include "esploader_port_sim.h"
 #include "fake_chip.h"
 
 static void test_ops_complete(void **state)
 {
     (void)state;
-    const esp_loader_port_ops_t *ops = &esp_loader_port_sim_ops;
+    const esploader_port_ops_t *ops = &esploader_port_sim_ops;
     assert_non_null(ops->write);
     assert_non_null(ops->read);
     assert_non_null(ops->set_lines);
@@ -31,7 +31,7 @@ static void test_clock_and_io(void **state)
     (void)state;
     sim_t *chip = fake_chip_new();
     sim_link_t *k = sim_link_new(chip);
-    const esp_loader_port_ops_t *ops = &esp_loader_port_sim_ops;
+    const esploader_port_ops_t *ops = &esploader_port_sim_ops;
     void *ctx = k;
 
     assert_int_equal(ops->now_ms(ctx), 0);
@@ -54,10 +54,10 @@ static void test_clock_and_io(void **state)
     ops->flush_input(ctx);
     assert_int_equal(ops->read(ctx, b, sizeof(b), 0), 0);
 
-    assert_int_equal(ops->set_lines(ctx, ESP_LOADER_LINE_ASSERT, ESP_LOADER_LINE_RELEASE), 0);
+    assert_int_equal(ops->set_lines(ctx, ESPLOADER_LINE_ASSERT, ESPLOADER_LINE_RELEASE), 0);
     assert_true(fake_chip_log(chip)->dtr);
     assert_false(fake_chip_log(chip)->rts);
-    assert_int_equal(ops->set_lines(ctx, ESP_LOADER_LINE_KEEP, ESP_LOADER_LINE_ASSERT), 0);
+    assert_int_equal(ops->set_lines(ctx, ESPLOADER_LINE_KEEP, ESPLOADER_LINE_ASSERT), 0);
     assert_true(fake_chip_log(chip)->dtr);
     assert_true(fake_chip_log(chip)->rts);
     assert_int_equal(ops->set_baudrate(ctx, 460800), 0);
@@ -74,7 +74,7 @@ static void test_clock_and_io(void **state)
 static void test_errors_are_negative(void **state)
 {
     (void)state;
-    const esp_loader_port_ops_t *ops = &esp_loader_port_sim_ops;
+    const esploader_port_ops_t *ops = &esploader_port_sim_ops;
     uint8_t b[1] = {0};
     assert_true(ops->write(NULL, b, 1, 0) < 0);
     assert_true(ops->read(NULL, b, 1, 0) < 0);

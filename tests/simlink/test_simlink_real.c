@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "esp_loader_port_sim.h"
+#include "esploader_port_sim.h"
 #include "esp_sim_link.h"
 
 /* SYNC: 8-byte header, 07 07 12 20, 32 x 0x55 (PROTOCOL.md §5.1), SLIP-framed. */
@@ -127,7 +127,7 @@ static void test_sync_eight_replies_paced(void **state)
 static void test_port_ops_sync(void **state)
 {
     fx_t *f = *state;
-    const esp_loader_port_ops_t *ops = &esp_loader_port_sim_ops;
+    const esploader_port_ops_t *ops = &esploader_port_sim_ops;
     uint32_t ms0 = ops->now_ms(f->link);
     assert_int_equal(ops->write(f->link, sync_frame, sizeof(sync_frame), 100), 0);
     ops->delay_ms(f->link, 100);

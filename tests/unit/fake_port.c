@@ -232,12 +232,12 @@ static void md5_reply(fake_port_t *fp, uint8_t op, uint32_t value, uint32_t addr
                       bool raw_frame)
 {
     static const char hexd[] = "0123456789abcdef";
-    esp_loader_md5_t c;
+    esploader_md5_t c;
     uint8_t d[16], text[32];
     size_t i;
-    esp_loader_md5_init(&c);
-    esp_loader_md5_update(&c, fp->flash + addr, len);
-    esp_loader_md5_final(&c, d);
+    esploader_md5_init(&c);
+    esploader_md5_update(&c, fp->flash + addr, len);
+    esploader_md5_final(&c, d);
     if (fp->md5_corrupt)
         d[3] ^= 0x10;
     if (raw_frame) {
@@ -586,9 +586,9 @@ static int32_t fp_set_lines(void *ctx, int dtr, int rts)
     fp_event_t ev;
     int old_rts = fp->rts;
     count_call(fp);
-    if (dtr != ESP_LOADER_LINE_KEEP)
+    if (dtr != ESPLOADER_LINE_KEEP)
         fp->dtr = dtr;
-    if (rts != ESP_LOADER_LINE_KEEP)
+    if (rts != ESPLOADER_LINE_KEEP)
         fp->rts = rts;
     memset(&ev, 0, sizeof(ev));
     ev.kind = FP_EV_LINES;
@@ -596,7 +596,7 @@ static int32_t fp_set_lines(void *ctx, int dtr, int rts)
     ev.rts = fp->rts;
     add_event(fp, ev);
     /* EN rises: the chip boots and prints its banner */
-    if (old_rts == ESP_LOADER_LINE_ASSERT && fp->rts == ESP_LOADER_LINE_RELEASE && fp->banner)
+    if (old_rts == ESPLOADER_LINE_ASSERT && fp->rts == ESPLOADER_LINE_RELEASE && fp->banner)
         fp_queue(fp, (const uint8_t *)fp->banner, strlen(fp->banner));
     return 0;
 }
@@ -644,7 +644,7 @@ static uint32_t fp_now(void *ctx)
     return fp->now;
 }
 
-const esp_loader_port_ops_t fp_ops = {
+const esploader_port_ops_t fp_ops = {
     .write = fp_write,
     .read = fp_read,
     .set_lines = fp_set_lines,
@@ -687,32 +687,31 @@ void fp_stub_mode(fake_port_t *fp)
     fp->sticky = 0;
 }
 
-void fp_chip_rom(fake_port_t *fp, esp_loader_chip_t chip)
+void fp_chip_rom(fake_port_t *fp, esploader_chip_t chip)
 {
     static const struct {
-        esp_loader_chip_t chip;
+        esploader_chip_t chip;
         uint32_t id;
     } ids[] = {
-        {ESP_LOADER_CHIP_ESP32S3, 9},  {ESP_LOADER_CHIP_ESP32C2, 12},
-        {ESP_LOADER_CHIP_ESP32C3, 5},  {ESP_LOADER_CHIP_ESP32C5, 23},
-        {ESP_LOADER_CHIP_ESP32C6, 13}, {ESP_LOADER_CHIP_ESP32C61, 20},
-        {ESP_LOADER_CHIP_ESP32H2, 16}, {ESP_LOADER_CHIP_ESP32P4, 18},
+        {ESPLOADER_CHIP_ESP32S3, 9},  {ESPLOADER_CHIP_ESP32C2, 12}, {ESPLOADER_CHIP_ESP32C3, 5},
+        {ESPLOADER_CHIP_ESP32C5, 23}, {ESPLOADER_CHIP_ESP32C6, 13}, {ESPLOADER_CHIP_ESP32C61, 20},
+        {ESPLOADER_CHIP_ESP32H2, 16}, {ESPLOADER_CHIP_ESP32P4, 18},
     };
     static const struct {
-        esp_loader_chip_t chip;
+        esploader_chip_t chip;
         uint32_t base, usr2, w0;
     } spi[] = {
-        {ESP_LOADER_CHIP_ESP8266, 0x60000200, 0x24, 0x40},
-        {ESP_LOADER_CHIP_ESP32, 0x3FF42000, 0x24, 0x80},
-        {ESP_LOADER_CHIP_ESP32S2, 0x3F402000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32S3, 0x60002000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32C2, 0x60002000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32C3, 0x60002000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32C5, 0x60003000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32C6, 0x60003000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32C61, 0x60003000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32H2, 0x60003000, 0x20, 0x58},
-        {ESP_LOADER_CHIP_ESP32P4, 0x5008D000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP8266, 0x60000200, 0x24, 0x40},
+        {ESPLOADER_CHIP_ESP32, 0x3FF42000, 0x24, 0x80},
+        {ESPLOADER_CHIP_ESP32S2, 0x3F402000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32S3, 0x60002000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32C2, 0x60002000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32C3, 0x60002000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32C5, 0x60003000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32C6, 0x60003000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32C61, 0x60003000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32H2, 0x60003000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32P4, 0x5008D000, 0x20, 0x58},
     };
     size_t i;
     for (i = 0; i < sizeof(spi) / sizeof(spi[0]); i++) {
@@ -727,17 +726,17 @@ void fp_chip_rom(fake_port_t *fp, esp_loader_chip_t chip)
     memset(fp->sec_info, 0, sizeof(fp->sec_info));
     fp->sec_info[11] = 0x0C; /* key purposes as in the C3 trace */
     switch (chip) {
-    case ESP_LOADER_CHIP_ESP8266:
+    case ESPLOADER_CHIP_ESP8266:
         fp->status_len = 2;
         fp->no_sec_info = true;
         fp->rom_8266 = true;
         fp_set_reg(fp, 0x40001000, 0xFFF0C101);
         return;
-    case ESP_LOADER_CHIP_ESP32:
+    case ESPLOADER_CHIP_ESP32:
         fp->no_sec_info = true;
         fp_set_reg(fp, 0x40001000, 0x00F01D83);
         return;
-    case ESP_LOADER_CHIP_ESP32S2:
+    case ESPLOADER_CHIP_ESP32S2:
         fp->sec_info_len = 12;
         fp_set_reg(fp, 0x40001000, 0x000007C6);
         return;
@@ -779,10 +778,10 @@ long fp_index_of(const fake_port_t *fp, uint8_t op, size_t from)
     return -1;
 }
 
-void fp_config(fake_port_t *fp, esp_loader_config_t *cfg)
+void fp_config(fake_port_t *fp, esploader_config_t *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->port = &fp_ops;
     cfg->port_ctx = fp;
-    cfg->before = ESP_LOADER_BEFORE_NO_RESET;
+    cfg->before = ESPLOADER_BEFORE_NO_RESET;
 }

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 #define FP_MAX_FRAMES 512
 #define FP_FRAME_MAX  16448
@@ -139,13 +139,13 @@ typedef struct {
     size_t read_calls, read_bytes_asked_max;
 } fake_port_t;
 
-extern const esp_loader_port_ops_t fp_ops;
+extern const esploader_port_ops_t fp_ops;
 
 void fp_init(fake_port_t *fp);
 void fp_free(fake_port_t *fp);
 
 /* Configure as a given chip's ROM loader (status length, security info, magic, ...). */
-void fp_chip_rom(fake_port_t *fp, esp_loader_chip_t chip);
+void fp_chip_rom(fake_port_t *fp, esploader_chip_t chip);
 /* Switch the model to stub conventions. */
 void fp_stub_mode(fake_port_t *fp);
 
@@ -169,6 +169,6 @@ const fp_frame_t *fp_find_op(const fake_port_t *fp, uint8_t op, size_t nth);
 long fp_index_of(const fake_port_t *fp, uint8_t op, size_t from);
 
 /* A loader config for this fake with no reset (most tests). */
-void fp_config(fake_port_t *fp, esp_loader_config_t *cfg);
+void fp_config(fake_port_t *fp, esploader_config_t *cfg);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "fake_port.h"
 #include "trace_data.h"
 
@@ -43,34 +43,33 @@ static long magic_read_index(const fake_port_t *fp)
     return -1;
 }
 
-static bool uses_magic(esp_loader_chip_t c)
+static bool uses_magic(esploader_chip_t c)
 {
-    return c == ESP_LOADER_CHIP_ESP8266 || c == ESP_LOADER_CHIP_ESP32 ||
-           c == ESP_LOADER_CHIP_ESP32S2;
+    return c == ESPLOADER_CHIP_ESP8266 || c == ESPLOADER_CHIP_ESP32 || c == ESPLOADER_CHIP_ESP32S2;
 }
 
 typedef struct {
-    esp_loader_chip_t chip;
+    esploader_chip_t chip;
     bool stale;
 } detect_case_t;
 
 static void detect(const detect_case_t *c)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     long sec, magic;
 
     fp_init(&fp);
     fp_chip_rom(&fp, c->chip);
     fp.stale_status = c->stale;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), c->chip);
-    assert_false(esp_loader_stub_running(&l));
-    assert_false(esp_loader_secure_download_mode(&l));
-    assert_int_equal(esp_loader_connect_diag(&l), ESP_LOADER_DIAG_NONE);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), c->chip);
+    assert_false(esploader_stub_running(&l));
+    assert_false(esploader_secure_download_mode(&l));
+    assert_int_equal(esploader_connect_diag(&l), ESPLOADER_DIAG_NONE);
 
     /* one SYNC was enough, and it is byte-exact */
     assert_int_equal(fp_count_op(&fp, 0x08), 1);
@@ -78,7 +77,7 @@ static void detect(const detect_case_t *c)
 
     sec = fp_index_of(&fp, 0x14, 0);
     magic = magic_read_index(&fp);
-    if (c->chip == ESP_LOADER_CHIP_ESP8266 || c->chip == ESP_LOADER_CHIP_ESP32) {
+    if (c->chip == ESPLOADER_CHIP_ESP8266 || c->chip == ESPLOADER_CHIP_ESP32) {
         /* GET_SECURITY_INFO is optional here (it is rejected), the magic read is not */
         assert_true(magic > 0);
         if (sec >= 0)
@@ -93,7 +92,7 @@ static void detect(const detect_case_t *c)
     }
 
     /* ESP32+ ROMs get SPI_ATTACH(0) in the ROM's 8-byte form; the ESP8266 ROM has none */
-    if (c->chip == ESP_LOADER_CHIP_ESP8266) {
+    if (c->chip == ESPLOADER_CHIP_ESP8266) {
         assert_int_equal(fp_count_op(&fp, 0x0D), 0);
     } else {
         assert_int_equal(fp_count_op(&fp, 0x0D), 1);
@@ -111,8 +110,8 @@ static void test_detect(void **state)
 }
 
 #define CASES(c)                                                                                   \
-    static detect_case_t c##_clean = {ESP_LOADER_CHIP_##c, false};                                 \
-    static detect_case_t c##_stale = {ESP_LOADER_CHIP_##c, true};
+    static detect_case_t c##_clean = {ESPLOADER_CHIP_##c, false};                                  \
+    static detect_case_t c##_stale = {ESPLOADER_CHIP_##c, true};
 CASES(ESP8266)
 CASES(ESP32)
 CASES(ESP32S2)
@@ -130,8 +129,8 @@ CASES(ESP32P4)
 static void test_esp32_trace_bytes(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint8_t sync_reply[16], unsup[16], magic[16];
     size_t ns = hex_bytes("c0 01 08 04 00 07 07 12 20 00 00 00 00 c0", sync_reply, 16);
     size_t nu = hex_bytes("c0 01 08 04 00 07 07 12 20 01 05 00 00 c0", unsup, 16);
@@ -139,7 +138,7 @@ static void test_esp32_trace_bytes(void **state)
     fp_rule_t *r;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32);
     fp_add_rule(&fp, 0x08, sync_reply, ns, 8);
     fp_add_rule(&fp, 0x14, unsup, nu, 8);
     r = fp_add_rule(&fp, 0x0A, magic, nm, 1);
@@ -150,123 +149,123 @@ static void test_esp32_trace_bytes(void **state)
     r->prefix_len = 4;
     fp.max_read_chunk = 5; /* replies trickle in, split inside frames */
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP32);
     assert_true(magic_read_index(&fp) > 0);
     fp_free(&fp);
 }
 
-static void wrong_chip(esp_loader_chip_t actual, esp_loader_chip_t configured)
+static void wrong_chip(esploader_chip_t actual, esploader_chip_t configured)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     fp_init(&fp);
     fp_chip_rom(&fp, actual);
     fp_config(&fp, &cfg);
     cfg.chip = configured;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_not_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect_diag(&l), ESP_LOADER_DIAG_WRONG_CHIP);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_not_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_connect_diag(&l), ESPLOADER_DIAG_WRONG_CHIP);
     fp_free(&fp);
 }
 
 static void test_wrong_chip(void **state)
 {
     (void)state;
-    wrong_chip(ESP_LOADER_CHIP_ESP32, ESP_LOADER_CHIP_ESP32C3);   /* magic vs configured id */
-    wrong_chip(ESP_LOADER_CHIP_ESP32C3, ESP_LOADER_CHIP_ESP32C6); /* chip id mismatch */
-    wrong_chip(ESP_LOADER_CHIP_ESP32S2, ESP_LOADER_CHIP_ESP32);   /* magic mismatch */
-    wrong_chip(ESP_LOADER_CHIP_ESP8266, ESP_LOADER_CHIP_ESP32S3);
+    wrong_chip(ESPLOADER_CHIP_ESP32, ESPLOADER_CHIP_ESP32C3);   /* magic vs configured id */
+    wrong_chip(ESPLOADER_CHIP_ESP32C3, ESPLOADER_CHIP_ESP32C6); /* chip id mismatch */
+    wrong_chip(ESPLOADER_CHIP_ESP32S2, ESPLOADER_CHIP_ESP32);   /* magic mismatch */
+    wrong_chip(ESPLOADER_CHIP_ESP8266, ESPLOADER_CHIP_ESP32S3);
 }
 
 static void test_right_chip_configured(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32H2);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32H2);
     fp_config(&fp, &cfg);
-    cfg.chip = ESP_LOADER_CHIP_ESP32H2;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32H2);
-    assert_int_equal(esp_loader_connect_diag(&l), ESP_LOADER_DIAG_NONE);
+    cfg.chip = ESPLOADER_CHIP_ESP32H2;
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP32H2);
+    assert_int_equal(esploader_connect_diag(&l), ESPLOADER_DIAG_NONE);
     fp_free(&fp);
 }
 
 static void test_unknown_chip(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     (void)state;
     /* an unknown chip id (retired 7 = C6-beta) */
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp.sec_info[12] = 7;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_not_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect_diag(&l), ESP_LOADER_DIAG_UNKNOWN_CHIP);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_not_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_connect_diag(&l), ESPLOADER_DIAG_UNKNOWN_CHIP);
     fp_free(&fp);
     /* no security info and an unknown magic value */
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32);
     fp_set_reg(&fp, 0x40001000, 0x12345678);
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_not_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect_diag(&l), ESP_LOADER_DIAG_UNKNOWN_CHIP);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_not_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_connect_diag(&l), ESPLOADER_DIAG_UNKNOWN_CHIP);
     fp_free(&fp);
 }
 
 static void test_s2_sdm(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
-    esp_loader_security_info_t info;
+    esploader_config_t cfg;
+    esploader_t l;
+    esploader_security_info_t info;
     uint32_t v = 0;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32S2);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32S2);
     fp.sec_info[0] = 0x04; /* SECURE_DOWNLOAD_ENABLE */
     fp.read_reg_unsupported = true;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32S2);
-    assert_true(esp_loader_secure_download_mode(&l));
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP32S2);
+    assert_true(esploader_secure_download_mode(&l));
     /* READ_REG is refused in SDM: an error, not a made-up value */
-    assert_int_not_equal(esp_loader_read_register(&l, 0x3F41A044, &v), ESP_LOADER_OK);
+    assert_int_not_equal(esploader_read_register(&l, 0x3F41A044, &v), ESPLOADER_OK);
     /* security info still works and has no chip id */
-    assert_int_equal(esp_loader_get_security_info(&l, &info), ESP_LOADER_OK);
+    assert_int_equal(esploader_get_security_info(&l, &info), ESPLOADER_OK);
     assert_false(info.has_chip_id);
-    assert_true(info.flags & ESP_LOADER_SEC_SECURE_DOWNLOAD_ENABLE);
+    assert_true(info.flags & ESPLOADER_SEC_SECURE_DOWNLOAD_ENABLE);
     fp_free(&fp);
 }
 
 static void test_security_info(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
-    esp_loader_security_info_t info;
+    esploader_config_t cfg;
+    esploader_t l;
+    esploader_security_info_t info;
     (void)state;
     /* C3 (values of the esp32c3-rom-chip-id trace) */
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp.sec_info[4] = 0x03; /* flash_crypt_cnt */
     fp.sec_info[1] = 0x01; /* flags bit 8: DIS_USB */
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     memset(&info, 0x5A, sizeof(info));
-    assert_int_equal(esp_loader_get_security_info(&l, &info), ESP_LOADER_OK);
+    assert_int_equal(esploader_get_security_info(&l, &info), ESPLOADER_OK);
     assert_true(info.has_chip_id);
     assert_int_equal(info.chip_id, 5);
     assert_int_equal(info.eco_version, 1);
@@ -277,54 +276,54 @@ static void test_security_info(void **state)
     fp_free(&fp);
     /* S2: 12 bytes */
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32S2);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32S2);
     fp.sec_info[0] = 0x01; /* SECURE_BOOT_EN */
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_security_info(&l, &info), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_security_info(&l, &info), ESPLOADER_OK);
     assert_false(info.has_chip_id);
-    assert_int_equal(info.flags, ESP_LOADER_SEC_SECURE_BOOT_EN);
-    assert_false(esp_loader_secure_download_mode(&l));
+    assert_int_equal(info.flags, ESPLOADER_SEC_SECURE_BOOT_EN);
+    assert_false(esploader_secure_download_mode(&l));
     fp_free(&fp);
     /* ESP32 ROM: unsupported */
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32);
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_security_info(&l, &info), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_security_info(&l, &info), ESPLOADER_ERR_UNSUPPORTED);
     /* and the session still works after the 8 unsupported frames */
     {
         uint32_t v = 0;
-        assert_int_equal(esp_loader_read_register(&l, 0x40001000, &v), ESP_LOADER_OK);
+        assert_int_equal(esploader_read_register(&l, 0x40001000, &v), ESPLOADER_OK);
         assert_int_equal(v, 0x00F01D83);
     }
     fp_free(&fp);
 }
 
-static void stub_running(esp_loader_chip_t chip)
+static void stub_running(esploader_chip_t chip)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
-    esp_loader_stub_t stub;
+    esploader_config_t cfg;
+    esploader_t l;
+    esploader_stub_t stub;
     static const uint8_t text[16] = {1, 2, 3};
     fp_init(&fp);
     fp_chip_rom(&fp, chip);
     fp_stub_mode(&fp); /* SYNC value 0, 2 status bytes, ESP32 stub: 0xFF for security info */
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), chip);
-    assert_true(esp_loader_stub_running(&l));
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), chip);
+    assert_true(esploader_stub_running(&l));
     /* no second upload */
     memset(&stub, 0, sizeof(stub));
     stub.entry = 0x40380004;
     stub.text = text;
     stub.text_size = sizeof(text);
     stub.text_addr = 0x40380000;
-    assert_int_equal(esp_loader_run_stub(&l, &stub), ESP_LOADER_OK);
+    assert_int_equal(esploader_run_stub(&l, &stub), ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0x05), 0);
     assert_int_equal(fp_count_op(&fp, 0x07), 0);
     fp_free(&fp);
@@ -333,16 +332,16 @@ static void stub_running(esp_loader_chip_t chip)
 static void test_stub_already_running(void **state)
 {
     (void)state;
-    stub_running(ESP_LOADER_CHIP_ESP32C3);
-    stub_running(ESP_LOADER_CHIP_ESP32);
+    stub_running(ESPLOADER_CHIP_ESP32C3);
+    stub_running(ESPLOADER_CHIP_ESP32);
 }
 
 static void test_stub_upload(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
-    esp_loader_stub_t stub;
+    esploader_config_t cfg;
+    esploader_t l;
+    esploader_stub_t stub;
     uint8_t text[100], data[20];
     const fp_frame_t *f;
     uint32_t v = 0;
@@ -354,10 +353,10 @@ static void test_stub_upload(void **state)
     for (i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(0xA0 + i);
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     memset(&stub, 0, sizeof(stub));
     stub.entry = 0x40380F2E;
     stub.text = text;
@@ -367,8 +366,8 @@ static void test_stub_upload(void **state)
     stub.data_size = sizeof(data);
     stub.data_addr = 0x3FC96D68;
     stub.bss_start = 0x3FC96D00;
-    assert_int_equal(esp_loader_run_stub(&l, &stub), ESP_LOADER_OK);
-    assert_true(esp_loader_stub_running(&l));
+    assert_int_equal(esploader_run_stub(&l, &stub), ESPLOADER_OK);
+    assert_true(esploader_stub_running(&l));
     /* two segments of one block each (block 0x1800, §5.4), then MEM_END(0, entry) */
     assert_int_equal(fp_count_op(&fp, 0x05), 2);
     assert_int_equal(fp_count_op(&fp, 0x07), 2);
@@ -395,7 +394,7 @@ static void test_stub_upload(void **state)
     expect_frame_hex(fp_find_op(&fp, 0x06, 0), "00 06 08 00 00 00 00 00 00 00 00 00 2e 0f 38 40");
     /* the stub's 2-byte status replies are understood from now on */
     fp_set_reg(&fp, 0x60008844, 0xCAFEF00D);
-    assert_int_equal(esp_loader_read_register(&l, 0x60008844, &v), ESP_LOADER_OK);
+    assert_int_equal(esploader_read_register(&l, 0x60008844, &v), ESPLOADER_OK);
     assert_int_equal(v, 0xCAFEF00D);
     fp_free(&fp);
 }
@@ -405,28 +404,28 @@ static void test_stub_upload_no_ohai(void **state)
     /* MEM_END acknowledged but no OHAI (the v2 stub under QEMU, traces/README.md): an error,
      * not a hang and not "stub running". */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
-    esp_loader_stub_t stub;
+    esploader_config_t cfg;
+    esploader_t l;
+    esploader_stub_t stub;
     uint8_t text[32] = {0};
     uint8_t ok[16];
     size_t n = hex_bytes("c0 01 06 04 00 00 00 00 00 00 00 00 00 c0", ok, sizeof(ok));
     int rc;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_add_rule(&fp, 0x06, ok, n, 1);
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     memset(&stub, 0, sizeof(stub));
     stub.entry = 0x40380004;
     stub.text = text;
     stub.text_size = sizeof(text);
     stub.text_addr = 0x40380000;
-    rc = esp_loader_run_stub(&l, &stub);
-    assert_int_not_equal(rc, ESP_LOADER_OK);
-    assert_false(esp_loader_stub_running(&l));
+    rc = esploader_run_stub(&l, &stub);
+    assert_int_not_equal(rc, ESPLOADER_OK);
+    assert_false(esploader_stub_running(&l));
     fp_free(&fp);
 }
 
@@ -457,20 +456,20 @@ static void test_trace_hook(void **state)
 {
     /* The frame-trace hook sees unescaped bodies both ways: the SYNC we sent, the 8 replies. */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     trace_log_t t;
     uint8_t want[64];
     size_t n = hex_bytes(sync_hex, want, sizeof(want));
     (void)state;
     memset(&t, 0, sizeof(t));
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_config(&fp, &cfg);
     cfg.trace = on_trace;
     cfg.hook_user = &t;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     assert_int_equal(t.first_tx_len, n);
     assert_memory_equal(t.first_tx, want, n);
     assert_int_equal(t.rx_sync, 8);
@@ -483,40 +482,40 @@ static void test_esp8266_extra_sync_replies(void **state)
     /* Some ESP8266s answer SYNC more than 8 times (§5.1): the extras must not confuse
      * detection (they carry the SYNC opcode, not the one we wait for). */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint8_t reply[32];
     static const uint8_t st[2] = {0, 0};
     size_t n;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP8266);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP8266);
     n = fp_build_resp(reply, 0x08, 0x20120707, NULL, 0, st, 2);
     fp_add_rule(&fp, 0x08, reply, n, 11);
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP8266);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP8266);
     fp_free(&fp);
 }
 
-static void paced(esp_loader_chip_t chip, uint32_t pace)
+static void paced(esploader_chip_t chip, uint32_t pace)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint32_t v = 0;
     fp_init(&fp);
     fp_chip_rom(&fp, chip);
     fp.pace_ms = pace;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), chip);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), chip);
     assert_true(fp.now - 1000 >= 7 * pace); /* the 8 SYNC replies did trickle in */
     /* late copies of the unsupported reply must not pass for this command's reply */
     fp_set_reg(&fp, 0x3FF5A004, 0x12345678);
-    assert_int_equal(esp_loader_read_register(&l, 0x3FF5A004, &v), ESP_LOADER_OK);
+    assert_int_equal(esploader_read_register(&l, 0x3FF5A004, &v), ESPLOADER_OK);
     assert_int_equal(v, 0x12345678);
     fp_free(&fp);
 }
@@ -526,10 +525,10 @@ static void test_paced_copies(void **state)
     /* The 8 SYNC replies and the 8 "unsupported" copies trickle in (the trace: 8 copies over
      * ~43 ms through a proxy). */
     (void)state;
-    paced(ESP_LOADER_CHIP_ESP32, 6);
-    paced(ESP_LOADER_CHIP_ESP32, 30);
-    paced(ESP_LOADER_CHIP_ESP32, 60);
-    paced(ESP_LOADER_CHIP_ESP8266, 30);
+    paced(ESPLOADER_CHIP_ESP32, 6);
+    paced(ESPLOADER_CHIP_ESP32, 30);
+    paced(ESPLOADER_CHIP_ESP32, 60);
+    paced(ESPLOADER_CHIP_ESP8266, 30);
 }
 
 static void test_sdm_limits(void **state)
@@ -537,30 +536,30 @@ static void test_sdm_limits(void **state)
     /* Secure Download Mode (§4): no stub upload, and writes cannot be MD5-verified (the ROM
      * refuses SPI_FLASH_MD5): the write still works, but is reported unverified. */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
-    esp_loader_stub_t stub;
+    esploader_config_t cfg;
+    esploader_t l;
+    esploader_stub_t stub;
     static uint8_t text[32], img[1024];
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32S2);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32S2);
     fp.sec_info[0] = 0x04;
     fp.read_reg_unsupported = true;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_true(esp_loader_secure_download_mode(&l));
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_true(esploader_secure_download_mode(&l));
     memset(&stub, 0, sizeof(stub));
     stub.entry = 0x4002C400;
     stub.text = text;
     stub.text_size = sizeof(text);
     stub.text_addr = 0x4002C000;
-    assert_int_equal(esp_loader_run_stub(&l, &stub), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(esploader_run_stub(&l, &stub), ESPLOADER_ERR_UNSUPPORTED);
     assert_int_equal(fp_count_op(&fp, 0x05), 0);
-    assert_int_equal(esp_loader_flash_start(&l, 0x10000, sizeof(img), 0), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_write(&l, img, sizeof(img)), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_finish(&l, 0), ESP_LOADER_OK);
-    assert_false(esp_loader_flash_verified(&l));
+    assert_int_equal(esploader_flash_start(&l, 0x10000, sizeof(img), 0), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_write(&l, img, sizeof(img)), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_finish(&l, 0), ESPLOADER_OK);
+    assert_false(esploader_flash_verified(&l));
     fp_free(&fp);
 }
 

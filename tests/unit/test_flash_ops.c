@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "fake_port.h"
 #include "trace_data.h"
 
@@ -33,18 +33,18 @@ static void expect_frame_hex(const fp_frame_t *f, const char *hex)
     assert_memory_equal(f->bytes, want, n);
 }
 
-static void setup(fake_port_t *fp, esp_loader_t *l, esp_loader_chip_t chip, bool stub)
+static void setup(fake_port_t *fp, esploader_t *l, esploader_chip_t chip, bool stub)
 {
-    esp_loader_config_t cfg;
+    esploader_config_t cfg;
     fp_init(fp);
     fp_chip_rom(fp, chip);
     if (stub)
         fp_stub_mode(fp);
     fp_with_flash(fp, FLASH_SIZE);
     fp_config(fp, &cfg);
-    assert_int_equal(esp_loader_init(l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_stub_running(l), stub);
+    assert_int_equal(esploader_init(l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(l), ESPLOADER_OK);
+    assert_int_equal(esploader_stub_running(l), stub);
 }
 
 static void pattern(uint8_t *d, size_t n, unsigned seed)
@@ -56,34 +56,34 @@ static void pattern(uint8_t *d, size_t n, unsigned seed)
 
 static void md5_of(const uint8_t *d, size_t len, uint8_t out[16])
 {
-    esp_loader_md5_t c;
-    esp_loader_md5_init(&c);
-    esp_loader_md5_update(&c, d, len);
-    esp_loader_md5_final(&c, out);
+    esploader_md5_t c;
+    esploader_md5_init(&c);
+    esploader_md5_update(&c, d, len);
+    esploader_md5_final(&c, out);
 }
 
-static int write_all(esp_loader_t *l, uint32_t off, const uint8_t *d, uint32_t n, uint32_t blk)
+static int write_all(esploader_t *l, uint32_t off, const uint8_t *d, uint32_t n, uint32_t blk)
 {
     uint32_t pos = 0;
-    int rc = esp_loader_flash_start(l, off, n, 0);
-    while (rc == ESP_LOADER_OK && pos < n) {
+    int rc = esploader_flash_start(l, off, n, 0);
+    while (rc == ESPLOADER_OK && pos < n) {
         uint32_t k = n - pos < blk ? n - pos : blk;
-        rc = esp_loader_flash_write(l, d + pos, k);
+        rc = esploader_flash_write(l, d + pos, k);
         pos += k;
     }
-    return rc == ESP_LOADER_OK ? esp_loader_flash_finish(l, 0) : rc;
+    return rc == ESPLOADER_OK ? esploader_flash_finish(l, 0) : rc;
 }
 
 static void test_rom_write_lands(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t img[5000];
     (void)state;
     pattern(img, sizeof(img), 1);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32S3, false);
-    assert_int_equal(write_all(&l, 0x20000, img, sizeof(img), 1024), ESP_LOADER_OK);
-    assert_true(esp_loader_flash_verified(&l));
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32S3, false);
+    assert_int_equal(write_all(&l, 0x20000, img, sizeof(img), 1024), ESPLOADER_OK);
+    assert_true(esploader_flash_verified(&l));
     assert_memory_equal(fp.flash + 0x20000, img, sizeof(img));
     assert_int_equal(fp.flash[0x20000 + sizeof(img)], 0xFF); /* block padding is 0xFF */
     assert_int_equal(fp.flash[0x1FFFF], 0xFF);
@@ -93,16 +93,16 @@ static void test_rom_write_lands(void **state)
 static void test_stub_write(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t img[20000];
     const fp_frame_t *f;
     long end_i, md5_i;
     (void)state;
     pattern(img, sizeof(img), 2);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, true);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, true);
     memset(fp.flash + 0x1000 + sizeof(img), 0x00, 64); /* to see that padding is not written */
-    assert_int_equal(write_all(&l, 0x1000, img, sizeof(img), 0x4000), ESP_LOADER_OK);
-    assert_true(esp_loader_flash_verified(&l));
+    assert_int_equal(write_all(&l, 0x1000, img, sizeof(img), 0x4000), ESPLOADER_OK);
+    assert_true(esploader_flash_verified(&l));
     /* stub FLASH_BEGIN: 5 words, exact size, 0x4000 blocks (§5.5) */
     f = fp_find_op(&fp, 0x02, 0);
     assert_non_null(f);
@@ -126,32 +126,32 @@ static void test_stub_write(void **state)
 static void test_stub_rejected_block(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t img[0x8000];
     uint8_t rej[16];
     size_t n;
     fp_rule_t *r;
-    const esp_loader_failure_t *f;
+    const esploader_failure_t *f;
     (void)state;
     pattern(img, sizeof(img), 3);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C6, true);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C6, true);
     n = hex_bytes("c0 01 03 02 00 00 00 00 00 c1 00 c0", rej, sizeof(rej));
     r = fp_add_rule(&fp, 0x03, rej, n, 1);
     hex_bytes("00 40 00 00 01 00 00 00", r->prefix, 8); /* seq 1 */
     r->prefix_len = 8;
-    assert_int_equal(esp_loader_flash_start(&l, 0x10000, sizeof(img), 0), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_write(&l, img, 0x4000), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_write(&l, img + 0x4000, 0x4000), ESP_LOADER_ERR_TARGET);
-    f = esp_loader_last_failure(&l);
+    assert_int_equal(esploader_flash_start(&l, 0x10000, sizeof(img), 0), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_write(&l, img, 0x4000), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_write(&l, img + 0x4000, 0x4000), ESPLOADER_ERR_TARGET);
+    f = esploader_last_failure(&l);
     assert_int_equal(f->command, 0x03);
     assert_int_equal(f->status, 0xC1);
     assert_int_equal(f->reason, 0);
     assert_true(f->stub);
     /* the stub acks before writing: block 0 may not be on flash yet; resume at or before the
      * first byte of block 1, on a sector boundary */
-    assert_true(esp_loader_flash_resume_offset(&l) <= 0x14000);
-    assert_int_equal(esp_loader_flash_resume_offset(&l) & 0xFFF, 0);
-    assert_true(esp_loader_flash_resume_offset(&l) >= 0x10000);
+    assert_true(esploader_flash_resume_offset(&l) <= 0x14000);
+    assert_int_equal(esploader_flash_resume_offset(&l) & 0xFFF, 0);
+    assert_true(esploader_flash_resume_offset(&l) >= 0x10000);
     fp_free(&fp);
 }
 
@@ -159,21 +159,21 @@ static void test_verify_detects_bad_flash(void **state)
 {
     /* The flash model reports a wrong MD5: finish must say VERIFY, not OK. */
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t img[3000];
     (void)state;
     pattern(img, sizeof(img), 4);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, true);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, true);
     fp.md5_corrupt = true;
-    assert_int_equal(write_all(&l, 0x3000, img, sizeof(img), 0x4000), ESP_LOADER_ERR_VERIFY);
-    assert_false(esp_loader_flash_verified(&l));
+    assert_int_equal(write_all(&l, 0x3000, img, sizeof(img), 0x4000), ESPLOADER_ERR_VERIFY);
+    assert_false(esploader_flash_verified(&l));
     fp_free(&fp);
 }
 
 static void test_defl_rom(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t z[2500], ff[3000];
     uint8_t want[16];
     const fp_frame_t *f;
@@ -182,14 +182,14 @@ static void test_defl_rom(void **state)
     pattern(z, sizeof(z), 5);
     memset(ff, 0xFF, sizeof(ff));
     md5_of(ff, sizeof(ff), want); /* the flash model does not inflate: the region stays erased */
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
-    assert_int_equal(esp_loader_flash_defl_start(&l, 0x20000, 3000, sizeof(z), 0), ESP_LOADER_OK);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32, false);
+    assert_int_equal(esploader_flash_defl_start(&l, 0x20000, 3000, sizeof(z), 0), ESPLOADER_OK);
     /* ROM: size rounded up to 0x400, blocks of the compressed data, 4 words on ESP32 (§5.8) */
     expect_frame_hex(fp_find_op(&fp, 0x10, 0), "00 10 10 00 00 00 00 00 00 0c 00 00 03 00 00 00"
                                                " 00 04 00 00 00 00 02 00");
-    assert_int_equal(esp_loader_flash_defl_write(&l, z, 1024), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_defl_write(&l, z + 1024, 1024), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_defl_write(&l, z + 2048, 452), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_defl_write(&l, z, 1024), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_defl_write(&l, z + 1024, 1024), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_defl_write(&l, z + 2048, 452), ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0x11), 3);
     for (k = 0; k < 3; k++) {
         size_t n = k < 2 ? 1024 : 452, i;
@@ -204,7 +204,7 @@ static void test_defl_rom(void **state)
             chk ^= z[1024 * k + i];
         assert_int_equal(le32(f->bytes + 4), chk);
     }
-    assert_int_equal(esp_loader_flash_defl_finish(&l, want, 0), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_defl_finish(&l, want, 0), ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0x12), 0); /* no DEFL_END to the ROM */
     f = fp_find_op(&fp, 0x13, 0);
     assert_non_null(f);
@@ -216,7 +216,7 @@ static void test_defl_rom(void **state)
 static void test_defl_stub_and_mismatch(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t z[527], ff[3072];
     uint8_t want[16];
     long end_i;
@@ -225,13 +225,13 @@ static void test_defl_stub_and_mismatch(void **state)
     memset(ff, 0xFF, sizeof(ff));
     md5_of(ff, sizeof(ff), want);
     want[0] ^= 1; /* not what the flash holds */
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, true);
-    assert_int_equal(esp_loader_flash_defl_start(&l, 0x30000, 3072, sizeof(z), 0), ESP_LOADER_OK);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32, true);
+    assert_int_equal(esploader_flash_defl_start(&l, 0x30000, 3072, sizeof(z), 0), ESPLOADER_OK);
     /* the stub trace's FLASH_DEFL_BEGIN (esp32-stub-write-flash-z) */
     expect_frame_hex(fp_find_op(&fp, 0x10, 0), "00 10 14 00 00 00 00 00 00 0c 00 00 01 00 00 00"
                                                " 00 40 00 00 00 00 03 00 00 00 00 00");
-    assert_int_equal(esp_loader_flash_defl_write(&l, z, sizeof(z)), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_defl_finish(&l, want, 0), ESP_LOADER_ERR_VERIFY);
+    assert_int_equal(esploader_flash_defl_write(&l, z, sizeof(z)), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_defl_finish(&l, want, 0), ESPLOADER_ERR_VERIFY);
     end_i = fp_index_of(&fp, 0x12, 0);
     assert_true(end_i > 0);
     expect_frame_hex(&fp.frames[end_i], "00 12 04 00 00 00 00 00 01 00 00 00");
@@ -242,16 +242,16 @@ static void test_defl_stub_and_mismatch(void **state)
 static void test_read_rom_slow(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     uint8_t buf[200];
     size_t k;
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32, false);
     pattern(fp.flash + 0x10000, 0x1000, 7);
     fp.flash[0x10020] = 0xC0; /* SLIP escapes in the reply */
     fp.flash[0x10021] = 0xDB;
     memset(buf, 0, sizeof(buf));
-    assert_int_equal(esp_loader_flash_read(&l, 0x10010, buf, sizeof(buf)), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_read(&l, 0x10010, buf, sizeof(buf)), ESPLOADER_OK);
     assert_memory_equal(buf, fp.flash + 0x10010, sizeof(buf));
     /* 64-byte steps (§5.15) */
     assert_int_equal(fp_count_op(&fp, 0x0E), 4);
@@ -267,11 +267,11 @@ static void test_read_rom_slow(void **state)
 static void test_read_esp8266_rom_unsupported(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     uint8_t buf[16];
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP8266, false);
-    assert_int_equal(esp_loader_flash_read(&l, 0, buf, sizeof(buf)), ESP_LOADER_ERR_UNSUPPORTED);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP8266, false);
+    assert_int_equal(esploader_flash_read(&l, 0, buf, sizeof(buf)), ESPLOADER_ERR_UNSUPPORTED);
     assert_int_equal(fp_count_op(&fp, 0x0E), 0);
     assert_int_equal(fp_count_op(&fp, 0xD2), 0);
     fp_free(&fp);
@@ -280,14 +280,14 @@ static void test_read_esp8266_rom_unsupported(void **state)
 static void test_read_stub_stream(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t buf[10000];
     const fp_frame_t *f;
     size_t i, acks = 0;
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, true);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32, true);
     pattern(fp.flash + 0x3000, sizeof(buf), 8);
-    assert_int_equal(esp_loader_flash_read(&l, 0x3000, buf, sizeof(buf)), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_read(&l, 0x3000, buf, sizeof(buf)), ESPLOADER_OK);
     assert_memory_equal(buf, fp.flash + 0x3000, sizeof(buf));
     f = fp_find_op(&fp, 0xD2, 0);
     assert_non_null(f);
@@ -309,30 +309,30 @@ static void test_read_stub_stream(void **state)
 static void test_read_stub_bad_md5(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t buf[5000];
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32S3, true);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32S3, true);
     fp.md5_corrupt = true;
-    assert_int_equal(esp_loader_flash_read(&l, 0x0, buf, sizeof(buf)), ESP_LOADER_ERR_VERIFY);
+    assert_int_equal(esploader_flash_read(&l, 0x0, buf, sizeof(buf)), ESPLOADER_ERR_VERIFY);
     fp_free(&fp);
 }
 
 static void test_erase_stub(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, true);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, true);
     memset(fp.flash, 0x00, FLASH_SIZE);
-    assert_int_equal(esp_loader_flash_erase_region(&l, 0x2000, 0x3000), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_erase_region(&l, 0x2000, 0x3000), ESPLOADER_OK);
     expect_frame_hex(fp_find_op(&fp, 0xD1, 0), "00 d1 08 00 00 00 00 00 00 20 00 00 00 30 00 00");
     assert_int_equal(fp.flash[0x1FFF], 0x00);
     assert_int_equal(fp.flash[0x2000], 0xFF);
     assert_int_equal(fp.flash[0x4FFF], 0xFF);
     assert_int_equal(fp.flash[0x5000], 0x00);
-    assert_int_equal(esp_loader_flash_erase_region(&l, 0x2100, 0x1000), ESP_LOADER_ERR_INVALID_ARG);
-    assert_int_equal(esp_loader_flash_erase(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_erase_region(&l, 0x2100, 0x1000), ESPLOADER_ERR_INVALID_ARG);
+    assert_int_equal(esploader_flash_erase(&l), ESPLOADER_OK);
     expect_frame_hex(fp_find_op(&fp, 0xD0, 0), "00 d0 00 00 00 00 00 00");
     assert_int_equal(fp.flash[0x5000], 0xFF);
     assert_int_equal(fp.flash[FLASH_SIZE - 1], 0xFF);
@@ -342,15 +342,15 @@ static void test_erase_stub(void **state)
 static void test_erase_rom(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, false);
     memset(fp.flash, 0x00, FLASH_SIZE);
     /* chip erase is stub-only */
-    assert_int_equal(esp_loader_flash_erase(&l), ESP_LOADER_ERR_UNSUPPORTED);
+    assert_int_equal(esploader_flash_erase(&l), ESPLOADER_ERR_UNSUPPORTED);
     assert_int_equal(fp_count_op(&fp, 0xD0), 0);
     /* region erase through FLASH_BEGIN, which erases on the ROM (§5.16) */
-    assert_int_equal(esp_loader_flash_erase_region(&l, 0x8000, 0x2000), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_erase_region(&l, 0x8000, 0x2000), ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0xD1), 0);
     assert_true(fp_count_op(&fp, 0x02) >= 1);
     assert_int_equal(fp.flash[0x7FFF], 0x00);
@@ -363,24 +363,24 @@ static void test_erase_rom(void **state)
 static void test_mem_load(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t app[7000];
     const fp_frame_t *f;
     (void)state;
     pattern(app, sizeof(app), 9);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
-    assert_int_equal(esp_loader_mem_start(&l, 0x40380000, sizeof(app), 0), ESP_LOADER_OK);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, false);
+    assert_int_equal(esploader_mem_start(&l, 0x40380000, sizeof(app), 0), ESPLOADER_OK);
     /* ESP_RAM_BLOCK = 0x1800: 2 blocks */
     expect_frame_hex(fp_find_op(&fp, 0x05, 0), "00 05 10 00 00 00 00 00 58 1b 00 00 02 00 00 00"
                                                " 00 18 00 00 00 00 38 40");
-    assert_int_equal(esp_loader_mem_write(&l, app, 0x1800), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_mem_write(&l, app + 0x1800, sizeof(app) - 0x1800), ESP_LOADER_OK);
+    assert_int_equal(esploader_mem_write(&l, app, 0x1800), ESPLOADER_OK);
+    assert_int_equal(esploader_mem_write(&l, app + 0x1800, sizeof(app) - 0x1800), ESPLOADER_OK);
     f = fp_find_op(&fp, 0x07, 1);
     assert_non_null(f);
     assert_int_equal(le32(f->bytes + 8), sizeof(app) - 0x1800);
     assert_int_equal(le32(f->bytes + 12), 1);
     assert_memory_equal(f->bytes + 24, app + 0x1800, sizeof(app) - 0x1800);
-    assert_int_equal(esp_loader_mem_finish(&l, 0x40380400), ESP_LOADER_OK);
+    assert_int_equal(esploader_mem_finish(&l, 0x40380400), ESPLOADER_OK);
     expect_frame_hex(fp_find_op(&fp, 0x06, 0), "00 06 08 00 00 00 00 00 00 00 00 00 00 04 38 40");
     fp_free(&fp);
 }
@@ -405,7 +405,7 @@ static void test_write_buffer_recovers(void **state)
     /* One block is rejected (01 07): write_buffer restarts at the sector of the first
      * unwritten byte with a new FLASH_BEGIN and ends with the right, verified contents. */
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t img[12 * 1024];
     uint8_t rej[16];
     size_t n;
@@ -414,18 +414,18 @@ static void test_write_buffer_recovers(void **state)
     progress_t p = {0, 0, 0, true};
     (void)state;
     pattern(img, sizeof(img), 10);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32, false);
     n = hex_bytes("c0 01 03 04 00 00 00 00 00 01 07 00 00 c0", rej, sizeof(rej));
     r = fp_add_rule(&fp, 0x03, rej, n, 1);
     hex_bytes("00 04 00 00 05 00 00 00", r->prefix, 8); /* seq 5 = bytes 0x11400.. */
     r->prefix_len = 8;
     r->uses = 1;
     assert_int_equal(
-        esp_loader_flash_write_buffer(&l, 0x10000, img, sizeof(img), 0, on_progress, &p),
-        ESP_LOADER_OK);
+        esploader_flash_write_buffer(&l, 0x10000, img, sizeof(img), 0, on_progress, &p),
+        ESPLOADER_OK);
     assert_int_equal(r->matched, 1);
     assert_memory_equal(fp.flash + 0x10000, img, sizeof(img));
-    assert_true(esp_loader_flash_verified(&l));
+    assert_true(esploader_flash_verified(&l));
     assert_int_equal(fp_count_op(&fp, 0x02), 2);
     f = fp_find_op(&fp, 0x02, 1);
     assert_int_equal(le32(f->bytes + 20), 0x11000); /* restart offset */
@@ -439,18 +439,18 @@ static void test_write_buffer_recovers(void **state)
 static void test_write_buffer_gives_up(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t img[4096];
     uint8_t rej[16];
     size_t n;
     (void)state;
     pattern(img, sizeof(img), 11);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, false);
     n = hex_bytes("c0 01 03 04 00 00 00 00 00 01 08 00 00 c0", rej, sizeof(rej));
     fp_add_rule(&fp, 0x03, rej, n, 1); /* every block fails */
-    assert_int_equal(esp_loader_flash_write_buffer(&l, 0x8000, img, sizeof(img), 0, NULL, NULL),
-                     ESP_LOADER_ERR_TARGET);
-    assert_int_equal(esp_loader_last_failure(&l)->reason, 8);
+    assert_int_equal(esploader_flash_write_buffer(&l, 0x8000, img, sizeof(img), 0, NULL, NULL),
+                     ESPLOADER_ERR_TARGET);
+    assert_int_equal(esploader_last_failure(&l)->reason, 8);
     /* the first try plus at most 3 restarts */
     assert_true(fp_count_op(&fp, 0x02) >= 2);
     assert_true(fp_count_op(&fp, 0x02) <= 4);
@@ -460,25 +460,25 @@ static void test_write_buffer_gives_up(void **state)
 static void test_write_buffer_skip_unchanged(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t img[16 * 1024];
     size_t k, data_bytes = 0;
     (void)state;
     pattern(img, sizeof(img), 12);
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32, false);
     memcpy(fp.flash + 0x20000, img, 8 * 1024); /* the first two sectors are already there */
-    assert_int_equal(esp_loader_flash_write_buffer(&l, 0x20000, img, sizeof(img),
-                                                   ESP_LOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
-                     ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_write_buffer(&l, 0x20000, img, sizeof(img),
+                                                  ESPLOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
+                     ESPLOADER_OK);
     assert_memory_equal(fp.flash + 0x20000, img, sizeof(img));
     for (k = 0; k < fp_count_op(&fp, 0x03); k++)
         data_bytes += le32(fp_find_op(&fp, 0x03, k)->bytes + 8);
     assert_true(data_bytes <= 8 * 1024);
     /* nothing changed at all: no FLASH_DATA */
     k = fp_count_op(&fp, 0x03);
-    assert_int_equal(esp_loader_flash_write_buffer(&l, 0x20000, img, sizeof(img),
-                                                   ESP_LOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
-                     ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_write_buffer(&l, 0x20000, img, sizeof(img),
+                                                  ESPLOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
+                     ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0x03), k);
     fp_free(&fp);
 }
@@ -488,18 +488,18 @@ static void test_mem_finish_rom_reply_lost(void **state)
     /* MEM_END to the ROM: the started code may reset the UART before the reply drains, so a
      * missing reply is not an error, and it is waited for briefly (0.2 s, §5.4). */
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t app[64];
     fp_rule_t *r;
     uint32_t start;
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
-    assert_int_equal(esp_loader_mem_start(&l, 0x40080000, sizeof(app), 0), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_mem_write(&l, app, sizeof(app)), ESP_LOADER_OK);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32, false);
+    assert_int_equal(esploader_mem_start(&l, 0x40080000, sizeof(app), 0), ESPLOADER_OK);
+    assert_int_equal(esploader_mem_write(&l, app, sizeof(app)), ESPLOADER_OK);
     r = fp_add_rule(&fp, 0x06, NULL, 0, 0);
     r->silent = true;
     start = fp.now;
-    assert_int_equal(esp_loader_mem_finish(&l, 0x40080400), ESP_LOADER_OK);
+    assert_int_equal(esploader_mem_finish(&l, 0x40080400), ESPLOADER_OK);
     assert_true(fp.now - start <= 500);
     assert_int_equal(r->matched, 1);
     fp_free(&fp);
@@ -509,12 +509,12 @@ static void test_read_rom_slow_verified(void **state)
 {
     /* The ROM read is checked against the region's MD5 too: a mismatch is VERIFY. */
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     uint8_t buf[100];
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, false);
     fp.md5_corrupt = true;
-    assert_int_equal(esp_loader_flash_read(&l, 0x1000, buf, sizeof(buf)), ESP_LOADER_ERR_VERIFY);
+    assert_int_equal(esploader_flash_read(&l, 0x1000, buf, sizeof(buf)), ESPLOADER_ERR_VERIFY);
     fp_free(&fp);
 }
 
@@ -522,26 +522,26 @@ static void test_stub_upload_refused(void **state)
 {
     /* MEM_END refused by the ROM (0x0F: invalid RAM binary address): an error with its cause. */
     fake_port_t fp;
-    esp_loader_t l;
-    esp_loader_stub_t stub;
+    esploader_t l;
+    esploader_stub_t stub;
     static uint8_t text[64];
     uint8_t rej[16];
     size_t n = hex_bytes("c0 01 06 04 00 00 00 00 00 01 0f 00 00 c0", rej, sizeof(rej));
-    const esp_loader_failure_t *f;
+    const esploader_failure_t *f;
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, false);
     fp_add_rule(&fp, 0x06, rej, n, 1);
     memset(&stub, 0, sizeof(stub));
     stub.entry = 0x40380004;
     stub.text = text;
     stub.text_size = sizeof(text);
     stub.text_addr = 0x40380000;
-    assert_int_equal(esp_loader_run_stub(&l, &stub), ESP_LOADER_ERR_TARGET);
-    f = esp_loader_last_failure(&l);
+    assert_int_equal(esploader_run_stub(&l, &stub), ESPLOADER_ERR_TARGET);
+    f = esploader_last_failure(&l);
     assert_int_equal(f->command, 0x06);
     assert_int_equal(f->status, 1);
     assert_int_equal(f->reason, 0x0F);
-    assert_false(esp_loader_stub_running(&l));
+    assert_false(esploader_stub_running(&l));
     fp_free(&fp);
 }
 
@@ -550,14 +550,14 @@ static void test_reads_in_chunks(void **state)
     /* "Read many bytes per port call, never one": a 64 KB stream in far fewer calls than
      * bytes. */
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t buf[64 * 1024];
     size_t calls;
     (void)state;
-    setup(&fp, &l, ESP_LOADER_CHIP_ESP32C6, true);
+    setup(&fp, &l, ESPLOADER_CHIP_ESP32C6, true);
     pattern(fp.flash, sizeof(buf), 13);
     calls = fp.read_calls;
-    assert_int_equal(esp_loader_flash_read(&l, 0, buf, sizeof(buf)), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_read(&l, 0, buf, sizeof(buf)), ESPLOADER_OK);
     assert_memory_equal(buf, fp.flash, sizeof(buf));
     assert_true(fp.read_calls - calls < sizeof(buf) / 64);
     assert_true(fp.read_bytes_asked_max >= 64);

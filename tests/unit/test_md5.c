@@ -7,17 +7,17 @@
 
 #include <cmocka.h>
 
-#include "esploader/esp_loader_md5.h"
+#include "esploader/esploader_md5.h"
 #include "trace_data.h"
 
 static void expect_md5(const void *data, size_t len, const char *hex)
 {
-    esp_loader_md5_t c;
+    esploader_md5_t c;
     uint8_t got[16], want[16];
     assert_int_equal(hex_bytes(hex, want, sizeof(want)), 16);
-    esp_loader_md5_init(&c);
-    esp_loader_md5_update(&c, data, len);
-    esp_loader_md5_final(&c, got);
+    esploader_md5_init(&c);
+    esploader_md5_update(&c, data, len);
+    esploader_md5_final(&c, got);
     assert_memory_equal(got, want, 16);
 }
 
@@ -61,28 +61,28 @@ static void test_incremental(void **state)
 {
     /* Any split of the input, across the 64-byte block and the 55/56-byte padding edges. */
     uint8_t bin[SMALL_BIN_LEN], one[16], parts[16];
-    esp_loader_md5_t c;
+    esploader_md5_t c;
     size_t len, k;
     (void)state;
     small_bin(bin);
     for (len = 50; len <= 130; len++) {
-        esp_loader_md5_init(&c);
-        esp_loader_md5_update(&c, bin, len);
-        esp_loader_md5_final(&c, one);
+        esploader_md5_init(&c);
+        esploader_md5_update(&c, bin, len);
+        esploader_md5_final(&c, one);
         for (k = 0; k <= len; k += 7) {
-            esp_loader_md5_init(&c);
-            esp_loader_md5_update(&c, bin, k);
-            esp_loader_md5_update(&c, bin + k, 0);
-            esp_loader_md5_update(&c, bin + k, len - k);
-            esp_loader_md5_final(&c, parts);
+            esploader_md5_init(&c);
+            esploader_md5_update(&c, bin, k);
+            esploader_md5_update(&c, bin + k, 0);
+            esploader_md5_update(&c, bin + k, len - k);
+            esploader_md5_final(&c, parts);
             assert_memory_equal(one, parts, 16);
         }
     }
     /* byte by byte over the whole file */
-    esp_loader_md5_init(&c);
+    esploader_md5_init(&c);
     for (k = 0; k < sizeof(bin); k++)
-        esp_loader_md5_update(&c, bin + k, 1);
-    esp_loader_md5_final(&c, parts);
+        esploader_md5_update(&c, bin + k, 1);
+    esploader_md5_final(&c, parts);
     expect_md5(bin, sizeof(bin), "8ecca04c7c65c51c2b242d533d8630d7");
     {
         uint8_t want[16];

@@ -16,19 +16,19 @@
 #include "trace_data.h"
 
 /* Parse a frame body given as hex (the trace's wire bytes without the C0s and no escapes). */
-static esp_proto_resp_status_t parse_hex(const char *hex, size_t resp_len, esp_proto_resp_t *r,
-                                         uint8_t *buf, size_t cap)
+static espl_proto_resp_status_t parse_hex(const char *hex, size_t resp_len, espl_proto_resp_t *r,
+                                          uint8_t *buf, size_t cap)
 {
     size_t n = hex_bytes(hex, buf, cap);
     assert_true(n > 0);
     memset(r, 0x5A, sizeof(*r));
-    return esp_proto_parse_resp(buf, n, resp_len, r);
+    return espl_proto_parse_resp(buf, n, resp_len, r);
 }
 
 static void test_rom_ok(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* READ_REG reply of the ESP32 magic (esp32-rom-chip-id) */
     assert_int_equal(parse_hex("01 0a 04 00 83 1d f0 00 00 00 00 00", 0, &r, b, sizeof(b)),
@@ -49,7 +49,7 @@ static void test_rom_ok(void **state)
 static void test_rom_stale_status_bytes(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* Successes whose bytes 1..3 are leftovers (esp32-rom-probes A25, A27, A34): only byte 0
      * decides. */
@@ -70,7 +70,7 @@ static void test_rom_stale_status_bytes(void **state)
 static void test_rom_failures(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* FLASH_DATA bad checksum: 01 07 with stale 02 03 (probe A26) */
     assert_int_equal(parse_hex("01 03 04 00 83 1d f0 00 01 07 02 03", 0, &r, b, sizeof(b)),
@@ -92,7 +92,7 @@ static void test_rom_failures(void **state)
 static void test_esp8266_rom(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* 2 status bytes (§2.2) */
     assert_int_equal(parse_hex("01 0a 02 00 01 c1 f0 ff 00 00", 0, &r, b, sizeof(b)),
@@ -109,7 +109,7 @@ static void test_esp8266_rom(void **state)
 static void test_stub(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* stub READ_REG (esp32-stub-write-flash-z): size 2, value 0x001640C8 */
     assert_int_equal(parse_hex("01 0a 02 00 c8 40 16 00 00 00", 0, &r, b, sizeof(b)),
@@ -125,13 +125,13 @@ static void test_stub(void **state)
     assert_int_equal(parse_hex("01 14 02 00 00 00 00 00 ff 00", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_OK);
     assert_int_equal(r.status, 0xFF);
-    assert_false(esp_proto_is_unsupported(&r, 0x14)); /* same opcode: a plain failure */
+    assert_false(espl_proto_is_unsupported(&r, 0x14)); /* same opcode: a plain failure */
 }
 
 static void test_md5_replies(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* ROM: 32 hex chars + 4 status (esp32-rom-write-flash-u) */
     assert_int_equal(parse_hex("01 13 24 00 00 00 00 00 38 65 63 63 61 30 34 63 37 63 36 35 63"
@@ -159,7 +159,7 @@ static void test_md5_replies(void **state)
 static void test_security_info(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     static const char c3[] = "01 14 18 00 07 07 12 20 00 00 00 00 00 00 00 00 00 00 00 0c 05 00 00"
                              " 00 01 00 00 00 00 00 00 00";
     static const char s2[] = "01 14 10 00 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00"
@@ -168,21 +168,21 @@ static void test_security_info(void **state)
     /* C3: 20 bytes + 4 status, stale value (esp32c3-rom-chip-id) */
     assert_int_equal(parse_hex(c3, 20, &r, b, sizeof(b)), ESP_PROTO_RESP_OK);
     assert_int_equal(r.data_len, 20);
-    assert_int_equal(esp_get_le32(r.data + 12), 5);
+    assert_int_equal(espl_get_le32(r.data + 12), 5);
     assert_int_equal(r.status, 0);
     /* S2: 12 bytes. Parsed as 20 it is too short (and its first byte is 0: no failure code),
      * parsed as 12 it is fine (esptool tries 20, then 12). */
     assert_int_equal(parse_hex(s2, 20, &r, b, sizeof(b)), ESP_PROTO_RESP_SHORT);
     assert_int_equal(parse_hex(s2, 12, &r, b, sizeof(b)), ESP_PROTO_RESP_OK);
     assert_int_equal(r.data_len, 12);
-    assert_int_equal(esp_get_le32(r.data), 0x100); /* flags: DIS_USB */
+    assert_int_equal(espl_get_le32(r.data), 0x100); /* flags: DIS_USB */
     assert_int_equal(r.status, 0);
 }
 
 static void test_read_flash_slow_reply(void **state)
 {
     uint8_t frame[8 + 68];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     size_t i;
     (void)state;
     /* 64 data bytes + 4 status (esp32-rom-read-flash), and the failing 01 0a case (A24) */
@@ -194,13 +194,13 @@ static void test_read_flash_slow_reply(void **state)
     for (i = 0; i < 64; i++)
         frame[8 + i] = (uint8_t)i;
     memset(frame + 72, 0, 4);
-    assert_int_equal(esp_proto_parse_resp(frame, sizeof(frame), 64, &r), ESP_PROTO_RESP_OK);
+    assert_int_equal(espl_proto_parse_resp(frame, sizeof(frame), 64, &r), ESP_PROTO_RESP_OK);
     assert_int_equal(r.data_len, 64);
     assert_memory_equal(r.data, frame + 8, 64);
     assert_int_equal(r.status, 0);
     frame[72] = 0x01;
     frame[73] = 0x0A;
-    assert_int_equal(esp_proto_parse_resp(frame, sizeof(frame), 64, &r), ESP_PROTO_RESP_OK);
+    assert_int_equal(espl_proto_parse_resp(frame, sizeof(frame), 64, &r), ESP_PROTO_RESP_OK);
     assert_int_equal(r.status, 1);
     assert_int_equal(r.reason, 0x0A);
 }
@@ -208,7 +208,7 @@ static void test_read_flash_slow_reply(void **state)
 static void test_not_responses(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* direction 0 (an echo of a host command) */
     assert_int_equal(parse_hex("00 0a 04 00 00 00 00 00 00 10 00 40", 0, &r, b, sizeof(b)),
@@ -220,14 +220,14 @@ static void test_not_responses(void **state)
     assert_int_equal(parse_hex("4f 48 41 49", 0, &r, b, sizeof(b)), ESP_PROTO_RESP_NOT_RESP);
     assert_int_equal(parse_hex("01 0a 04 00 00 00 00", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_NOT_RESP);
-    assert_int_equal(esp_proto_parse_resp(b, 0, 0, &r), ESP_PROTO_RESP_NOT_RESP);
+    assert_int_equal(espl_proto_parse_resp(b, 0, 0, &r), ESP_PROTO_RESP_NOT_RESP);
 }
 
 static void test_short_and_truncated(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
-    esp_proto_resp_status_t st;
+    espl_proto_resp_t r;
+    espl_proto_resp_status_t st;
     (void)state;
     /* header only, size 0: no status bytes at all */
     assert_int_equal(parse_hex("01 0a 00 00 00 00 00 00", 0, &r, b, sizeof(b)),
@@ -261,7 +261,7 @@ static void test_short_and_truncated(void **state)
 static void test_unsupported_reply(void **state)
 {
     uint8_t b[64];
-    esp_proto_resp_t r;
+    espl_proto_resp_t r;
     (void)state;
     /* ESP32 GET_SECURITY_INFO right after SYNC: the stale SYNC header with 01 05, 8 times
      * (esp32-rom-chip-id). */
@@ -270,59 +270,59 @@ static void test_unsupported_reply(void **state)
     assert_int_equal(r.op, 0x08);
     assert_int_equal(r.status, 1);
     assert_int_equal(r.reason, 5);
-    assert_true(esp_proto_is_unsupported(&r, ESP_OP_GET_SECURITY_INFO));
-    assert_true(esp_proto_is_unsupported(&r, ESP_OP_READ_REG));
-    assert_false(esp_proto_is_unsupported(&r, ESP_OP_SYNC)); /* own opcode: ordinary failure */
+    assert_true(espl_proto_is_unsupported(&r, ESP_OP_GET_SECURITY_INFO));
+    assert_true(espl_proto_is_unsupported(&r, ESP_OP_READ_REG));
+    assert_false(espl_proto_is_unsupported(&r, ESP_OP_SYNC)); /* own opcode: ordinary failure */
     /* after a READ_REG: stale READ_REG header (probe A04) */
     assert_int_equal(parse_hex("01 0a 04 00 83 1d f0 00 01 05 00 00", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_OK);
-    assert_true(esp_proto_is_unsupported(&r, ESP_OP_GET_SECURITY_INFO));
+    assert_true(espl_proto_is_unsupported(&r, ESP_OP_GET_SECURITY_INFO));
     /* first frame after boot: opcode 0x00, value 0 */
     assert_int_equal(parse_hex("01 00 04 00 00 00 00 00 01 05 00 00", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_OK);
-    assert_true(esp_proto_is_unsupported(&r, ESP_OP_READ_REG));
+    assert_true(espl_proto_is_unsupported(&r, ESP_OP_READ_REG));
     /* ESP8266 ROM form: 2 status bytes */
     assert_int_equal(parse_hex("01 08 02 00 07 07 12 20 01 05", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_OK);
-    assert_true(esp_proto_is_unsupported(&r, ESP_OP_GET_SECURITY_INFO));
+    assert_true(espl_proto_is_unsupported(&r, ESP_OP_GET_SECURITY_INFO));
     /* not unsupported: a success under another opcode (a late SYNC reply), or 01 07 */
     assert_int_equal(parse_hex("01 08 04 00 07 07 12 20 00 00 00 00", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_OK);
-    assert_false(esp_proto_is_unsupported(&r, ESP_OP_READ_REG));
+    assert_false(espl_proto_is_unsupported(&r, ESP_OP_READ_REG));
     assert_int_equal(parse_hex("01 03 04 00 00 00 00 00 01 07 00 00", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_OK);
-    assert_false(esp_proto_is_unsupported(&r, ESP_OP_READ_REG));
+    assert_false(espl_proto_is_unsupported(&r, ESP_OP_READ_REG));
     /* a stale success byte 1 = 05 is no "unsupported" either (only byte 0 = 1 counts) */
     assert_int_equal(parse_hex("01 0a 04 00 5a 01 00 00 00 05 00 00", 0, &r, b, sizeof(b)),
                      ESP_PROTO_RESP_OK);
-    assert_false(esp_proto_is_unsupported(&r, ESP_OP_FLASH_DATA));
+    assert_false(espl_proto_is_unsupported(&r, ESP_OP_FLASH_DATA));
 }
 
 static void test_esp8266_erase_size(void **state)
 {
     (void)state;
     /* the spec's examples (§5.5.1) */
-    assert_int_equal(esp_proto_esp8266_erase_size(0x3000, 50000), 0x7000);
-    assert_int_equal(esp_proto_esp8266_erase_size(0, 1u << 20), 0xF0000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0x3000, 50000), 0x7000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0, 1u << 20), 0xF0000);
     /* by hand from the formula: n sectors, head = 16 - s%16 capped at n */
     /* n=1 head=1: n < 2*head -> (1+1)/2 sectors */
-    assert_int_equal(esp_proto_esp8266_erase_size(0, 1), 0x1000);
-    assert_int_equal(esp_proto_esp8266_erase_size(0x3000, 1), 0x1000);
-    assert_int_equal(esp_proto_esp8266_erase_size(0, 4096), 0x1000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0, 1), 0x1000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0x3000, 1), 0x1000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0, 4096), 0x1000);
     /* n=16 at a block start: head 16, 16 < 32 -> 17/2 = 8 sectors */
-    assert_int_equal(esp_proto_esp8266_erase_size(0x10000, 0x10000), 0x8000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0x10000, 0x10000), 0x8000);
     /* n=3 at sector 15: head 1, 3 >= 2 -> (3-1) sectors */
-    assert_int_equal(esp_proto_esp8266_erase_size(0xF000, 0x3000), 0x2000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0xF000, 0x3000), 0x2000);
     /* n=64 at 0: head 16 -> 48 sectors */
-    assert_int_equal(esp_proto_esp8266_erase_size(0, 0x40000), 0x30000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0, 0x40000), 0x30000);
     /* n=9 at sector 8: head 8, 9 < 16 -> 10/2 = 5 sectors */
-    assert_int_equal(esp_proto_esp8266_erase_size(0x8000, 0x9000), 0x5000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0x8000, 0x9000), 0x5000);
     /* n=2 (4097 bytes round up) at sector 0: head 2, 2 < 4 -> 3/2 = 1 sector */
-    assert_int_equal(esp_proto_esp8266_erase_size(0, 4097), 0x1000);
+    assert_int_equal(espl_proto_esp8266_erase_size(0, 4097), 0x1000);
     /* n=20 at sector 14: head 2, 20 >= 4 -> 18 sectors */
-    assert_int_equal(esp_proto_esp8266_erase_size(0xE000, 20 * 4096), 18 * 4096);
+    assert_int_equal(espl_proto_esp8266_erase_size(0xE000, 20 * 4096), 18 * 4096);
     /* nothing to erase */
-    assert_int_equal(esp_proto_esp8266_erase_size(0x10000, 0), 0);
+    assert_int_equal(espl_proto_esp8266_erase_size(0x10000, 0), 0);
 }
 
 static void test_hex_md5(void **state)
@@ -334,20 +334,20 @@ static void test_hex_md5(void **state)
                                       0xe9, 0x80, 0x09, 0x98, 0xec, 0xf8, 0x42, 0x7e};
     uint8_t bad[33];
     (void)state;
-    assert_true(esp_proto_hex_md5((const uint8_t *)"8ecca04c7c65c51c2b242d533d8630d7", out));
+    assert_true(espl_proto_hex_md5((const uint8_t *)"8ecca04c7c65c51c2b242d533d8630d7", out));
     assert_memory_equal(out, want, 16);
-    assert_true(esp_proto_hex_md5((const uint8_t *)"d41d8cd98f00b204e9800998ecf8427e", out));
+    assert_true(espl_proto_hex_md5((const uint8_t *)"d41d8cd98f00b204e9800998ecf8427e", out));
     assert_memory_equal(out, empty, 16);
     /* not hex: a 'g', a space, a NUL in the middle */
     memcpy(bad, "8ecca04c7c65c51c2b242d533d8630dg", 33);
-    assert_false(esp_proto_hex_md5(bad, out));
+    assert_false(espl_proto_hex_md5(bad, out));
     memcpy(bad, "8ecca04c7c65c51c 2b242d533d8630d", 33);
-    assert_false(esp_proto_hex_md5(bad, out));
+    assert_false(espl_proto_hex_md5(bad, out));
     memcpy(bad, "8ecca04c7c65c51c2b242d533d8630d7", 33);
     bad[5] = 0;
-    assert_false(esp_proto_hex_md5(bad, out));
+    assert_false(espl_proto_hex_md5(bad, out));
     /* upper case is not what the ROM sends, but it is hex */
-    if (esp_proto_hex_md5((const uint8_t *)"8ECCA04C7C65C51C2B242D533D8630D7", out))
+    if (espl_proto_hex_md5((const uint8_t *)"8ECCA04C7C65C51C2B242D533D8630D7", out))
         assert_memory_equal(out, want, 16);
 }
 

@@ -24,11 +24,11 @@ typedef struct {
 } result_t;
 
 /* Feed one chunk completely, as a caller would: call again with the unused rest. */
-static void feed(esp_slip_dec_t *d, const uint8_t *in, size_t len, result_t *r)
+static void feed(espl_slip_dec_t *d, const uint8_t *in, size_t len, result_t *r)
 {
     while (len > 0) {
         size_t used = 0;
-        esp_slip_status_t st = esp_slip_dec_feed(d, in, len, &used);
+        espl_slip_status_t st = espl_slip_dec_feed(d, in, len, &used);
         assert_true(used <= len);
         if (st == ESP_SLIP_FRAME) {
             assert_true(r->nframes < MAX_FRAMES);
@@ -51,9 +51,9 @@ static void feed(esp_slip_dec_t *d, const uint8_t *in, size_t len, result_t *r)
 static void decode_all(const uint8_t *in, size_t len, size_t cap, result_t *r, size_t *noise)
 {
     uint8_t buf[CAP];
-    esp_slip_dec_t d;
+    espl_slip_dec_t d;
     memset(r, 0, sizeof(*r));
-    esp_slip_dec_init(&d, buf, cap);
+    espl_slip_dec_init(&d, buf, cap);
     feed(&d, in, len, r);
     if (noise)
         *noise = d.noise;
@@ -92,7 +92,7 @@ static void test_trace_frame(void **state)
                           wire, sizeof(wire));
     size_t i;
     uint8_t dbuf[128];
-    esp_slip_dec_t d;
+    espl_slip_dec_t d;
     size_t used = 0;
     (void)state;
     assert_int_equal(wl, 80); /* the trace says: wire length 80 = body 76 + 2 + 2 */
@@ -104,8 +104,8 @@ static void test_trace_frame(void **state)
     for (i = 0; i < 64; i++)
         body[8 + i] = (uint8_t)(0xC0 + i);
     memset(body + 72, 0, 4);
-    esp_slip_dec_init(&d, dbuf, sizeof(dbuf));
-    assert_int_equal(esp_slip_dec_feed(&d, wire, wl, &used), ESP_SLIP_FRAME);
+    espl_slip_dec_init(&d, dbuf, sizeof(dbuf));
+    assert_int_equal(espl_slip_dec_feed(&d, wire, wl, &used), ESP_SLIP_FRAME);
     assert_int_equal(used, wl);
     assert_int_equal(d.len, 76);
     assert_memory_equal(dbuf, body, 76);
@@ -117,12 +117,12 @@ static void test_empty_frames_skipped(void **state)
     static const uint8_t want[] = {0x05};
     result_t r;
     uint8_t buf[CAP];
-    esp_slip_dec_t d;
+    espl_slip_dec_t d;
     size_t used = 0;
     (void)state;
     /* C0 C0 alone is no frame */
-    esp_slip_dec_init(&d, buf, CAP);
-    assert_int_equal(esp_slip_dec_feed(&d, wire, 2, &used), ESP_SLIP_NEED_MORE);
+    espl_slip_dec_init(&d, buf, CAP);
+    assert_int_equal(espl_slip_dec_feed(&d, wire, 2, &used), ESP_SLIP_NEED_MORE);
     assert_int_equal(used, 2);
     decode_all(wire, sizeof(wire), CAP, &r, NULL);
     assert_int_equal(r.nframes, 1);
@@ -172,12 +172,12 @@ static void test_bad_escape_resync(void **state)
     static const uint8_t want[] = {0x03};
     result_t r;
     uint8_t buf[CAP];
-    esp_slip_dec_t d;
+    espl_slip_dec_t d;
     size_t used = 0;
     (void)state;
-    esp_slip_dec_init(&d, buf, CAP);
+    espl_slip_dec_init(&d, buf, CAP);
     /* the error is reported at the offending byte, not later */
-    assert_int_equal(esp_slip_dec_feed(&d, wire, sizeof(wire), &used), ESP_SLIP_ERR_ESCAPE);
+    assert_int_equal(espl_slip_dec_feed(&d, wire, sizeof(wire), &used), ESP_SLIP_ERR_ESCAPE);
     assert_int_equal(used, 4);
     decode_all(wire, sizeof(wire), CAP, &r, NULL);
     assert_int_equal(r.nerrors, 1);
@@ -241,10 +241,10 @@ static void test_split_every_boundary(void **state)
     (void)state;
     for (k = 0; k <= sizeof(stream); k++) {
         uint8_t buf[CAP];
-        esp_slip_dec_t d;
+        espl_slip_dec_t d;
         result_t r;
         memset(&r, 0, sizeof(r));
-        esp_slip_dec_init(&d, buf, CAP);
+        espl_slip_dec_init(&d, buf, CAP);
         feed(&d, stream, k, &r);
         feed(&d, stream + k, sizeof(stream) - k, &r);
         check_stream(&r, d.noise);
@@ -255,11 +255,11 @@ static void test_byte_by_byte(void **state)
 {
     size_t k;
     uint8_t buf[CAP];
-    esp_slip_dec_t d;
+    espl_slip_dec_t d;
     result_t r;
     (void)state;
     memset(&r, 0, sizeof(r));
-    esp_slip_dec_init(&d, buf, CAP);
+    espl_slip_dec_init(&d, buf, CAP);
     for (k = 0; k < sizeof(stream); k++)
         feed(&d, stream + k, 1, &r);
     check_stream(&r, d.noise);
@@ -270,15 +270,15 @@ static void test_stops_after_frame(void **state)
     /* Two frames in one feed: the decoder stops after the first and says how much it used. */
     static const uint8_t wire[] = {0xC0, 0x01, 0xC0, 0xC0, 0x02, 0xC0};
     uint8_t buf[CAP];
-    esp_slip_dec_t d;
+    espl_slip_dec_t d;
     size_t used = 0;
     (void)state;
-    esp_slip_dec_init(&d, buf, CAP);
-    assert_int_equal(esp_slip_dec_feed(&d, wire, sizeof(wire), &used), ESP_SLIP_FRAME);
+    espl_slip_dec_init(&d, buf, CAP);
+    assert_int_equal(espl_slip_dec_feed(&d, wire, sizeof(wire), &used), ESP_SLIP_FRAME);
     assert_int_equal(used, 3);
     assert_int_equal(d.len, 1);
     assert_int_equal(buf[0], 0x01);
-    assert_int_equal(esp_slip_dec_feed(&d, wire + 3, 3, &used), ESP_SLIP_FRAME);
+    assert_int_equal(espl_slip_dec_feed(&d, wire + 3, 3, &used), ESP_SLIP_FRAME);
     assert_int_equal(used, 3);
     assert_int_equal(d.len, 1);
     assert_int_equal(buf[0], 0x02);
@@ -288,13 +288,13 @@ static void test_set_buf(void **state)
 {
     static const uint8_t wire[] = {0xC0, 0x01, 0x02, 0x03, 0xC0};
     uint8_t a[CAP], b[2];
-    esp_slip_dec_t d;
+    espl_slip_dec_t d;
     size_t used = 0;
     (void)state;
-    esp_slip_dec_init(&d, a, CAP);
-    esp_slip_dec_set_buf(&d, b, sizeof(b));
+    espl_slip_dec_init(&d, a, CAP);
+    espl_slip_dec_set_buf(&d, b, sizeof(b));
     /* the new, smaller buffer is the one that counts */
-    assert_int_equal(esp_slip_dec_feed(&d, wire, sizeof(wire), &used), ESP_SLIP_ERR_OVERSIZE);
+    assert_int_equal(espl_slip_dec_feed(&d, wire, sizeof(wire), &used), ESP_SLIP_ERR_OVERSIZE);
 }
 
 static void test_encode_escapes(void **state)
@@ -304,7 +304,7 @@ static void test_encode_escapes(void **state)
     uint8_t out[16];
     size_t used = 0;
     (void)state;
-    assert_int_equal(esp_slip_encode(in, sizeof(in), &used, out, sizeof(out)), sizeof(want));
+    assert_int_equal(espl_slip_encode(in, sizeof(in), &used, out, sizeof(out)), sizeof(want));
     assert_int_equal(used, sizeof(in));
     assert_memory_equal(out, want, sizeof(want));
 }
@@ -318,7 +318,7 @@ static void test_encode_trace_frame(void **state)
     size_t used = 0, n;
     (void)state;
     assert_int_equal(bl, 16);
-    n = esp_slip_encode(body, bl, &used, out, sizeof(out));
+    n = espl_slip_encode(body, bl, &used, out, sizeof(out));
     assert_int_equal(n, 17);
     assert_int_equal(used, 16);
     assert_memory_equal(out, body, 8);
@@ -333,22 +333,22 @@ static void test_encode_boundary(void **state)
     size_t used = 99, n;
     (void)state;
     memset(out, 0xEE, sizeof(out));
-    n = esp_slip_encode(in, sizeof(in), &used, out, 2);
+    n = espl_slip_encode(in, sizeof(in), &used, out, 2);
     assert_int_equal(n, 1);
     assert_int_equal(used, 1);
     assert_int_equal(out[0], 0x01);
     assert_int_equal(out[1], 0xEE); /* nothing half-written */
 
-    n = esp_slip_encode(in, sizeof(in), &used, out, 3);
+    n = espl_slip_encode(in, sizeof(in), &used, out, 3);
     assert_int_equal(n, 3);
     assert_int_equal(used, 2);
 
-    n = esp_slip_encode(in, sizeof(in), &used, out, 0);
+    n = espl_slip_encode(in, sizeof(in), &used, out, 0);
     assert_int_equal(n, 0);
     assert_int_equal(used, 0);
 
     /* 5 bytes of room: 01, DB DC, 02 fit, the final DB DD does not */
-    n = esp_slip_encode(in, sizeof(in), &used, out, 5);
+    n = espl_slip_encode(in, sizeof(in), &used, out, 5);
     assert_int_equal(n, 4);
     assert_int_equal(used, 3);
 }
@@ -363,10 +363,10 @@ static void test_encode_in_pieces(void **state)
         in[i] = (uint8_t)(i * 37 + (i % 5 == 0 ? 0xC0 : 0));
     in[10] = 0xC0;
     in[11] = 0xDB;
-    n1 = esp_slip_encode(in, sizeof(in), &used, one, sizeof(one));
+    n1 = espl_slip_encode(in, sizeof(in), &used, one, sizeof(one));
     assert_int_equal(used, sizeof(in));
     while (pos < sizeof(in)) {
-        size_t n = esp_slip_encode(in + pos, sizeof(in) - pos, &used, small, sizeof(small));
+        size_t n = espl_slip_encode(in + pos, sizeof(in) - pos, &used, small, sizeof(small));
         assert_true(n > 0);
         memcpy(pieces + total, small, n);
         total += n;
@@ -377,13 +377,13 @@ static void test_encode_in_pieces(void **state)
     /* and the decoder gets the input back */
     {
         uint8_t wire[710], buf[400];
-        esp_slip_dec_t d;
+        espl_slip_dec_t d;
         size_t u = 0;
         wire[0] = 0xC0;
         memcpy(wire + 1, one, n1);
         wire[n1 + 1] = 0xC0;
-        esp_slip_dec_init(&d, buf, sizeof(buf));
-        assert_int_equal(esp_slip_dec_feed(&d, wire, n1 + 2, &u), ESP_SLIP_FRAME);
+        espl_slip_dec_init(&d, buf, sizeof(buf));
+        assert_int_equal(espl_slip_dec_feed(&d, wire, n1 + 2, &u), ESP_SLIP_FRAME);
         assert_int_equal(d.len, sizeof(in));
         assert_memory_equal(buf, in, sizeof(in));
     }
@@ -426,7 +426,7 @@ static void test_random_streams(void **state)
         size_t n = 0, nwant = 0, noise = 0, pos = 0, k, i;
         unsigned nerr = 0;
         uint8_t buf[CAP];
-        esp_slip_dec_t d;
+        espl_slip_dec_t d;
         result_t r;
         unsigned parts = 1 + rnd(6);
         for (k = 0; k < parts; k++) {
@@ -470,7 +470,7 @@ static void test_random_streams(void **state)
             }
         }
         memset(&r, 0, sizeof(r));
-        esp_slip_dec_init(&d, buf, CAP);
+        espl_slip_dec_init(&d, buf, CAP);
         while (pos < n) {
             size_t chunk = 1 + rnd(40);
             if (chunk > n - pos)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 #include "fake_port.h"
 #include "trace_data.h"
 
@@ -20,8 +20,8 @@
 static void test_no_reply_timeout(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint32_t start, elapsed;
     (void)state;
     fp_init(&fp);
@@ -30,15 +30,15 @@ static void test_no_reply_timeout(void **state)
     cfg.connect_attempts = 2;
     cfg.sync_tries = 3;
     cfg.sync_timeout_ms = 100;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
     start = fp.now;
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_ERR_TIMEOUT);
     elapsed = fp.now - start;
     /* 2 attempts x 3 SYNCs, each waited for 100 ms; at most a 50 ms pause between tries */
     assert_int_equal(fp_count_op(&fp, 0x08), 6);
     assert_true(elapsed >= 600);
     assert_true(elapsed <= 600 + 6 * 60);
-    assert_int_equal(esp_loader_connect_diag(&l), ESP_LOADER_DIAG_NO_SERIAL_DATA);
+    assert_int_equal(esploader_connect_diag(&l), ESPLOADER_DIAG_NO_SERIAL_DATA);
     fp_free(&fp);
 }
 
@@ -46,16 +46,16 @@ static void test_zero_config_defaults(void **state)
 {
     /* A zero config means 7 attempts x 5 SYNCs with 100 ms per reply (PROTOCOL.md §6). */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint32_t start, elapsed;
     (void)state;
     fp_init(&fp);
     fp.present = false;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
     start = fp.now;
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_ERR_TIMEOUT);
     elapsed = fp.now - start;
     assert_int_equal(fp_count_op(&fp, 0x08), 35);
     assert_true(elapsed >= 35 * 100);
@@ -66,38 +66,38 @@ static void test_zero_config_defaults(void **state)
 static void test_sync_third_try(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint32_t start;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp.sync_ignore = 2;
     fp_config(&fp, &cfg);
     cfg.sync_timeout_ms = 100;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
     start = fp.now;
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0x08), 3);
     assert_true(fp.now - start >= 200); /* two unanswered SYNCs were waited out */
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32C3);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP32C3);
     fp_free(&fp);
 }
 
 static void test_sync_second_attempt(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32);
     fp.sync_ignore = 3;
     fp_config(&fp, &cfg);
     cfg.connect_attempts = 3;
     cfg.sync_tries = 2;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0x08), 4);
     fp_free(&fp);
 }
@@ -107,43 +107,43 @@ static void test_partial_sync_replies(void **state)
     /* Only 3 of the 8 SYNC replies arrive: the try fails (esptool needs all 8 within the
      * timeout); the next SYNC, answered in full, succeeds. */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint8_t reply[32];
     size_t n;
     fp_rule_t *r;
     static const uint8_t st[4] = {0, 0, 0, 0};
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     n = fp_build_resp(reply, 0x08, 0x20120707, NULL, 0, st, 4);
     r = fp_add_rule(&fp, 0x08, reply, n, 3);
     r->uses = 1;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     assert_true(fp_count_op(&fp, 0x08) >= 1);
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32C3);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP32C3);
     fp_free(&fp);
 }
 
 static void command_timeout(uint32_t timeout_ms, uint32_t expect_ms)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint32_t start, elapsed, v = 0;
     fp_rule_t *r;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_config(&fp, &cfg);
     cfg.timeout_ms = timeout_ms;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     r = fp_add_rule(&fp, 0x0A, NULL, 0, 0);
     r->silent = true;
     start = fp.now;
-    assert_int_equal(esp_loader_read_register(&l, 0x60008844, &v), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_read_register(&l, 0x60008844, &v), ESPLOADER_ERR_TIMEOUT);
     elapsed = fp.now - start;
     assert_true(elapsed >= expect_ms);
     assert_true(elapsed <= expect_ms + 50);
@@ -164,8 +164,8 @@ static void test_late_reply_after_timeout(void **state)
     /* A command times out; the reply to it arrives late, before the next command's reply. The
      * next command must not take the stale reply as its own (it has the old opcode). */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     uint32_t v = 0;
     fp_rule_t *r;
     uint8_t late[32];
@@ -173,19 +173,19 @@ static void test_late_reply_after_timeout(void **state)
     static const uint8_t st[4] = {0, 0, 0, 0};
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_config(&fp, &cfg);
     cfg.timeout_ms = 200;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     r = fp_add_rule(&fp, 0x09, NULL, 0, 0); /* WRITE_REG: silent once */
     r->silent = true;
     r->uses = 1;
-    assert_int_equal(esp_loader_write_register(&l, 0x6000007C, 1), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_write_register(&l, 0x6000007C, 1), ESPLOADER_ERR_TIMEOUT);
     n = fp_build_resp(late, 0x09, 0xDEAD, NULL, 0, st, 4);
     fp_queue(&fp, late, n);
     fp_set_reg(&fp, 0x60008848, 0x1234);
-    assert_int_equal(esp_loader_read_register(&l, 0x60008848, &v), ESP_LOADER_OK);
+    assert_int_equal(esploader_read_register(&l, 0x60008848, &v), ESPLOADER_OK);
     assert_int_equal(v, 0x1234);
     fp_free(&fp);
 }
@@ -193,57 +193,57 @@ static void test_late_reply_after_timeout(void **state)
 /* ---------------------------------------------------------------------------------------- */
 /* Reset sequence strings                                                                   */
 
-static void expect_step(const esp_loader_reset_step_t *s, int op, int a, int b, uint32_t ms)
+static void expect_step(const esploader_reset_step_t *s, int op, int a, int b, uint32_t ms)
 {
     assert_int_equal(s->op, op);
-    if (op == ESP_LOADER_RESET_WAIT) {
+    if (op == ESPLOADER_RESET_WAIT) {
         assert_int_equal(s->ms, ms);
     } else {
         assert_int_equal(s->a, a);
-        if (op == ESP_LOADER_RESET_SET_BOTH)
+        if (op == ESPLOADER_RESET_SET_BOTH)
             assert_int_equal(s->b, b);
     }
 }
 
 static void test_reset_parse_classic(void **state)
 {
-    esp_loader_reset_step_t s[16];
+    esploader_reset_step_t s[16];
     (void)state;
     memset(s, 0xEE, sizeof(s));
-    assert_int_equal(esp_loader_reset_parse("D0|R1|W0.1|D1|R0|W0.05|D0", s, 16), 7);
-    expect_step(&s[0], ESP_LOADER_RESET_SET_DTR, 0, 0, 0);
-    expect_step(&s[1], ESP_LOADER_RESET_SET_RTS, 1, 0, 0);
-    expect_step(&s[2], ESP_LOADER_RESET_WAIT, 0, 0, 100);
-    expect_step(&s[3], ESP_LOADER_RESET_SET_DTR, 1, 0, 0);
-    expect_step(&s[4], ESP_LOADER_RESET_SET_RTS, 0, 0, 0);
-    expect_step(&s[5], ESP_LOADER_RESET_WAIT, 0, 0, 50);
-    expect_step(&s[6], ESP_LOADER_RESET_SET_DTR, 0, 0, 0);
+    assert_int_equal(esploader_reset_parse("D0|R1|W0.1|D1|R0|W0.05|D0", s, 16), 7);
+    expect_step(&s[0], ESPLOADER_RESET_SET_DTR, 0, 0, 0);
+    expect_step(&s[1], ESPLOADER_RESET_SET_RTS, 1, 0, 0);
+    expect_step(&s[2], ESPLOADER_RESET_WAIT, 0, 0, 100);
+    expect_step(&s[3], ESPLOADER_RESET_SET_DTR, 1, 0, 0);
+    expect_step(&s[4], ESPLOADER_RESET_SET_RTS, 0, 0, 0);
+    expect_step(&s[5], ESPLOADER_RESET_WAIT, 0, 0, 50);
+    expect_step(&s[6], ESPLOADER_RESET_SET_DTR, 0, 0, 0);
 }
 
 static void test_reset_parse_tight(void **state)
 {
-    esp_loader_reset_step_t s[16];
+    esploader_reset_step_t s[16];
     (void)state;
-    assert_int_equal(esp_loader_reset_parse("U0,1|W0.1|U1,0|W0.05|U0,0", s, 16), 5);
-    expect_step(&s[0], ESP_LOADER_RESET_SET_BOTH, 0, 1, 0);
-    expect_step(&s[1], ESP_LOADER_RESET_WAIT, 0, 0, 100);
-    expect_step(&s[2], ESP_LOADER_RESET_SET_BOTH, 1, 0, 0);
-    expect_step(&s[3], ESP_LOADER_RESET_WAIT, 0, 0, 50);
-    expect_step(&s[4], ESP_LOADER_RESET_SET_BOTH, 0, 0, 0);
+    assert_int_equal(esploader_reset_parse("U0,1|W0.1|U1,0|W0.05|U0,0", s, 16), 5);
+    expect_step(&s[0], ESPLOADER_RESET_SET_BOTH, 0, 1, 0);
+    expect_step(&s[1], ESPLOADER_RESET_WAIT, 0, 0, 100);
+    expect_step(&s[2], ESPLOADER_RESET_SET_BOTH, 1, 0, 0);
+    expect_step(&s[3], ESPLOADER_RESET_WAIT, 0, 0, 50);
+    expect_step(&s[4], ESPLOADER_RESET_SET_BOTH, 0, 0, 0);
 }
 
 static void test_reset_parse_waits(void **state)
 {
-    esp_loader_reset_step_t s[4];
+    esploader_reset_step_t s[4];
     (void)state;
-    assert_int_equal(esp_loader_reset_parse("W0.55", s, 4), 1);
-    expect_step(&s[0], ESP_LOADER_RESET_WAIT, 0, 0, 550);
-    assert_int_equal(esp_loader_reset_parse("W2", s, 4), 1);
-    expect_step(&s[0], ESP_LOADER_RESET_WAIT, 0, 0, 2000);
-    assert_int_equal(esp_loader_reset_parse("W0.001", s, 4), 1);
-    expect_step(&s[0], ESP_LOADER_RESET_WAIT, 0, 0, 1);
-    assert_int_equal(esp_loader_reset_parse("R1|W7", s, 4), 2);
-    expect_step(&s[1], ESP_LOADER_RESET_WAIT, 0, 0, 7000);
+    assert_int_equal(esploader_reset_parse("W0.55", s, 4), 1);
+    expect_step(&s[0], ESPLOADER_RESET_WAIT, 0, 0, 550);
+    assert_int_equal(esploader_reset_parse("W2", s, 4), 1);
+    expect_step(&s[0], ESPLOADER_RESET_WAIT, 0, 0, 2000);
+    assert_int_equal(esploader_reset_parse("W0.001", s, 4), 1);
+    expect_step(&s[0], ESPLOADER_RESET_WAIT, 0, 0, 1);
+    assert_int_equal(esploader_reset_parse("R1|W7", s, 4), 2);
+    expect_step(&s[1], ESPLOADER_RESET_WAIT, 0, 0, 7000);
 }
 
 static void test_reset_parse_bad(void **state)
@@ -251,17 +251,17 @@ static void test_reset_parse_bad(void **state)
     static const char *bad[] = {"",    "X1",    "D2", "R",      "W",     "Wabc",
                                 "D0|", "|D0",   "U0", "U0,2",   "U1,",   "D0||R1",
                                 "W-1", "D0 R1", "d0", "U0,1,1", "W0.1x", "D01"};
-    esp_loader_reset_step_t s[16];
+    esploader_reset_step_t s[16];
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        int rc = esp_loader_reset_parse(bad[i], s, 16);
-        if (rc != ESP_LOADER_ERR_INVALID_ARG)
+        int rc = esploader_reset_parse(bad[i], s, 16);
+        if (rc != ESPLOADER_ERR_INVALID_ARG)
             fail_msg("\"%s\" was accepted (%d)", bad[i], rc);
     }
     /* more steps than room */
-    assert_int_equal(esp_loader_reset_parse("D0|R1|W0.1", s, 2), ESP_LOADER_ERR_INVALID_ARG);
-    assert_int_equal(esp_loader_reset_parse("D0|R1", s, 2), 2);
+    assert_int_equal(esploader_reset_parse("D0|R1|W0.1", s, 2), ESPLOADER_ERR_INVALID_ARG);
+    assert_int_equal(esploader_reset_parse("D0|R1", s, 2), 2);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -310,23 +310,23 @@ static size_t reset_steps(const fake_port_t *fp, step_t *out, size_t cap, size_t
 static void test_connect_custom_reset_order(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
-    esp_loader_reset_step_t seq[8];
+    esploader_config_t cfg;
+    esploader_t l;
+    esploader_reset_step_t seq[8];
     step_t st[32];
     size_t n;
     int k;
     (void)state;
-    k = esp_loader_reset_parse("D0|R1|W0.1|D1|R0|W0.05|D0", seq, 8);
+    k = esploader_reset_parse("D0|R1|W0.1|D1|R0|W0.05|D0", seq, 8);
     assert_int_equal(k, 7);
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_config(&fp, &cfg);
-    cfg.before = ESP_LOADER_BEFORE_CUSTOM_RESET;
+    cfg.before = ESPLOADER_BEFORE_CUSTOM_RESET;
     cfg.custom_reset = seq;
     cfg.custom_reset_len = (size_t)k;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     /* exactly the sequence, before the first SYNC: RTS on (EN low), 100 ms, DTR on (IO0 low),
      * RTS off (EN rises: download boot), 50 ms, DTR off */
     n = reset_steps(&fp, st, 32, 0, NULL);
@@ -374,22 +374,22 @@ static void check_reset_shape(const step_t *st, size_t n, bool tight, uint32_t *
     assert_true(i < n); /* IO0 released */
 }
 
-static void builtin_reset(esp_loader_before_t before, bool tight)
+static void builtin_reset(esploader_before_t before, bool tight)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     step_t st[32];
     size_t n;
     uint32_t hold, boot;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32);
     fp_config(&fp, &cfg);
     cfg.before = before;
     cfg.reset_hold_ms = 250;
     cfg.boot_delay_ms = 70;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     n = reset_steps(&fp, st, 32, 0, NULL);
     check_reset_shape(st, n, tight, &hold, &boot);
     assert_int_equal(hold, 250);
@@ -400,21 +400,21 @@ static void builtin_reset(esp_loader_before_t before, bool tight)
 static void test_connect_classic_reset(void **state)
 {
     (void)state;
-    builtin_reset(ESP_LOADER_BEFORE_CLASSIC_RESET, false);
+    builtin_reset(ESPLOADER_BEFORE_CLASSIC_RESET, false);
 }
 
 static void test_connect_tight_reset(void **state)
 {
     (void)state;
-    builtin_reset(ESP_LOADER_BEFORE_UNIX_TIGHT_RESET, true);
+    builtin_reset(ESPLOADER_BEFORE_UNIX_TIGHT_RESET, true);
 }
 
 static void test_default_reset_alternates(void **state)
 {
     /* Nobody answers: each attempt resets; the second attempt uses the long boot delay. */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     step_t st[32];
     size_t n, ev = 0;
     uint32_t hold, boot1, boot2;
@@ -422,11 +422,11 @@ static void test_default_reset_alternates(void **state)
     fp_init(&fp);
     fp.present = false;
     fp_config(&fp, &cfg);
-    cfg.before = ESP_LOADER_BEFORE_DEFAULT_RESET;
+    cfg.before = ESPLOADER_BEFORE_DEFAULT_RESET;
     cfg.connect_attempts = 2;
     cfg.sync_tries = 1;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_ERR_TIMEOUT);
     assert_int_equal(fp_count_op(&fp, 0x08), 2);
     n = reset_steps(&fp, st, 32, 0, &ev);
     check_reset_shape(st, n, false, &hold, &boot1);
@@ -441,15 +441,15 @@ static void test_default_reset_alternates(void **state)
 static void test_no_reset_leaves_lines(void **state)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     size_t i;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_config(&fp, &cfg); /* BEFORE_NO_RESET */
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     for (i = 0; i < fp.nevents; i++)
         if (fp.events[i].kind == FP_EV_LINES)
             assert_true(fp.events[i].dtr == 0 && fp.events[i].rts == 0);
@@ -459,25 +459,25 @@ static void test_no_reset_leaves_lines(void **state)
 /* ---------------------------------------------------------------------------------------- */
 /* Connect diagnostics from the boot log                                                    */
 
-static esp_loader_connect_diag_t diag_for(const char *banner, bool *log_has_boot)
+static esploader_connect_diag_t diag_for(const char *banner, bool *log_has_boot)
 {
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     const char *log;
     size_t len = 0, i;
-    esp_loader_connect_diag_t d;
+    esploader_connect_diag_t d;
     fp_init(&fp);
     fp.present = false;
     fp.banner = banner;
     fp_config(&fp, &cfg);
-    cfg.before = ESP_LOADER_BEFORE_CLASSIC_RESET;
+    cfg.before = ESPLOADER_BEFORE_CLASSIC_RESET;
     cfg.connect_attempts = 1;
     cfg.sync_tries = 2;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_not_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    d = esp_loader_connect_diag(&l);
-    log = esp_loader_boot_log(&l, &len);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_not_equal(esploader_connect(&l), ESPLOADER_OK);
+    d = esploader_connect_diag(&l);
+    log = esploader_boot_log(&l, &len);
     *log_has_boot = false;
     for (i = 0; log && i + 5 <= len; i++)
         if (memcmp(log + i, "boot:", 5) == 0)
@@ -493,42 +493,42 @@ static void test_connect_diag(void **state)
     assert_int_equal(diag_for("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 "
                               "(SPI_FAST_FLASH_BOOT)\r\n",
                               &has),
-                     ESP_LOADER_DIAG_WRONG_BOOT_MODE);
+                     ESPLOADER_DIAG_WRONG_BOOT_MODE);
     assert_true(has);
     assert_int_equal(
         diag_for("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 "
                  "(DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n",
                  &has),
-        ESP_LOADER_DIAG_DOWNLOAD_NO_SYNC);
+        ESPLOADER_DIAG_DOWNLOAD_NO_SYNC);
     assert_true(has);
-    assert_int_equal(diag_for(NULL, &has), ESP_LOADER_DIAG_NO_SERIAL_DATA);
+    assert_int_equal(diag_for(NULL, &has), ESPLOADER_DIAG_NO_SERIAL_DATA);
     assert_false(has);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Size-scaled timeouts (PROTOCOL.md §6: t = max(3 s, s_per_MB * bytes / 1e6), cap 240 s)    */
 
-static void setup_delay(fake_port_t *fp, esp_loader_t *l, esp_loader_chip_t chip, bool stub)
+static void setup_delay(fake_port_t *fp, esploader_t *l, esploader_chip_t chip, bool stub)
 {
-    esp_loader_config_t cfg;
+    esploader_config_t cfg;
     fp_init(fp);
     fp_chip_rom(fp, chip);
     if (stub)
         fp_stub_mode(fp);
     fp_with_flash(fp, 4u << 20);
     fp_config(fp, &cfg);
-    assert_int_equal(esp_loader_init(l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(l), ESP_LOADER_OK);
+    assert_int_equal(esploader_init(l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(l), ESPLOADER_OK);
 }
 
 static int rom_begin_with_erase_time(uint32_t size, uint32_t erase_ms)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     int rc;
-    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
+    setup_delay(&fp, &l, ESPLOADER_CHIP_ESP32, false);
     fp.op_delay_ms[0x02] = erase_ms; /* the ROM erases before it answers FLASH_BEGIN */
-    rc = esp_loader_flash_start(&l, 0, size, 0);
+    rc = esploader_flash_start(&l, 0, size, 0);
     fp_free(&fp);
     return rc;
 }
@@ -537,44 +537,44 @@ static void test_rom_erase_timeout_scales(void **state)
 {
     (void)state;
     /* 2 MiB: 30 s/MB -> 62.9 s */
-    assert_int_equal(rom_begin_with_erase_time(2u << 20, 50000), ESP_LOADER_OK);
-    assert_int_equal(rom_begin_with_erase_time(2u << 20, 70000), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(rom_begin_with_erase_time(2u << 20, 50000), ESPLOADER_OK);
+    assert_int_equal(rom_begin_with_erase_time(2u << 20, 70000), ESPLOADER_ERR_TIMEOUT);
     /* 4 KB: the 3 s minimum */
-    assert_int_equal(rom_begin_with_erase_time(4096, 2500), ESP_LOADER_OK);
-    assert_int_equal(rom_begin_with_erase_time(4096, 3500), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(rom_begin_with_erase_time(4096, 2500), ESPLOADER_OK);
+    assert_int_equal(rom_begin_with_erase_time(4096, 3500), ESPLOADER_ERR_TIMEOUT);
 }
 
 static void test_md5_timeout_scales(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     uint8_t d[16];
     (void)state;
     /* 4 MiB: 8 s/MB -> 33.5 s */
-    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
+    setup_delay(&fp, &l, ESPLOADER_CHIP_ESP32C3, false);
     fp.op_delay_ms[0x13] = 25000;
-    assert_int_equal(esp_loader_flash_md5(&l, 0, 4u << 20, d), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_md5(&l, 0, 4u << 20, d), ESPLOADER_OK);
     fp.op_delay_ms[0x13] = 40000;
-    assert_int_equal(esp_loader_flash_md5(&l, 0, 4u << 20, d), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_flash_md5(&l, 0, 4u << 20, d), ESPLOADER_ERR_TIMEOUT);
     fp_free(&fp);
 }
 
 static void test_stub_erase_timeouts(void **state)
 {
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     uint32_t v;
     (void)state;
-    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32S3, true);
+    setup_delay(&fp, &l, ESPLOADER_CHIP_ESP32S3, true);
     /* ERASE_FLASH: 120 s */
     fp.op_delay_ms[0xD0] = 100000;
-    assert_int_equal(esp_loader_flash_erase(&l), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_erase(&l), ESPLOADER_OK);
     /* ERASE_REGION of 1 MiB: 30 s/MB -> 31.5 s */
     fp.op_delay_ms[0xD1] = 25000;
-    assert_int_equal(esp_loader_flash_erase_region(&l, 0x100000, 0x100000), ESP_LOADER_OK);
+    assert_int_equal(esploader_flash_erase_region(&l, 0x100000, 0x100000), ESPLOADER_OK);
     /* an ordinary command keeps the 3 s default */
     fp.op_delay_ms[0x0A] = 3500;
-    assert_int_equal(esp_loader_read_register(&l, 0x60007044, &v), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(esploader_read_register(&l, 0x60007044, &v), ESPLOADER_ERR_TIMEOUT);
     fp_free(&fp);
 }
 
@@ -583,14 +583,14 @@ static int rom_defl_block_with_time(uint32_t ms)
     /* 1 MB inflating from 10 KB: each 1 KB chunk inflates to ~100 KB, which the ROM writes
      * before it answers; the block timeout scales with that (40 s/MB, at least 3 s, §5.8). */
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t z[1024];
     int rc;
-    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32, false);
-    rc = esp_loader_flash_defl_start(&l, 0x100000, 1000000, 10 * 1024, 0);
-    assert_int_equal(rc, ESP_LOADER_OK);
+    setup_delay(&fp, &l, ESPLOADER_CHIP_ESP32, false);
+    rc = esploader_flash_defl_start(&l, 0x100000, 1000000, 10 * 1024, 0);
+    assert_int_equal(rc, ESPLOADER_OK);
     fp.op_delay_ms[0x11] = ms;
-    rc = esp_loader_flash_defl_write(&l, z, sizeof(z));
+    rc = esploader_flash_defl_write(&l, z, sizeof(z));
     fp_free(&fp);
     return rc;
 }
@@ -598,28 +598,28 @@ static int rom_defl_block_with_time(uint32_t ms)
 static void test_defl_block_timeout_scales(void **state)
 {
     (void)state;
-    assert_int_equal(rom_defl_block_with_time(3500), ESP_LOADER_OK);
-    assert_int_equal(rom_defl_block_with_time(30000), ESP_LOADER_ERR_TIMEOUT);
+    assert_int_equal(rom_defl_block_with_time(3500), ESPLOADER_OK);
+    assert_int_equal(rom_defl_block_with_time(30000), ESPLOADER_ERR_TIMEOUT);
 }
 
 static void test_defl_rejected_resume(void **state)
 {
     /* How much a rejected compressed block had inflated is unknown: resume from the start. */
     fake_port_t fp;
-    esp_loader_t l;
+    esploader_t l;
     static uint8_t z[1024];
     uint8_t rej[16];
     size_t n = hex_bytes("c0 01 11 04 00 00 00 00 00 01 0b 00 00 c0", rej, sizeof(rej));
     fp_rule_t *r;
     (void)state;
-    setup_delay(&fp, &l, ESP_LOADER_CHIP_ESP32C3, false);
-    assert_int_equal(esp_loader_flash_defl_start(&l, 0x40000, 100000, 3000, 0), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_flash_defl_write(&l, z, sizeof(z)), ESP_LOADER_OK);
+    setup_delay(&fp, &l, ESPLOADER_CHIP_ESP32C3, false);
+    assert_int_equal(esploader_flash_defl_start(&l, 0x40000, 100000, 3000, 0), ESPLOADER_OK);
+    assert_int_equal(esploader_flash_defl_write(&l, z, sizeof(z)), ESPLOADER_OK);
     r = fp_add_rule(&fp, 0x11, rej, n, 1);
     (void)r;
-    assert_int_equal(esp_loader_flash_defl_write(&l, z, sizeof(z)), ESP_LOADER_ERR_TARGET);
-    assert_int_equal(esp_loader_last_failure(&l)->reason, 0x0B); /* deflate failed */
-    assert_int_equal(esp_loader_flash_resume_offset(&l), 0x40000);
+    assert_int_equal(esploader_flash_defl_write(&l, z, sizeof(z)), ESPLOADER_ERR_TARGET);
+    assert_int_equal(esploader_last_failure(&l)->reason, 0x0B); /* deflate failed */
+    assert_int_equal(esploader_flash_resume_offset(&l), 0x40000);
     fp_free(&fp);
 }
 
@@ -627,18 +627,18 @@ static void test_no_reset_no_sync(void **state)
 {
     /* A loader that is already synced: no reset, no SYNC, straight to detection. */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     size_t i;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32S3);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32S3);
     fp_config(&fp, &cfg);
-    cfg.before = ESP_LOADER_BEFORE_NO_RESET_NO_SYNC;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
+    cfg.before = ESPLOADER_BEFORE_NO_RESET_NO_SYNC;
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
     assert_int_equal(fp_count_op(&fp, 0x08), 0);
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32S3);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP32S3);
     for (i = 0; i < fp.nevents; i++)
         assert_int_not_equal(fp.events[i].kind, FP_EV_LINES);
     fp_free(&fp);
@@ -648,15 +648,15 @@ static void test_io_error_stops_connect(void **state)
 {
     /* A port that fails is not a chip that does not answer: no 35 retries, the error as is. */
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     (void)state;
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32C3);
-    fp.write_error = ESP_LOADER_ERR_IO;
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
+    fp.write_error = ESPLOADER_ERR_IO;
     fp_config(&fp, &cfg);
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_ERR_IO);
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_ERR_IO);
     assert_true(fp.calls < 100);
     fp_free(&fp);
 }
@@ -668,8 +668,8 @@ static void test_long_boot_log(void **state)
     static char banner[4000];
     static const char head[] = "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0))\r\n";
     fake_port_t fp;
-    esp_loader_config_t cfg;
-    esp_loader_t l;
+    esploader_config_t cfg;
+    esploader_t l;
     size_t len = 0;
     const char *log;
     (void)state;
@@ -677,15 +677,15 @@ static void test_long_boot_log(void **state)
     banner[sizeof(banner) - 1] = 0;
     memcpy(banner, head, strlen(head));
     fp_init(&fp);
-    fp_chip_rom(&fp, ESP_LOADER_CHIP_ESP32);
+    fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32);
     fp.banner = banner;
     fp_config(&fp, &cfg);
-    cfg.before = ESP_LOADER_BEFORE_CLASSIC_RESET;
-    assert_int_equal(esp_loader_init(&l, &cfg), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_connect(&l), ESP_LOADER_OK);
-    assert_int_equal(esp_loader_get_target(&l), ESP_LOADER_CHIP_ESP32);
-    log = esp_loader_boot_log(&l, &len);
-    assert_true(len <= ESP_LOADER_BOOT_LOG);
+    cfg.before = ESPLOADER_BEFORE_CLASSIC_RESET;
+    assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
+    assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_ESP32);
+    log = esploader_boot_log(&l, &len);
+    assert_true(len <= ESPLOADER_BOOT_LOG);
     if (len > 0) {
         assert_non_null(log);
         assert_memory_equal(log, banner, len < 8 ? len : 8); /* the start is kept */

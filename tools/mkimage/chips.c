@@ -1,6 +1,6 @@
 #include "chips.h"
 
-#include "esploader/esp_loader_chip.h"
+#include "esploader/esploader_chip.h"
 #include <stddef.h>
 
 /*
@@ -38,9 +38,9 @@ static const mk_chip_t chips[] = {
 const mk_chip_t *mk_chip_find(const char *name)
 {
     /* The library's name rule (case, '-' and '_' ignored), so every program spells chips alike. */
-    esp_loader_chip_t want = esp_loader_chip_from_name(name);
-    for (size_t i = 0; want != ESP_LOADER_CHIP_AUTO && i < sizeof chips / sizeof chips[0]; i++) {
-        if (esp_loader_chip_from_name(chips[i].name) == want)
+    esploader_chip_t want = esploader_chip_from_name(name);
+    for (size_t i = 0; want != ESPLOADER_CHIP_AUTO && i < sizeof chips / sizeof chips[0]; i++) {
+        if (esploader_chip_from_name(chips[i].name) == want)
             return &chips[i];
     }
     return NULL;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "esploader/esp_loader_md5.h"
+#include "esploader/esploader_md5.h"
 
 #define ENTRY_LEN 32
 #define TYPE_APP  0x00
@@ -237,8 +237,8 @@ void mk_ptable_to_binary(const mk_ptable_t *t, uint8_t out[MK_PT_LEN])
     e[0] = 0xEB;
     e[1] = 0xEB;
     memset(e + 2, 0xFF, 14);
-    esp_loader_md5_t md5;
-    esp_loader_md5_init(&md5);
-    esp_loader_md5_update(&md5, out, (size_t)(e - out));
-    esp_loader_md5_final(&md5, e + 16);
+    esploader_md5_t md5;
+    esploader_md5_init(&md5);
+    esploader_md5_update(&md5, out, (size_t)(e - out));
+    esploader_md5_final(&md5, e + 16);
 }

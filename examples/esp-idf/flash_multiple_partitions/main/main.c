@@ -15,8 +15,8 @@
 #include "esp_timer.h"
 
 #include "binaries_spiffs.h"
-#include "esp_loader_port_esp_idf.h"
-#include "esploader/esp_loader.h"
+#include "esploader_port_esp_idf.h"
+#include "esploader/esploader.h"
 #include "flash_flow.h"
 
 #define TARGET_UART UART_NUM_1
@@ -25,8 +25,8 @@
 #define PIN_BOOT    26 /* to the target's IO0 */
 #define PIN_RESET   25 /* to the target's EN */
 #define HIGHER_BAUD 460800u
-/* ESP_LOADER_CHIP_AUTO flashes whatever is connected; set a chip to refuse anything else. */
-#define EXPECTED_TARGET ESP_LOADER_CHIP_AUTO
+/* ESPLOADER_CHIP_AUTO flashes whatever is connected; set a chip to refuse anything else. */
+#define EXPECTED_TARGET ESPLOADER_CHIP_AUTO
 
 static const char *TAG = "example";
 
@@ -53,8 +53,8 @@ static uint32_t idf_now_ms(void *user)
 void app_main(void)
 {
     static example_spiffs_store_t spiffs;
-    static esp_loader_esp_idf_port_t port;
-    static esp_loader_t loader; /* about 1 KB: keep it off the main task's stack */
+    static esploader_esp_idf_port_t port;
+    static esploader_t loader; /* about 1 KB: keep it off the main task's stack */
     static example_flow_t flow;
     example_store_t store;
 
@@ -62,7 +62,7 @@ void app_main(void)
         ESP_LOGE(TAG, "Cannot mount the 'spiffs' partition with the target binaries");
         return;
     }
-    const esp_loader_esp_idf_config_t pc = {
+    const esploader_esp_idf_config_t pc = {
         .uart_port = TARGET_UART,
         .baud = 115200,
         .tx_pin = PIN_TXD,
@@ -70,16 +70,16 @@ void app_main(void)
         .boot_pin = PIN_BOOT,
         .reset_pin = PIN_RESET,
     };
-    if (esp_loader_esp_idf_init(&port, &pc) != 0) {
+    if (esploader_esp_idf_init(&port, &pc) != 0) {
         ESP_LOGE(TAG, "Cannot set up UART%d and the BOOT/RESET GPIOs", (int)TARGET_UART);
         return;
     }
-    esp_loader_config_t cfg;
+    esploader_config_t cfg;
     memset(&cfg, 0, sizeof cfg); /* zero = defaults: auto-detect, default reset sequence */
-    cfg.port = &esp_loader_esp_idf_ops;
+    cfg.port = &esploader_esp_idf_ops;
     cfg.port_ctx = &port;
-    if (esp_loader_init(&loader, &cfg) != ESP_LOADER_OK) {
-        ESP_LOGE(TAG, "esp_loader_init failed");
+    if (esploader_init(&loader, &cfg) != ESPLOADER_OK) {
+        ESP_LOGE(TAG, "esploader_init failed");
         return;
     }
     flow.loader = &loader;
@@ -95,5 +95,5 @@ void app_main(void)
         ESP_LOGI(TAG, "Done");
     else
         ESP_LOGE(TAG, "Flashing failed (%d)", rc);
-    esp_loader_esp_idf_deinit(&port);
+    esploader_esp_idf_deinit(&port);
 }

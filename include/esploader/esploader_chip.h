@@ -1,6 +1,6 @@
 /* The chips libesploader knows, and the per-chip facts a host program may need. */
-#ifndef ESP_LOADER_CHIP_H
-#define ESP_LOADER_CHIP_H
+#ifndef ESPLOADER_CHIP_H
+#define ESPLOADER_CHIP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,24 +10,24 @@ extern "C" {
 #endif
 
 /* Zero is "detect it" so that a zero-initialised config means auto-detection. */
-typedef enum esp_loader_chip {
-    ESP_LOADER_CHIP_AUTO = 0,
-    ESP_LOADER_CHIP_ESP8266,
-    ESP_LOADER_CHIP_ESP32,
-    ESP_LOADER_CHIP_ESP32S2,
-    ESP_LOADER_CHIP_ESP32S3,
-    ESP_LOADER_CHIP_ESP32C2,
-    ESP_LOADER_CHIP_ESP32C3,
-    ESP_LOADER_CHIP_ESP32C5,
-    ESP_LOADER_CHIP_ESP32C6,
-    ESP_LOADER_CHIP_ESP32C61,
-    ESP_LOADER_CHIP_ESP32H2,
-    ESP_LOADER_CHIP_ESP32P4,
-    ESP_LOADER_CHIP_COUNT
-} esp_loader_chip_t;
+typedef enum esploader_chip {
+    ESPLOADER_CHIP_AUTO = 0,
+    ESPLOADER_CHIP_ESP8266,
+    ESPLOADER_CHIP_ESP32,
+    ESPLOADER_CHIP_ESP32S2,
+    ESPLOADER_CHIP_ESP32S3,
+    ESPLOADER_CHIP_ESP32C2,
+    ESPLOADER_CHIP_ESP32C3,
+    ESPLOADER_CHIP_ESP32C5,
+    ESPLOADER_CHIP_ESP32C6,
+    ESPLOADER_CHIP_ESP32C61,
+    ESPLOADER_CHIP_ESP32H2,
+    ESPLOADER_CHIP_ESP32P4,
+    ESPLOADER_CHIP_COUNT
+} esploader_chip_t;
 
 /* Facts from PROTOCOL.md §8 that host programs use (image checks, default offsets, names). */
-typedef struct esp_loader_chip_info {
+typedef struct esploader_chip_info {
     const char *name;           /* "ESP32-C3" */
     uint32_t magic;             /* value at 0x40001000 for magic-detected chips, else 0 */
     uint16_t image_chip_id;     /* image header chip id; 0xFFFF for ESP8266 (no ext. header) */
@@ -41,20 +41,20 @@ typedef struct esp_loader_chip_info {
     bool rom_can_change_baud;   /* CHANGE_BAUDRATE in ROM */
     bool rom_has_read_slow;     /* READ_FLASH_SLOW in ROM */
     bool has_security_info;     /* GET_SECURITY_INFO in ROM (S2 and later) */
-} esp_loader_chip_info_t;
+} esploader_chip_info_t;
 
-/* NULL for ESP_LOADER_CHIP_AUTO or an out-of-range value. */
-const esp_loader_chip_info_t *esp_loader_chip_info(esp_loader_chip_t chip);
+/* NULL for ESPLOADER_CHIP_AUTO or an out-of-range value. */
+const esploader_chip_info_t *esploader_chip_info(esploader_chip_t chip);
 
-/* Chip from its image-header chip id (ESP32 and later); ESP_LOADER_CHIP_AUTO if unknown. */
-esp_loader_chip_t esp_loader_chip_from_image_id(uint16_t image_chip_id);
+/* Chip from its image-header chip id (ESP32 and later); ESPLOADER_CHIP_AUTO if unknown. */
+esploader_chip_t esploader_chip_from_image_id(uint16_t image_chip_id);
 
 /* Chip from its name, ignoring case, '-' and '_' ("ESP32-C3", "esp32c3", "esp32_c3");
- * ESP_LOADER_CHIP_AUTO if it names no chip (or name is NULL). */
-esp_loader_chip_t esp_loader_chip_from_name(const char *name);
+ * ESPLOADER_CHIP_AUTO if it names no chip (or name is NULL). */
+esploader_chip_t esploader_chip_from_name(const char *name);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* ESP_LOADER_CHIP_H */
+#endif /* ESPLOADER_CHIP_H */

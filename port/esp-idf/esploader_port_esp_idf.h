@@ -9,18 +9,18 @@
  * Compile-checked only in this repository (no ESP-IDF toolchain or board here): see
  * examples/esp-idf/README.md.
  */
-#ifndef ESP_LOADER_PORT_ESP_IDF_H
-#define ESP_LOADER_PORT_ESP_IDF_H
+#ifndef ESPLOADER_PORT_ESP_IDF_H
+#define ESPLOADER_PORT_ESP_IDF_H
 
 #include <stdint.h>
 
-#include "esploader/esp_loader_port.h"
+#include "esploader/esploader_port.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct esp_loader_esp_idf_config {
+typedef struct esploader_esp_idf_config {
     int uart_port;      /* UART_NUM_1 in the example; not the console UART */
     uint32_t baud;      /* 0 = 115200, the ROM loader's rate after reset */
     int tx_pin;         /* our TX, to the target's RX0 */
@@ -28,20 +28,20 @@ typedef struct esp_loader_esp_idf_config {
     int boot_pin;       /* to the target's IO0 (GPIO9 on C2/C3/C6/H2, ...) */
     int reset_pin;      /* to the target's EN / CHIP_PU */
     int rx_buffer_size; /* 0 = 4096 bytes of driver receive buffer */
-} esp_loader_esp_idf_config_t;
+} esploader_esp_idf_config_t;
 
-typedef struct esp_loader_esp_idf_port {
-    esp_loader_esp_idf_config_t cfg;
-} esp_loader_esp_idf_port_t;
+typedef struct esploader_esp_idf_port {
+    esploader_esp_idf_config_t cfg;
+} esploader_esp_idf_port_t;
 
 /* Install the UART driver, route the pins, drive BOOT and RESET high (target runs). Returns
- * 0 or a negative esp_loader_err_t. The port struct must outlive its use as port_ctx. */
-int esp_loader_esp_idf_init(esp_loader_esp_idf_port_t *p, const esp_loader_esp_idf_config_t *cfg);
+ * 0 or a negative esploader_err_t. The port struct must outlive its use as port_ctx. */
+int esploader_esp_idf_init(esploader_esp_idf_port_t *p, const esploader_esp_idf_config_t *cfg);
 /* Release the UART driver. */
-void esp_loader_esp_idf_deinit(esp_loader_esp_idf_port_t *p);
+void esploader_esp_idf_deinit(esploader_esp_idf_port_t *p);
 
-/* The ops table; port_ctx must be the esp_loader_esp_idf_port_t *. */
-extern const esp_loader_port_ops_t esp_loader_esp_idf_ops;
+/* The ops table; port_ctx must be the esploader_esp_idf_port_t *. */
+extern const esploader_port_ops_t esploader_esp_idf_ops;
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* ESP-IDF port: UART driver + two GPIOs + esp_timer. No protocol logic lives here. */
-#include "esp_loader_port_esp_idf.h"
+#include "esploader_port_esp_idf.h"
 
 #include "driver/gpio.h"
 #include "driver/uart.h"
@@ -7,7 +7,7 @@
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 #define DEFAULT_BAUD      115200u
 #define DEFAULT_RX_BUFFER 4096
@@ -21,67 +21,67 @@ static TickType_t ticks(uint32_t ms)
 
 static int32_t idf_write(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
 {
-    esp_loader_esp_idf_port_t *p = ctx;
+    esploader_esp_idf_port_t *p = ctx;
     uart_port_t port = (uart_port_t)p->cfg.uart_port;
     /* uart_write_bytes() copies into the driver's ring buffer; the deadline applies to the
      * bytes actually leaving the wire. */
     int n = uart_write_bytes(port, data, len);
     if (n < 0 || (size_t)n != len)
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     esp_err_t err = uart_wait_tx_done(port, ticks(timeout_ms));
     if (err == ESP_ERR_TIMEOUT)
-        return ESP_LOADER_ERR_TIMEOUT;
-    return err == ESP_OK ? 0 : ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_TIMEOUT;
+    return err == ESP_OK ? 0 : ESPLOADER_ERR_IO;
 }
 
 static int32_t idf_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
 {
-    esp_loader_esp_idf_port_t *p = ctx;
+    esploader_esp_idf_port_t *p = ctx;
     uart_port_t port = (uart_port_t)p->cfg.uart_port;
     /* uart_read_bytes() waits until it has all len bytes, but the port contract is "whatever
      * is there, waiting only for the first byte": wait for one byte, then take the rest of
      * what the driver already buffered without waiting. */
     size_t avail = 0;
     if (uart_get_buffered_data_len(port, &avail) != ESP_OK)
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     if (avail == 0) {
         int n = uart_read_bytes(port, buf, 1, ticks(timeout_ms));
         if (n < 0)
-            return ESP_LOADER_ERR_IO;
+            return ESPLOADER_ERR_IO;
         if (n == 0)
             return 0;
         if (uart_get_buffered_data_len(port, &avail) != ESP_OK)
-            return ESP_LOADER_ERR_IO;
+            return ESPLOADER_ERR_IO;
         size_t more = avail < len - 1 ? avail : len - 1;
         int m = more ? uart_read_bytes(port, buf + 1, (uint32_t)more, 0) : 0;
-        return m < 0 ? ESP_LOADER_ERR_IO : 1 + m;
+        return m < 0 ? ESPLOADER_ERR_IO : 1 + m;
     }
     size_t take = avail < len ? avail : len;
     int n = uart_read_bytes(port, buf, (uint32_t)take, 0);
-    return n < 0 ? ESP_LOADER_ERR_IO : n;
+    return n < 0 ? ESPLOADER_ERR_IO : n;
 }
 
 static int32_t idf_set_lines(void *ctx, int dtr, int rts)
 {
-    esp_loader_esp_idf_port_t *p = ctx;
+    esploader_esp_idf_port_t *p = ctx;
     /* Wired straight to the pins: dtr = BOOT (IO0), rts = RESET (EN); asserted = low. The two
      * writes are microseconds apart, far closer than the RC delay on a board's EN pin. */
-    if (dtr != ESP_LOADER_LINE_KEEP)
-        gpio_set_level((gpio_num_t)p->cfg.boot_pin, dtr == ESP_LOADER_LINE_ASSERT ? 0 : 1);
-    if (rts != ESP_LOADER_LINE_KEEP)
-        gpio_set_level((gpio_num_t)p->cfg.reset_pin, rts == ESP_LOADER_LINE_ASSERT ? 0 : 1);
+    if (dtr != ESPLOADER_LINE_KEEP)
+        gpio_set_level((gpio_num_t)p->cfg.boot_pin, dtr == ESPLOADER_LINE_ASSERT ? 0 : 1);
+    if (rts != ESPLOADER_LINE_KEEP)
+        gpio_set_level((gpio_num_t)p->cfg.reset_pin, rts == ESPLOADER_LINE_ASSERT ? 0 : 1);
     return 0;
 }
 
 static int32_t idf_set_baudrate(void *ctx, uint32_t baud)
 {
-    esp_loader_esp_idf_port_t *p = ctx;
-    return uart_set_baudrate((uart_port_t)p->cfg.uart_port, baud) == ESP_OK ? 0 : ESP_LOADER_ERR_IO;
+    esploader_esp_idf_port_t *p = ctx;
+    return uart_set_baudrate((uart_port_t)p->cfg.uart_port, baud) == ESP_OK ? 0 : ESPLOADER_ERR_IO;
 }
 
 static void idf_flush_input(void *ctx)
 {
-    esp_loader_esp_idf_port_t *p = ctx;
+    esploader_esp_idf_port_t *p = ctx;
     uart_flush_input((uart_port_t)p->cfg.uart_port);
 }
 
@@ -99,7 +99,7 @@ static uint32_t idf_now_ms(void *ctx)
     return (uint32_t)(esp_timer_get_time() / 1000);
 }
 
-const esp_loader_port_ops_t esp_loader_esp_idf_ops = {
+const esploader_port_ops_t esploader_esp_idf_ops = {
     .write = idf_write,
     .read = idf_read,
     .set_lines = idf_set_lines,
@@ -109,10 +109,10 @@ const esp_loader_port_ops_t esp_loader_esp_idf_ops = {
     .now_ms = idf_now_ms,
 };
 
-int esp_loader_esp_idf_init(esp_loader_esp_idf_port_t *p, const esp_loader_esp_idf_config_t *cfg)
+int esploader_esp_idf_init(esploader_esp_idf_port_t *p, const esploader_esp_idf_config_t *cfg)
 {
     if (!p || !cfg)
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     p->cfg = *cfg;
     if (p->cfg.baud == 0)
         p->cfg.baud = DEFAULT_BAUD;
@@ -131,12 +131,12 @@ int esp_loader_esp_idf_init(esp_loader_esp_idf_port_t *p, const esp_loader_esp_i
     /* No TX buffer: uart_write_bytes() then blocks until the bytes are in the FIFO, which is
      * what the write deadline expects. */
     if (uart_driver_install(port, p->cfg.rx_buffer_size, 0, 0, NULL, 0) != ESP_OK)
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     if (uart_param_config(port, &uc) != ESP_OK ||
         uart_set_pin(port, p->cfg.tx_pin, p->cfg.rx_pin, UART_PIN_NO_CHANGE, UART_PIN_NO_CHANGE) !=
             ESP_OK) {
         uart_driver_delete(port);
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
 
     gpio_config_t io = {
@@ -148,7 +148,7 @@ int esp_loader_esp_idf_init(esp_loader_esp_idf_port_t *p, const esp_loader_esp_i
     };
     if (gpio_config(&io) != ESP_OK) {
         uart_driver_delete(port);
-        return ESP_LOADER_ERR_IO;
+        return ESPLOADER_ERR_IO;
     }
     /* Both lines released: the target runs whatever it has until the library resets it. */
     gpio_set_level((gpio_num_t)p->cfg.boot_pin, 1);
@@ -156,7 +156,7 @@ int esp_loader_esp_idf_init(esp_loader_esp_idf_port_t *p, const esp_loader_esp_i
     return 0;
 }
 
-void esp_loader_esp_idf_deinit(esp_loader_esp_idf_port_t *p)
+void esploader_esp_idf_deinit(esploader_esp_idf_port_t *p)
 {
     if (p)
         uart_driver_delete((uart_port_t)p->cfg.uart_port);

@@ -4,35 +4,35 @@
  * baud), rfc2217://host:port[?ign_set_control] (telnet COM-PORT option: baud and DTR/RTS), and
  * optionally GPIO BOOT/RESET lines through libgpiod. Uses malloc and the OS; the core does not.
  */
-#ifndef ESP_LOADER_PORT_POSIX_H
-#define ESP_LOADER_PORT_POSIX_H
+#ifndef ESPLOADER_PORT_POSIX_H
+#define ESPLOADER_PORT_POSIX_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esploader/esp_loader_port.h"
+#include "esploader/esploader_port.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct esp_loader_posix_port esp_loader_posix_port_t;
+typedef struct esploader_posix_port esploader_posix_port_t;
 
-typedef struct esp_loader_posix_options {
+typedef struct esploader_posix_options {
     uint32_t baud;             /* 0 = 115200 */
     const char *gpio_chip;     /* e.g. "gpiochip0": drive BOOT/RESET by GPIO instead of DTR/RTS */
     int gpio_boot, gpio_reset; /* line offsets (used when gpio_chip is set) */
     int exclusive;             /* non-zero: take an exclusive lock on the device (TIOCEXCL) */
-} esp_loader_posix_options_t;
+} esploader_posix_options_t;
 
-/* Open a device path or URL. On failure returns a negative esp_loader_err_t and writes a
+/* Open a device path or URL. On failure returns a negative esploader_err_t and writes a
  * human-readable reason (with a hint, e.g. how to fix "permission denied") into err. */
-int esp_loader_posix_open(esp_loader_posix_port_t **out, const char *path_or_url,
-                          const esp_loader_posix_options_t *opt, char *err, size_t err_len);
-void esp_loader_posix_close(esp_loader_posix_port_t *p);
+int esploader_posix_open(esploader_posix_port_t **out, const char *path_or_url,
+                         const esploader_posix_options_t *opt, char *err, size_t err_len);
+void esploader_posix_close(esploader_posix_port_t *p);
 
-/* The ops table; port_ctx must be the esp_loader_posix_port_t *. */
-extern const esp_loader_port_ops_t esp_loader_posix_ops;
+/* The ops table; port_ctx must be the esploader_posix_port_t *. */
+extern const esploader_port_ops_t esploader_posix_ops;
 
 #ifdef __cplusplus
 }

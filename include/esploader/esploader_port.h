@@ -2,12 +2,12 @@
  * The port interface: how libesploader talks to a host's serial link, reset lines and clock.
  *
  * A port is a table of functions plus an opaque context pointer, both owned by the caller
- * (see esp_loader_config_t). A port holds no protocol logic and keeps no timer state: every
+ * (see esploader_config_t). A port holds no protocol logic and keeps no timer state: every
  * call that may wait gets the time it may take from the library, which computes one deadline
  * per transaction from now_ms().
  */
-#ifndef ESP_LOADER_PORT_H
-#define ESP_LOADER_PORT_H
+#ifndef ESPLOADER_PORT_H
+#define ESPLOADER_PORT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,28 +17,28 @@ extern "C" {
 #endif
 
 /* Line states for set_lines(). */
-#define ESP_LOADER_LINE_RELEASE 0    /* de-asserted: pin high (idle) */
-#define ESP_LOADER_LINE_ASSERT  1    /* asserted: pin at 0 V (both lines are active-low) */
-#define ESP_LOADER_LINE_KEEP    (-1) /* leave this line as it is */
+#define ESPLOADER_LINE_RELEASE 0    /* de-asserted: pin high (idle) */
+#define ESPLOADER_LINE_ASSERT  1    /* asserted: pin at 0 V (both lines are active-low) */
+#define ESPLOADER_LINE_KEEP    (-1) /* leave this line as it is */
 
-typedef struct esp_loader_port_ops {
+typedef struct esploader_port_ops {
     /*
      * Send len bytes. Return 0 once all of them are handed to the transport,
-     * ESP_LOADER_ERR_TIMEOUT if that did not happen within timeout_ms, or another negative
-     * esp_loader_err_t on failure. Required.
+     * ESPLOADER_ERR_TIMEOUT if that did not happen within timeout_ms, or another negative
+     * esploader_err_t on failure. Required.
      */
     int32_t (*write)(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms);
 
     /*
      * Read whatever is available, up to len bytes, waiting at most timeout_ms for the first
      * byte. Return the number of bytes read (> 0), 0 when nothing arrived in time, or a
-     * negative esp_loader_err_t on failure. The library always asks for many bytes at once;
+     * negative esploader_err_t on failure. The library always asks for many bytes at once;
      * a port must not force one call per byte. Required.
      */
     int32_t (*read)(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms);
 
     /*
-     * Drive the two reset-related lines, each ESP_LOADER_LINE_ASSERT / _RELEASE / _KEEP.
+     * Drive the two reset-related lines, each ESPLOADER_LINE_ASSERT / _RELEASE / _KEEP.
      * Serial ports: dtr and rts are the modem lines (an auto-reset circuit turns them into
      * IO0 and EN). Hosts wired straight to the target's pins: dtr = BOOT (IO0), rts = RESET
      * (EN); "assert" drives the pin low. When both change, the port should change them as
@@ -59,10 +59,10 @@ typedef struct esp_loader_port_ops {
     /* A monotonic millisecond clock (wraps at 2^32; the library uses unsigned differences).
      * Required. Tests replace it with a virtual clock. */
     uint32_t (*now_ms)(void *ctx);
-} esp_loader_port_ops_t;
+} esploader_port_ops_t;
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* ESP_LOADER_PORT_H */
+#endif /* ESPLOADER_PORT_H */

@@ -3,15 +3,15 @@
  * the clock is the link's virtual clock, so the library's waits and timeouts cost no real
  * time and every run is deterministic.
  */
-#include "esp_loader_port_sim.h"
+#include "esploader_port_sim.h"
 
-#include "esploader/esp_loader.h"
+#include "esploader/esploader.h"
 
 static int32_t sim_port_write(void *ctx, const uint8_t *data, size_t len, uint32_t timeout_ms)
 {
     /* The link fails only for a NULL link or buffer: a caller bug, not a line fault. */
     if (sim_link_write((sim_link_t *)ctx, data, len, timeout_ms) != 0) {
-        return ESP_LOADER_ERR_INVALID_ARG;
+        return ESPLOADER_ERR_INVALID_ARG;
     }
     return 0;
 }
@@ -19,7 +19,7 @@ static int32_t sim_port_write(void *ctx, const uint8_t *data, size_t len, uint32
 static int32_t sim_port_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
 {
     int32_t n = sim_link_read((sim_link_t *)ctx, buf, len, timeout_ms);
-    return n < 0 ? ESP_LOADER_ERR_INVALID_ARG : n;
+    return n < 0 ? ESPLOADER_ERR_INVALID_ARG : n;
 }
 
 static int32_t sim_port_set_lines(void *ctx, int dtr, int rts)
@@ -50,7 +50,7 @@ static uint32_t sim_port_now_ms(void *ctx)
     return (uint32_t)(sim_link_now_us((const sim_link_t *)ctx) / 1000u);
 }
 
-const esp_loader_port_ops_t esp_loader_port_sim_ops = {
+const esploader_port_ops_t esploader_port_sim_ops = {
     .write = sim_port_write,
     .read = sim_port_read,
     .set_lines = sim_port_set_lines,

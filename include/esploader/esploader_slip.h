@@ -1,15 +1,15 @@
 /*
  * Private to the library: the state of its push-fed SLIP decoder. It lives in this public
- * header only so that esp_loader_t (caller-owned, no allocation) can hold one; src/slip.h
- * names it esp_slip_dec_t and documents the fields. Do not touch it from outside the library.
+ * header only so that esploader_t (caller-owned, no allocation) can hold one; src/slip.h
+ * names it espl_slip_dec_t and documents the fields. Do not touch it from outside the library.
  */
-#ifndef ESP_LOADER_SLIP_H
-#define ESP_LOADER_SLIP_H
+#ifndef ESPLOADER_SLIP_H
+#define ESPLOADER_SLIP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct esp_slip_dec {
+struct espl_slip_dec {
     uint8_t *buf; /* where the decoded frame body goes */
     size_t cap;
     size_t len;    /* decoded bytes of the current frame */

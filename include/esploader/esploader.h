@@ -1,0 +1,373 @@
+/*
+ * libesploader: program Espressif chips through their mask-ROM serial bootloader (and the
+ * flasher stub), from any host that can give the library a port (esploader_port.h).
+ *
+ * Portable C99, no allocation, no global state: the caller owns an esploader_t per target and
+ * a zero-initialised esploader_config_t (a zero field means "the default"). Every function
+ * returns ESPLOADER_OK or a negative esploader_err_t. When the target itself refused a
+ * command (ESPLOADER_ERR_TARGET), esploader_last_failure() tells which command, the status
+ * and the reason code the target sent.
+ *
+ * Typical flow:
+ *     esploader_init(&l, &cfg);
+ *     esploader_connect(&l);                        // reset into download mode, SYNC, detect
+ *     esploader_change_baudrate(&l, 460800);        // optional; not on the ESP8266 ROM
+ *     esploader_flash_start(&l, 0x10000, size, 0);  // erases (ROM)
+ *     while (...) esploader_flash_write(&l, block, n);
+ *     esploader_flash_finish(&l, 0);                // MD5-verifies what was written
+ *     esploader_reset_target(&l);
+ */
+#ifndef ESPLOADER_H
+#define ESPLOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esploader_chip.h"
+#include "esploader_md5.h"
+#include "esploader_port.h"
+#include "esploader_slip.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                      */
+
+typedef enum esploader_err {
+    ESPLOADER_OK = 0,
+    ESPLOADER_ERR_TIMEOUT = -1,     /* no (complete) answer before the deadline */
+    ESPLOADER_ERR_IO = -2,          /* the port failed */
+    ESPLOADER_ERR_PROTOCOL = -3,    /* malformed or unexpected data from the target */
+    ESPLOADER_ERR_TARGET = -4,      /* the target refused: see esploader_last_failure() */
+    ESPLOADER_ERR_VERIFY = -5,      /* flash contents differ from what was sent (MD5) */
+    ESPLOADER_ERR_UNSUPPORTED = -6, /* this chip / loader / mode cannot do that */
+    ESPLOADER_ERR_INVALID_ARG = -7, /* bad argument (alignment, range, NULL, ...) */
+    ESPLOADER_ERR_STATE = -8,       /* call out of order (write without start, ...) */
+} esploader_err_t;
+
+/* A short, static English description of an error code. */
+const char *esploader_strerror(int err);
+
+/* What the target said when it refused a command. */
+typedef struct esploader_failure {
+    uint8_t command; /* opcode of the request that failed */
+    uint8_t status;  /* ROM: 1 on failure; stub: the stub error code (0xC0...) */
+    uint8_t reason;  /* ROM: the ROM error code (0x05, 0x07, ...); stub: 0 */
+    bool stub;       /* the stub (not the ROM) answered */
+} esploader_failure_t;
+
+/* Why connect failed, from the boot log bytes captured during the reset (diagnostics). */
+typedef enum esploader_connect_diag {
+    ESPLOADER_DIAG_NONE = 0,         /* connected, or nothing to say */
+    ESPLOADER_DIAG_NO_SERIAL_DATA,   /* nothing at all came back */
+    ESPLOADER_DIAG_WRONG_BOOT_MODE,  /* the boot log shows a normal (SPI) boot */
+    ESPLOADER_DIAG_DOWNLOAD_NO_SYNC, /* download mode seen in the log, but SYNC failed */
+    ESPLOADER_DIAG_WRONG_CHIP,       /* detected chip differs from config.chip */
+    ESPLOADER_DIAG_UNKNOWN_CHIP,     /* the magic value / chip id matches no known chip */
+} esploader_connect_diag_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Configuration                                                                               */
+
+/* What to do with the reset lines before connecting (PROTOCOL.md §10). */
+typedef enum esploader_before {
+    ESPLOADER_BEFORE_DEFAULT_RESET = 0, /* auto-reset circuit: alternate the sequences below */
+    ESPLOADER_BEFORE_CLASSIC_RESET,     /* D0|R1|W0.1|D1|R0|W0.05|D0 */
+    ESPLOADER_BEFORE_UNIX_TIGHT_RESET,  /* U0,1|W0.1|U1,0|W0.05|U0,0 */
+    ESPLOADER_BEFORE_USB_JTAG_RESET,    /* the on-chip USB-Serial/JTAG sequence */
+    ESPLOADER_BEFORE_CUSTOM_RESET,      /* config.custom_reset steps */
+    ESPLOADER_BEFORE_NO_RESET,          /* don't touch the lines, just SYNC */
+    ESPLOADER_BEFORE_NO_RESET_NO_SYNC,  /* assume a loader is already synced */
+} esploader_before_t;
+
+/* One step of a reset sequence; sequences are runtime data, not macros. */
+typedef enum esploader_reset_op {
+    ESPLOADER_RESET_SET_DTR = 0, /* a = line state */
+    ESPLOADER_RESET_SET_RTS,     /* a = line state */
+    ESPLOADER_RESET_SET_BOTH,    /* a = DTR state, b = RTS state, set together */
+    ESPLOADER_RESET_WAIT,        /* wait ms */
+} esploader_reset_op_t;
+
+typedef struct esploader_reset_step {
+    uint8_t op; /* esploader_reset_op_t */
+    uint8_t a, b;
+    uint32_t ms;
+} esploader_reset_step_t;
+
+/*
+ * Parse an esptool-style sequence string ("D0|R1|W0.1|D1|R0|W0.05|D0", "U0,1|W0.1|...") into
+ * steps. Returns the number of steps (> 0) or ESPLOADER_ERR_INVALID_ARG.
+ */
+int esploader_reset_parse(const char *text, esploader_reset_step_t *steps, size_t max_steps);
+
+typedef enum esploader_log_level {
+    ESPLOADER_LOG_ERROR = 1,
+    ESPLOADER_LOG_WARN = 2,
+    ESPLOADER_LOG_INFO = 3,
+    ESPLOADER_LOG_DEBUG = 4,
+} esploader_log_level_t;
+
+/* Log hook: a static message and one number that goes with it (the core never formats text). */
+typedef void (*esploader_log_fn)(void *user, esploader_log_level_t level, const char *msg,
+                                 int32_t value);
+/* Frame-trace hook: every received SLIP frame body (unescaped), and for every sent frame its
+ * command header + fixed payload (tx = true; the data bytes of a block are not repeated). */
+typedef void (*esploader_trace_fn)(void *user, bool tx, const uint8_t *frame, size_t len);
+
+typedef struct esploader_config {
+    const esploader_port_ops_t *port; /* required */
+    void *port_ctx;
+
+    esploader_chip_t chip; /* AUTO (0): detect; otherwise connect fails on a mismatch */
+    esploader_before_t before;
+    const esploader_reset_step_t *custom_reset; /* for ESPLOADER_BEFORE_CUSTOM_RESET */
+    size_t custom_reset_len;
+    uint32_t reset_hold_ms;    /* 0 = 100: time EN is held low */
+    uint32_t boot_delay_ms;    /* 0 = 50: wait after releasing EN (alternate attempts use 550) */
+    uint32_t connect_attempts; /* 0 = 7 reset+sync rounds */
+    uint32_t sync_tries;       /* 0 = 5 SYNCs per round */
+    uint32_t sync_timeout_ms;  /* 0 = 100 per SYNC reply */
+    uint32_t timeout_ms;       /* 0 = 3000: default command timeout */
+    uint32_t initial_baud;     /* 0 = 115200: baud of the port at connect (informational) */
+
+    esploader_log_fn log;
+    esploader_trace_fn trace;
+    void *hook_user;
+} esploader_config_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* The context. Declare one per target; all fields are private to the library.                */
+
+#define ESPLOADER_RX_FRAME_MAX 96  /* largest reply we parse (READ_FLASH_SLOW: 8+64+4) */
+#define ESPLOADER_IN_BUF       128 /* raw bytes read from the port in one call */
+#define ESPLOADER_TX_BUF       256 /* SLIP-encoding buffer for sends */
+#define ESPLOADER_BOOT_LOG     160 /* boot-log bytes kept for diagnostics */
+#define ESPLOADER_CMD_BUF      96  /* one unescaped command (header + fixed payload) */
+
+/* Field order is chosen for code size: the most used fields come first, where Thumb-2 can
+ * reach them with 16-bit load/store instructions. */
+typedef struct esploader {
+    uint8_t state;      /* private: idle / flash / defl / mem */
+    uint8_t stub;       /* the flasher stub is running */
+    uint8_t sdm;        /* Secure Download Mode */
+    uint8_t diag;       /* esploader_connect_diag_t */
+    uint8_t verified;   /* the last finished write was MD5-verified */
+    uint8_t rx_any;     /* any byte arrived during connect */
+    uint8_t stale_left; /* copies of an "unsupported" reply still to come */
+    uint16_t rlen;      /* result bytes of the last response */
+    uint16_t in_pos, in_len;
+    uint16_t tx_len;
+    uint16_t boot_log_len;
+    esploader_config_t cfg;
+    esploader_chip_t chip; /* AUTO until connected */
+    uint32_t baud;
+    uint32_t value; /* value field of the last response (READ_REG result) */
+
+    /* transfer in progress (flash / deflate / RAM) */
+    uint32_t xfer_offset, xfer_size, xfer_block, xfer_seq, xfer_written, xfer_total;
+    uint32_t xfer_timeout;
+    uint32_t resume_offset;
+    uint32_t flash_size; /* from SPI_SET_PARAMS / detection, 0 = unknown */
+    esploader_failure_t failure;
+    struct espl_slip_dec slip; /* SLIP decoder state */
+    esploader_md5_t md5;
+    uint8_t frame[ESPLOADER_RX_FRAME_MAX];
+    uint8_t in[ESPLOADER_IN_BUF];
+    uint8_t tx[ESPLOADER_TX_BUF];
+    uint8_t cmd[ESPLOADER_CMD_BUF];
+    char boot_log[ESPLOADER_BOOT_LOG];
+} esploader_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Session                                                                                     */
+
+int esploader_init(esploader_t *l, const esploader_config_t *cfg);
+
+/* Reset into download mode (per cfg.before), SYNC, detect the chip (GET_SECURITY_INFO, then
+ * the magic register), check it against cfg.chip, attach the SPI flash on ESP32+ ROMs. */
+int esploader_connect(esploader_t *l);
+
+/* Why the last connect failed (or DIAG_NONE), and the boot-log bytes captured while trying. */
+esploader_connect_diag_t esploader_connect_diag(const esploader_t *l);
+const char *esploader_boot_log(const esploader_t *l, size_t *len);
+
+esploader_chip_t esploader_get_target(const esploader_t *l);
+bool esploader_stub_running(const esploader_t *l);
+bool esploader_secure_download_mode(const esploader_t *l);
+const esploader_failure_t *esploader_last_failure(const esploader_t *l);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Stub loader                                                                                 */
+
+/* A flasher stub image as esptool-style stub JSON describes it (segments already decoded). */
+typedef struct esploader_stub {
+    uint32_t entry;
+    const uint8_t *text;
+    uint32_t text_size, text_addr;
+    const uint8_t *data;
+    uint32_t data_size, data_addr;
+    uint32_t bss_start;
+} esploader_stub_t;
+
+/* Upload the stub to RAM (MEM_BEGIN/DATA/END), start it and wait for "OHAI". From then on the
+ * library speaks the stub's conventions. If SYNC showed a stub already running, returns OK
+ * without uploading. ESPLOADER_ERR_UNSUPPORTED in Secure Download Mode. */
+int esploader_run_stub(esploader_t *l, const esploader_stub_t *stub);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Link                                                                                        */
+
+/* Ask the loader to switch to baud, then switch the port (CHANGE_BAUDRATE). Applies the
+ * ESP32 / C2 / C5 ROM clock quirks. ESPLOADER_ERR_UNSUPPORTED on the ESP8266 ROM. */
+int esploader_change_baudrate(esploader_t *l, uint32_t baud);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Flash                                                                                       */
+
+/* SPI_ATTACH with a pin configuration (0 = default pins). connect() already attaches with 0. */
+int esploader_spi_attach(esploader_t *l, uint32_t pin_config);
+
+/* Read the JEDEC id (RDID via the SPI registers) and the size it implies. Fails with
+ * ESPLOADER_ERR_PROTOCOL on a bad id (0x000000, 0xFFFFFF, ...) or an unknown capacity code:
+ * never a guessed size. Either out pointer may be NULL. *jedec_id is
+ * manufacturer | memory type << 8 | capacity << 16 (the bytes in the order the chip sends them). */
+int esploader_flash_detect_size(esploader_t *l, uint32_t *size_bytes, uint32_t *jedec_id);
+
+/* Tell the loader the flash size (SPI_SET_PARAMS). Needed above the ROM's 2 MB default. */
+int esploader_flash_set_size(esploader_t *l, uint32_t size_bytes);
+
+/*
+ * Begin writing image_size bytes at offset (FLASH_BEGIN; the ROM erases here). block_size 0 =
+ * the loader's default (ROM 0x400, stub 0x4000). Then call esploader_flash_write() with
+ * blocks of at most block_size bytes (all but the last exactly block_size), then
+ * esploader_flash_finish(). The ROM loaders need a sector-aligned (4 KB) offset; the ESP8266
+ * ROM erase-size bug is compensated for. A host-side MD5 of everything written is kept.
+ */
+int esploader_flash_start(esploader_t *l, uint32_t offset, uint32_t image_size,
+                          uint32_t block_size);
+int esploader_flash_write(esploader_t *l, const void *data, uint32_t size);
+
+/*
+ * After a failed esploader_flash_write() / _defl_write(): the offset (sector-aligned) from
+ * which the caller should start again with a new esploader_flash_start() and the data from
+ * that offset on. The real ROMs advance their sequence counter even on a rejected block, so
+ * re-sending the same block cannot work.
+ */
+uint32_t esploader_flash_resume_offset(const esploader_t *l);
+
+#define ESPLOADER_FINISH_NO_VERIFY (1u << 0) /* skip the MD5 check */
+#define ESPLOADER_FINISH_REBOOT    (1u << 1) /* leave the loader and run the app afterwards */
+
+/* End the write: stub FLASH_END, then SPI_FLASH_MD5 of the region compared with the host
+ * MD5 (ESPLOADER_ERR_VERIFY on mismatch). On the ESP8266 ROM there is no MD5: the check is
+ * skipped and esploader_flash_verified() reports false. */
+int esploader_flash_finish(esploader_t *l, uint32_t flags);
+bool esploader_flash_verified(const esploader_t *l);
+
+/* Compressed write (FLASH_DEFL_*) of caller-supplied zlib data that inflates to image_size
+ * bytes. Verification needs the MD5 of the uncompressed image (NULL: no verification). */
+int esploader_flash_defl_start(esploader_t *l, uint32_t offset, uint32_t image_size,
+                               uint32_t compressed_size, uint32_t block_size);
+int esploader_flash_defl_write(esploader_t *l, const void *data, uint32_t size);
+int esploader_flash_defl_finish(esploader_t *l, const uint8_t expected_md5[16], uint32_t flags);
+
+/* MD5 of a flash region as the target computes it (ROM hex text and stub raw bytes both end
+ * up as 16 raw bytes here). */
+int esploader_flash_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16]);
+/* OK if the region's MD5 equals md5, ESPLOADER_ERR_VERIFY if not. */
+int esploader_flash_verify_md5(esploader_t *l, uint32_t offset, uint32_t size,
+                               const uint8_t md5[16]);
+
+/* Read flash: the stub's flow-controlled stream (MD5-checked) or the ROM's 64-byte slow
+ * read. ESPLOADER_ERR_UNSUPPORTED on the ESP8266 ROM. */
+int esploader_flash_read(esploader_t *l, uint32_t offset, void *buf, uint32_t size);
+
+/* Erase the whole chip (stub only) or a sector-aligned region (stub, or the ROM through
+ * FLASH_BEGIN, which erases). */
+int esploader_flash_erase(esploader_t *l);
+int esploader_flash_erase_region(esploader_t *l, uint32_t offset, uint32_t size);
+
+/*
+ * Planning a write through the flasher stub (docs/performance.md, "stub schedule"). The stub
+ * acknowledges a block, then writes it while the next one arrives, and erases the announced
+ * region ahead of the write pointer while it waits for data. Two host-side levers keep both
+ * the wire and the flash busy, within the protocol (one block in flight, as always):
+ *
+ * esploader_stub_segment(): the length of the next transfer (BEGIN .. blocks .. END) of an
+ * image at offset with size bytes left: up to the next 64 KB flash boundary. One transfer per
+ * 64 KB erase block bounds how far ahead the stub erases, so erase work is spread over the job
+ * instead of stalling its first blocks. Compressed: compress each segment on its own.
+ *
+ * esploader_stub_block(): the size of the next data block when left bytes of the transfer
+ * remain: full blocks (block_size, 0 = 16 KB), then halving over the last two blocks' worth,
+ * down to 1 KB. The stub's work still pending when the last byte arrives is then one small
+ * block's, not a full one's (the wire idles for it at every END/BEGIN). This sends a few more
+ * blocks than BEGIN announced in num_blocks; the stub is driven by the announced byte count
+ * (PROTOCOL.md §5.6, §5.8). Stub only: the ROM answers each block after writing it. */
+uint32_t esploader_stub_segment(uint32_t offset, uint32_t size);
+uint32_t esploader_stub_block(uint32_t left, uint32_t block_size);
+
+/* Write a whole buffer: start/write/finish with the recovery rule above applied
+ * automatically (up to 3 restarts), verified unless flags say otherwise. If
+ * ESPLOADER_WRITE_SKIP_UNCHANGED is set and the loader can MD5, sectors whose MD5 already
+ * matches are not rewritten. progress (may be NULL) is called after each block. */
+#define ESPLOADER_WRITE_SKIP_UNCHANGED (1u << 8)
+typedef void (*esploader_progress_fn)(void *user, uint32_t done, uint32_t total);
+int esploader_flash_write_buffer(esploader_t *l, uint32_t offset, const void *data, uint32_t size,
+                                 uint32_t flags, esploader_progress_fn progress, void *user);
+
+/* ------------------------------------------------------------------------------------------ */
+/* RAM                                                                                         */
+
+int esploader_mem_start(esploader_t *l, uint32_t address, uint32_t size, uint32_t block_size);
+int esploader_mem_write(esploader_t *l, const void *data, uint32_t size);
+/* entry 0: just finish; otherwise jump to entry. */
+int esploader_mem_finish(esploader_t *l, uint32_t entry);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Registers, identity, security                                                               */
+
+int esploader_read_register(esploader_t *l, uint32_t address, uint32_t *value);
+int esploader_write_register(esploader_t *l, uint32_t address, uint32_t value);
+int esploader_write_register_masked(esploader_t *l, uint32_t address, uint32_t value, uint32_t mask,
+                                    uint32_t delay_us);
+
+int esploader_read_mac(esploader_t *l, uint8_t mac[6]);
+
+typedef struct esploader_security_info {
+    uint32_t flags;
+    uint8_t flash_crypt_cnt;
+    uint8_t key_purposes[7];
+    uint32_t chip_id;     /* valid if has_chip_id */
+    uint32_t eco_version; /* valid if has_chip_id */
+    bool has_chip_id;     /* false on ESP32-S2 (12-byte reply) */
+} esploader_security_info_t;
+
+#define ESPLOADER_SEC_SECURE_BOOT_EN         (1u << 0)
+#define ESPLOADER_SEC_SECURE_DOWNLOAD_ENABLE (1u << 2)
+
+/* GET_SECURITY_INFO. ESPLOADER_ERR_UNSUPPORTED on ESP8266 / ESP32. */
+int esploader_get_security_info(esploader_t *l, esploader_security_info_t *info);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Leaving                                                                                     */
+
+/* Hard reset through the RESET (RTS/EN) line into the application. */
+int esploader_reset_target(esploader_t *l);
+
+/* Leave the loader and start the application without a reset line (PROTOCOL.md §10.5
+ * "soft-reset"). ROM: FLASH_BEGIN(0, 0) + FLASH_END(1). ESP8266 stub: RUN_USER_CODE. Any
+ * other stub cannot start the app (it can only reboot into the ROM loader, which the latched
+ * strapping pins keep in download mode): ESPLOADER_ERR_UNSUPPORTED, nothing is sent and the
+ * session stays usable -- use esploader_reset_target() there. On success the session is
+ * closed (connect again to talk to the loader). */
+int esploader_run_user_code(esploader_t *l);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ESPLOADER_H */
