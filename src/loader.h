@@ -32,8 +32,6 @@ enum { ESP_STATE_IDLE = 0, ESP_STATE_FLASH, ESP_STATE_DEFL, ESP_STATE_MEM, ESP_S
 void espl_log(esploader_t *l, esploader_log_level_t level, const char *msg, int32_t value);
 
 uint32_t espl_now(esploader_t *l);
-/* Milliseconds left until deadline (<= 0: passed). */
-int32_t espl_left(esploader_t *l, uint32_t deadline);
 void espl_delay(esploader_t *l, uint32_t ms);
 /* The configured default command timeout. */
 uint32_t espl_timeout(const esploader_t *l);
@@ -61,6 +59,9 @@ int espl_drain(esploader_t *l, uint32_t quiet_ms);
 
 /* One SYNC: the matching reply plus 7 more (§5.1); sets l->stub from their value fields. */
 int espl_sync(esploader_t *l);
+/* Reset into download mode, sequence chosen by config.before and the attempt number (reset_seq.c).
+ */
+int espl_reset_enter(esploader_t *l, uint32_t attempt);
 
 /* OK if connected, else ESPLOADER_ERR_STATE. */
 int espl_ready(const esploader_t *l);

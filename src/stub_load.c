@@ -1,31 +1,7 @@
-/* RAM download and the flasher stub (PROTOCOL.md §5.4, §9). */
+/* Uploading and starting the flasher stub (PROTOCOL.md §9). */
 #include "loader.h"
 
 #define RAM_BLOCK 0x1800u
-
-int esploader_mem_start(esploader_t *l, uint32_t address, uint32_t size, uint32_t block_size)
-{
-    return espl_begin(l, ESP_OP_MEM_BEGIN, address, size, size, block_size);
-}
-
-int esploader_mem_write(esploader_t *l, const void *data, uint32_t size)
-{
-    return espl_block(l, ESP_STATE_MEM, data, size);
-}
-
-int esploader_mem_finish(esploader_t *l, uint32_t entry)
-{
-    int r;
-
-    if (l->state != ESP_STATE_MEM && l->state != ESP_STATE_IDLE) {
-        return ESPLOADER_ERR_STATE;
-    }
-    l->state = ESP_STATE_IDLE;
-    r = espl_xfer(l, espl_proto_enc_mem_end(l->cmd, entry), NULL, 0, 0, 0,
-                  l->stub ? espl_timeout(l) : 200);
-    /* A ROM that jumps to the code may reset the UART before the reply drains (§5.4). */
-    return l->stub || entry == 0 ? r : ESPLOADER_OK;
-}
 
 static int upload(esploader_t *l, uint32_t addr, const uint8_t *data, uint32_t size)
 {

@@ -1,4 +1,5 @@
-/* Flash writes, plain and compressed, and MD5 verification (PROTOCOL.md §5.5-§5.9, §5.13). */
+/* The transfer engine (PROTOCOL.md §5.4-§5.9): one begin / blocks / end path for plain and
+ * compressed flash writes and RAM downloads. */
 #include "loader.h"
 
 /*
@@ -184,35 +185,26 @@ int esploader_flash_defl_finish(esploader_t *l, const uint8_t expected_md5[16], 
     return end(l, ESP_STATE_DEFL, expected_md5, flags);
 }
 
-int esploader_flash_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16])
+int esploader_mem_start(esploader_t *l, uint32_t address, uint32_t size, uint32_t block_size)
+{
+    return espl_begin(l, ESP_OP_MEM_BEGIN, address, size, size, block_size);
+}
+
+int esploader_mem_write(esploader_t *l, const void *data, uint32_t size)
+{
+    return espl_block(l, ESP_STATE_MEM, data, size);
+}
+
+int esploader_mem_finish(esploader_t *l, uint32_t entry)
 {
     int r;
 
-    if (espl_is_8266_rom(l)) {
-        return ESPLOADER_ERR_UNSUPPORTED;
+    if (l->state != ESP_STATE_MEM && l->state != ESP_STATE_IDLE) {
+        return ESPLOADER_ERR_STATE;
     }
-    r = espl_xfer(l, espl_proto_enc_md5(l->cmd, offset, size), NULL, 0, 0, l->stub ? 16 : 32,
-                  espl_scaled_timeout(size, 8000));
-    if (r != 0) {
-        return r;
-    }
-    if (l->stub) {
-        espl_mem_copy(md5, l->frame + 8, 16);
-    } else if (!espl_proto_hex_md5(l->frame + 8, md5)) {
-        return ESPLOADER_ERR_PROTOCOL; /* the ROM sends 32 lowercase hex characters */
-    }
-    return ESPLOADER_OK;
-}
-
-int esploader_flash_verify_md5(esploader_t *l, uint32_t offset, uint32_t size,
-                               const uint8_t md5[16])
-{
-    uint8_t got[16];
-    int r = esploader_flash_md5(l, offset, size, got);
-
-    if (r == 0 && !espl_mem_equal(got, md5, 16)) {
-        ESP_LOG(l, ESPLOADER_LOG_ERROR, "MD5 mismatch at", offset);
-        r = ESPLOADER_ERR_VERIFY;
-    }
-    return r;
+    l->state = ESP_STATE_IDLE;
+    r = espl_xfer(l, espl_proto_enc_mem_end(l->cmd, entry), NULL, 0, 0, 0,
+                  l->stub ? espl_timeout(l) : 200);
+    /* A ROM that jumps to the code may reset the UART before the reply drains (§5.4). */
+    return l->stub || entry == 0 ? r : ESPLOADER_OK;
 }
