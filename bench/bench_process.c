@@ -110,13 +110,6 @@ static int32_t c_baud(void *ctx, uint32_t baud)
     return esploader_posix_ops.set_baudrate(((counting_t *)ctx)->port, baud);
 }
 
-static void c_flush(void *ctx)
-{
-    if (esploader_posix_ops.flush_input != NULL) {
-        esploader_posix_ops.flush_input(((counting_t *)ctx)->port);
-    }
-}
-
 static void c_delay(void *ctx, uint32_t ms)
 {
     esploader_posix_ops.delay_ms(((counting_t *)ctx)->port, ms);
@@ -132,7 +125,6 @@ static const esploader_port_ops_t counting_ops = {
     .read = c_read,
     .set_lines = c_lines,
     .set_baudrate = c_baud,
-    .flush_input = c_flush,
     .delay_ms = c_delay,
     .now_ms = c_now,
 };

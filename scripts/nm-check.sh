@@ -8,7 +8,11 @@
 # Fails (exit 1) if any object
 #   - references malloc/calloc/realloc/free, stdio (printf, fopen, ...) or OS calls,
 #   - has a .data/.bss/COMMON symbol or a non-empty .data*/.bss* section,
-#   - includes a hosted-only header (stdio.h, stdlib.h, unistd.h, sys/..., ...).
+#   - includes a hosted-only header (stdio.h, stdlib.h, unistd.h, sys/..., ...),
+#   - defines an external symbol without the project's prefixes: esploader_ (public API) or
+#     espl_ (core-internal), so the core links beside ESP-IDF or esp-serial-flasher,
+#   - does not compile warning-free with the core's stricter warnings (WARN below), with gcc
+#     and, when installed, clang.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +36,9 @@ fi
 
 FORBIDDEN_CALLS='^(malloc|calloc|realloc|free|aligned_alloc|posix_memalign|reallocarray|strdup|strndup|printf|fprintf|sprintf|snprintf|vprintf|vfprintf|vsprintf|vsnprintf|puts|fputs|putchar|fputc|fopen|fclose|fread|fwrite|fflush|fseek|ftell|perror|exit|_exit|abort|atexit|time|clock|clock_gettime|gettimeofday|sleep|usleep|nanosleep|open|close|read|write|ioctl|select|poll|signal|getenv|rand|srand|assert|__assert_fail|__assert_func|_sbrk|sbrk)$'
 FORBIDDEN_HEADERS='^(stdio|stdlib|unistd|time|malloc|termios|fcntl|signal|pthread|windows|errno|assert|setjmp)\.h$|^sys/'
+
+# The core's warning ratchet (also in src/CMakeLists.txt): stricter than the rest of the tree.
+WARN=(-Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -Wmissing-prototypes)
 
 fail=0
 status() { echo "nm-check: $*"; }
@@ -59,7 +66,7 @@ check_toolchain() {
     mkdir -p "$dir"
     for src in "${SOURCES[@]}"; do
         obj="$dir/$(basename "${src%.c}").o"
-        "$cc" -std=c99 -Wall -Wextra -Werror -Os -ffunction-sections -fdata-sections \
+        "$cc" -std=c99 -Wall -Wextra -Werror "${WARN[@]}" -Os -ffunction-sections -fdata-sections \
             -DESPLOADER_LOG_LEVEL=4 "$@" -I"$ROOT/include" -I"$ROOT/src" -c "$src" -o "$obj"
         objs+=("$obj")
     done
@@ -79,6 +86,15 @@ check_toolchain() {
                 sed -E 's#.*/([^/:]+\.o):.*#\1#' | sort -u | tr '\n' ' '))"
         fi
     done <<<"$external"
+
+    # Every external symbol the core defines carries one of the two prefixes.
+    local unprefixed
+    unprefixed=$(echo "$defined" | grep -vE '^(esploader_|espl_)' | sed '/^$/d' || true)
+    if [ -n "$unprefixed" ]; then
+        bad "$name: external symbols without the esploader_/espl_ prefix: $(echo "$unprefixed" | tr '\n' ' ')"
+    else
+        status "$name: all $(echo "$defined" | wc -l) external symbols carry esploader_/espl_"
+    fi
 
     # Symbols placed in writable data: .data*/.bss*/COMMON. Tables of pointers that are const
     # land in .data.rel.ro* on PIE hosts: read-only after relocation, so they are not counted.
@@ -114,6 +130,11 @@ check_toolchain() {
 }
 
 check_toolchain host "${CC:-cc}" nm objdump
+if command -v clang >/dev/null 2>&1; then
+    check_toolchain clang clang nm objdump -ffreestanding
+else
+    status "clang not found: clang build skipped"
+fi
 if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
     check_toolchain arm-none-eabi arm-none-eabi-gcc arm-none-eabi-nm arm-none-eabi-objdump \
         -mthumb -mcpu=cortex-m4 -ffreestanding

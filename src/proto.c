@@ -261,7 +261,7 @@ bool espl_proto_hex_md5(const uint8_t hex[32], uint8_t out[16])
                 return false;
             }
         }
-        out[i / 2] = (uint8_t)(out[i / 2] << 4 | v);
+        out[i / 2] = (uint8_t)((unsigned)out[i / 2] << 4 | v);
     }
     return true;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "esploader_chip.h"
+#include "esploader_err.h"
 #include "esploader_md5.h"
 #include "esploader_port.h"
 #include "esploader_slip.h"
@@ -34,22 +35,7 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------------------------ */
-/* Errors                                                                                      */
-
-typedef enum esploader_err {
-    ESPLOADER_OK = 0,
-    ESPLOADER_ERR_TIMEOUT = -1,     /* no (complete) answer before the deadline */
-    ESPLOADER_ERR_IO = -2,          /* the port failed */
-    ESPLOADER_ERR_PROTOCOL = -3,    /* malformed or unexpected data from the target */
-    ESPLOADER_ERR_TARGET = -4,      /* the target refused: see esploader_last_failure() */
-    ESPLOADER_ERR_VERIFY = -5,      /* flash contents differ from what was sent (MD5) */
-    ESPLOADER_ERR_UNSUPPORTED = -6, /* this chip / loader / mode cannot do that */
-    ESPLOADER_ERR_INVALID_ARG = -7, /* bad argument (alignment, range, NULL, ...) */
-    ESPLOADER_ERR_STATE = -8,       /* call out of order (write without start, ...) */
-} esploader_err_t;
-
-/* A short, static English description of an error code. */
-const char *esploader_strerror(int err);
+/* Errors (the codes are in esploader_err.h)                                                   */
 
 /* What the target said when it refused a command. */
 typedef struct esploader_failure {

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "esploader_err.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -49,9 +51,6 @@ typedef struct esploader_port_ops {
 
     /* Change the host side of the link to baud. NULL when the link has no baud rate. */
     int32_t (*set_baudrate)(void *ctx, uint32_t baud);
-
-    /* Discard buffered input. NULL: the library drains by reading with a zero timeout. */
-    void (*flush_input)(void *ctx);
 
     /* Wait ms milliseconds. Required. */
     void (*delay_ms)(void *ctx, uint32_t ms);

@@ -79,12 +79,6 @@ static int32_t idf_set_baudrate(void *ctx, uint32_t baud)
     return uart_set_baudrate((uart_port_t)p->cfg.uart_port, baud) == ESP_OK ? 0 : ESPLOADER_ERR_IO;
 }
 
-static void idf_flush_input(void *ctx)
-{
-    esploader_esp_idf_port_t *p = ctx;
-    uart_flush_input((uart_port_t)p->cfg.uart_port);
-}
-
 static void idf_delay_ms(void *ctx, uint32_t ms)
 {
     (void)ctx;
@@ -104,7 +98,6 @@ const esploader_port_ops_t esploader_esp_idf_ops = {
     .read = idf_read,
     .set_lines = idf_set_lines,
     .set_baudrate = idf_set_baudrate,
-    .flush_input = idf_flush_input,
     .delay_ms = idf_delay_ms,
     .now_ms = idf_now_ms,
 };

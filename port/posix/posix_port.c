@@ -156,22 +156,6 @@ static int32_t op_set_baudrate(void *ctx, uint32_t baud)
     }
 }
 
-static void op_flush_input(void *ctx)
-{
-    esploader_posix_port_t *p = ctx;
-    if (p->kind == POSIX_KIND_SERIAL) {
-        tcflush(p->fd, TCIFLUSH);
-    }
-    if (p->kind == POSIX_KIND_RFC2217) {
-        posix_rfc2217_flush(p);
-        return;
-    }
-    /* Also drain what the kernel already handed over (sockets have no tcflush). */
-    uint8_t junk[512];
-    while (read(p->fd, junk, sizeof(junk)) > 0) {
-    }
-}
-
 static void op_delay_ms(void *ctx, uint32_t ms)
 {
     (void)ctx;
@@ -191,7 +175,6 @@ const esploader_port_ops_t esploader_posix_ops = {
     .read = op_read,
     .set_lines = op_set_lines,
     .set_baudrate = op_set_baudrate,
-    .flush_input = op_flush_input,
     .delay_ms = op_delay_ms,
     .now_ms = op_now_ms,
 };

@@ -34,11 +34,6 @@ static int32_t sim_port_set_baudrate(void *ctx, uint32_t baud)
     return 0;
 }
 
-static void sim_port_flush_input(void *ctx)
-{
-    sim_link_flush_input((sim_link_t *)ctx);
-}
-
 static void sim_port_delay_ms(void *ctx, uint32_t ms)
 {
     sim_link_advance_us((sim_link_t *)ctx, (uint64_t)ms * 1000u);
@@ -55,7 +50,6 @@ const esploader_port_ops_t esploader_port_sim_ops = {
     .read = sim_port_read,
     .set_lines = sim_port_set_lines,
     .set_baudrate = sim_port_set_baudrate,
-    .flush_input = sim_port_flush_input,
     .delay_ms = sim_port_delay_ms,
     .now_ms = sim_port_now_ms,
 };

@@ -53,7 +53,6 @@ const esploader_port_ops_t null_port_ops = {
     .read = np_read,
     .set_lines = np_set_lines,
     .set_baudrate = np_set_baudrate,
-    .flush_input = NULL,
     .delay_ms = np_delay,
     .now_ms = np_now,
 };

@@ -102,13 +102,6 @@ static int32_t hp_set_baud(void *ctx, uint32_t baud)
     return esploader_port_sim_ops.set_baudrate(h->link, baud);
 }
 
-static void hp_flush(void *ctx)
-{
-    harness_t *h = ctx;
-    (void)h_over(h);
-    esploader_port_sim_ops.flush_input(h->link);
-}
-
 static void hp_delay(void *ctx, uint32_t ms)
 {
     harness_t *h = ctx;
@@ -129,7 +122,6 @@ static const esploader_port_ops_t h_port_ops = {
     .read = hp_read,
     .set_lines = hp_set_lines,
     .set_baudrate = hp_set_baud,
-    .flush_input = hp_flush,
     .delay_ms = hp_delay,
     .now_ms = hp_now,
 };

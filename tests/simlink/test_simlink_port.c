@@ -21,7 +21,6 @@ static void test_ops_complete(void **state)
     assert_non_null(ops->read);
     assert_non_null(ops->set_lines);
     assert_non_null(ops->set_baudrate);
-    assert_non_null(ops->flush_input);
     assert_non_null(ops->delay_ms);
     assert_non_null(ops->now_ms);
 }
@@ -51,7 +50,7 @@ static void test_clock_and_io(void **state)
 
     assert_int_equal(ops->write(ctx, msg, 3, 100), 0);
     ops->delay_ms(ctx, 1);
-    ops->flush_input(ctx);
+    sim_link_flush_input(k);
     assert_int_equal(ops->read(ctx, b, sizeof(b), 0), 0);
 
     assert_int_equal(ops->set_lines(ctx, ESPLOADER_LINE_ASSERT, ESPLOADER_LINE_RELEASE), 0);

@@ -614,17 +614,6 @@ static int32_t fp_set_baudrate(void *ctx, uint32_t baud)
     return 0;
 }
 
-static void fp_flush(void *ctx)
-{
-    fake_port_t *fp = ctx;
-    count_call(fp);
-    prune_marks(fp);
-    if (fp->nmarks)
-        fp->rx_pos = fp->marks[0].pos; /* what has not arrived yet cannot be flushed */
-    else
-        fp->rx_pos = fp->rx_len = 0;
-}
-
 static void fp_delay(void *ctx, uint32_t ms)
 {
     fake_port_t *fp = ctx;
@@ -649,7 +638,6 @@ const esploader_port_ops_t fp_ops = {
     .read = fp_read,
     .set_lines = fp_set_lines,
     .set_baudrate = fp_set_baudrate,
-    .flush_input = fp_flush,
     .delay_ms = fp_delay,
     .now_ms = fp_now,
 };

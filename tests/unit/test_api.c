@@ -41,15 +41,14 @@ static void test_init_checks_config(void **state)
     ops = fp_ops;
     ops.set_lines = NULL;
     ops.set_baudrate = NULL;
-    ops.flush_input = NULL;
     assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
     fp_free(&fp);
 }
 
 static void test_optional_ops_missing(void **state)
 {
-    /* No flush_input: connect still works (the library drains by reading). No set_lines and a
-     * reset requested: an error, not a crash. */
+    /* Connect without the optional ops; no set_lines and a reset requested: an error, not a
+     * crash. */
     fake_port_t fp;
     esploader_config_t cfg;
     esploader_port_ops_t ops = fp_ops;
@@ -58,7 +57,6 @@ static void test_optional_ops_missing(void **state)
     fp_init(&fp);
     fp_chip_rom(&fp, ESPLOADER_CHIP_ESP32C3);
     fp_config(&fp, &cfg);
-    ops.flush_input = NULL;
     cfg.port = &ops;
     assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
     assert_int_equal(esploader_connect(&l), ESPLOADER_OK);
