@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "esploader_chip.h"
+#include "esploader_compress.h"
 #include "esploader_err.h"
 #include "esploader_md5.h"
 #include "esploader_port.h"
