@@ -24,5 +24,7 @@ if [ -x scripts/fuzz.sh ]; then
   echo "== fuzzing the simulator's frame handling (${FUZZ_SECONDS:-20} s)"
   scripts/fuzz.sh "${FUZZ_SECONDS:-20}" || status=$?
 fi
+echo "== the core's unit tests on big-endian s390x (qemu-user)"
+scripts/bigendian-check.sh "$BUILD/bigendian" || status=$?
 ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" --timeout 600 || status=$?
 exit $status

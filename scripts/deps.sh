@@ -5,7 +5,7 @@ set -euo pipefail
 want=(cmake make gcc pkg-config zlib1g-dev libcmocka-dev libcjson-dev libgpiod-dev)
 if [ "${1:-build}" = test ]; then
   want+=(gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf clang clang-format libclang-rt-14-dev binutils nodejs
-         socat)
+         socat gcc-s390x-linux-gnu libcmocka-dev:s390x qemu-user)
 fi
 missing=()
 for p in "${want[@]}"; do
@@ -14,6 +14,11 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  # The big-endian unit-test run (scripts/bigendian-check.sh) takes cmocka from Debian's s390x
+  # multiarch packages.
+  case " ${missing[*]} " in
+  *:s390x*) dpkg --print-foreign-architectures | grep -qx s390x || $SUDO dpkg --add-architecture s390x ;;
+  esac
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
