@@ -5,23 +5,37 @@
 #include "opts.h"
 #include "session.h"
 
+/* What a command needs to run: the dispatcher (main.c, multi.c) acts on this alone. */
+typedef enum cli_conn {
+    CLI_CONN_LOADER = 0,  /* open the port and connect to the loader (the usual case) */
+    CLI_CONN_PORT,        /* only open the port: no protocol (reset) */
+    CLI_CONN_NONE,        /* no board at all: run() gets s == NULL (image-info, merge-bin) */
+    CLI_CONN_UNLESS_FILE, /* no board when --file gives the input, else like LOADER */
+} cli_conn_t;
+
 typedef struct cli_cmd {
     const char *name;
+    /* Check the input and load files before any port is touched; CLI_EXIT_OK or an exit
+     * code with the error reported. *ctx is handed to run(). May be NULL. */
+    int (*prepare)(cli_opts_t *o, void **ctx);
+    /* With a connected session (an open port for CLI_CONN_PORT, NULL when offline). */
+    int (*run)(cli_session_t *s, void *ctx);
+    cli_conn_t conn;
+    unsigned need;        /* CLI_NEED_*: what the session sets up first */
+    bool multi;           /* may run on several boards at once (-p repeated) */
+    bool leaves_loader;   /* the command itself leaves the loader: --after does not apply */
+    int min_pos, max_pos; /* positional argument counts (-1 = any) */
     const char *args;     /* usage after the name */
     const char *help;     /* one line */
     const char *details;  /* extra lines for `esploader COMMAND --help` (may be NULL) */
-    unsigned need;        /* CLI_NEED_* */
-    int min_pos, max_pos; /* positional argument counts (-1 = any) */
-    /* Check the input and load files before any port is touched; CLI_EXIT_OK or an exit
-     * code with the error reported. *ctx is handed to run(). */
-    int (*prepare)(cli_opts_t *o, void **ctx);
-    /* With a connected session (or only an open port, for need == 0 and no_connect). */
-    int (*run)(cli_session_t *s, void *ctx);
-    bool no_connect;
 } cli_cmd_t;
 
-const cli_cmd_t *cli_cmd_find(const char *name);
+/* The one command table (cmdtable.c), in --help order; *count entries. */
 const cli_cmd_t *cli_cmd_table(int *count);
+/* By name ('_' taken as '-', the esptool v4 spelling); NULL if unknown. */
+const cli_cmd_t *cli_cmd_find(const char *name);
+/* Does this invocation need a board? (CLI_CONN_NONE, or CLI_CONN_UNLESS_FILE with --file.) */
+bool cli_cmd_offline(const cli_cmd_t *c, const cli_opts_t *o);
 
 /* Shared by the write-like commands (commands_flash.c, commands_part.c). */
 typedef struct cli_region {
@@ -44,11 +58,42 @@ int cli_job_verify(cli_session_t *s, cli_write_job_t *job);
 /* Read flash into buf with progress. */
 int cli_read_region(cli_session_t *s, uint32_t addr, uint8_t *buf, uint32_t size, const char *what);
 
-extern const cli_cmd_t cli_cmds_info[];
-extern const int cli_cmds_info_count;
-extern const cli_cmd_t cli_cmds_flash[];
-extern const int cli_cmds_flash_count;
-extern const cli_cmd_t cli_cmds_part[];
-extern const int cli_cmds_part_count;
+/* Erase a region after checking it against the flash size (commands_flash.c). */
+int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size);
+/* The image chip-id check (no-op for non-images, ESP8266 and --force): CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE with the error reported. `against` names the other side ("the chip",
+ * "--chip"). */
+int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const char *against);
+
+/* The handlers the table refers to (commands_info.c, commands_flash.c, commands_part.c). */
+#define CLI_PREP(n) int n(cli_opts_t *o, void **ctx)
+#define CLI_RUN(n)  int n(cli_session_t *s, void *ctx)
+CLI_RUN(cli_run_chip_id);
+CLI_RUN(cli_run_read_mac);
+CLI_RUN(cli_run_flash_id);
+CLI_PREP(cli_prep_read_mem);
+CLI_RUN(cli_run_read_mem);
+CLI_PREP(cli_prep_write_mem);
+CLI_RUN(cli_run_write_mem);
+CLI_PREP(cli_prep_load_ram);
+CLI_RUN(cli_run_load_ram);
+CLI_RUN(cli_run_run);
+CLI_RUN(cli_run_reset);
+CLI_PREP(cli_prep_pairs);
+CLI_RUN(cli_run_write_flash);
+CLI_RUN(cli_run_verify_flash);
+CLI_PREP(cli_prep_flash_build);
+CLI_PREP(cli_prep_read_flash);
+CLI_RUN(cli_run_read_flash);
+CLI_RUN(cli_run_erase_flash);
+CLI_PREP(cli_prep_erase_region);
+CLI_RUN(cli_run_erase_region);
+CLI_PREP(cli_prep_part_table);
+CLI_RUN(cli_run_part_table);
+CLI_PREP(cli_prep_write_part);
+CLI_RUN(cli_run_write_part);
+CLI_PREP(cli_prep_part_name);
+CLI_RUN(cli_run_read_part);
+CLI_RUN(cli_run_erase_part);
 
 #endif

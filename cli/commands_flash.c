@@ -17,20 +17,6 @@
 
 static const cli_opts_t *g_opts; /* the options of this run (set by each prepare) */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int lib_fail(cli_session_t *s, const char *what, int rc)
-{
-    char eb[200];
-    cli_error("%s failed: %s", what, cli_errtext(s, rc, eb, sizeof(eb)));
-    return cli_exit_for(rc);
-}
-
 int cli_job_add_file(cli_write_job_t *job, uint32_t addr, const char *path)
 {
     if (job->count == CLI_MAX_REGIONS) {
@@ -104,6 +90,22 @@ int cli_job_check_layout(cli_write_job_t *job)
     return CLI_EXIT_OK;
 }
 
+int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const char *against)
+{
+    const esploader_chip_info_t *info = esploader_chip_info(chip);
+    cli_image_t img;
+    if (!info || chip == ESPLOADER_CHIP_ESP8266 ||
+        cli_image_parse(r->data, r->len, chip, &img) != 0 || img.chip_id == info->image_chip_id) {
+        return CLI_EXIT_OK;
+    }
+    esploader_chip_t other = esploader_chip_from_image_id(img.chip_id);
+    cli_error("%s: this image was built for %s (image chip id %u), but %s is %s. "
+              "Use --force to write it anyway",
+              r->path, other != ESPLOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
+              (unsigned)img.chip_id, against, cli_chip_name(chip));
+    return CLI_EXIT_USAGE;
+}
+
 /* Patch the header of an image at the bootloader offset and check image chip ids. */
 static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
 {
@@ -119,16 +121,7 @@ static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
                       cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
             return CLI_EXIT_USAGE;
         }
-        cli_image_t img;
-        if (info && chip != ESPLOADER_CHIP_ESP8266 && !o->force &&
-            cli_image_parse(r->data, r->len, chip, &img) == 0 &&
-            img.chip_id != info->image_chip_id) {
-            esploader_chip_t other = esploader_chip_from_image_id(img.chip_id);
-            cli_error("%s: this image was built for %s (image chip id %u), but the chip is %s. "
-                      "Use --force to write it anyway",
-                      r->path,
-                      other != ESPLOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
-                      (unsigned)img.chip_id, cli_chip_name(chip));
+        if (!o->force && cli_check_image_chip(r, chip, "the chip") != CLI_EXIT_OK) {
             return CLI_EXIT_USAGE;
         }
         if (info && r->addr == info->bootloader_offset) {
@@ -188,7 +181,7 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
                                               s->o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0,
                                               on_progress, &pc);
         if (rc != 0) {
-            return lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
+            return cli_lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
         }
         return CLI_EXIT_OK;
     }
@@ -204,7 +197,7 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
     }
     free(z);
     if (rc != 0) {
-        return lib_fail(s, "writing", rc);
+        return cli_lib_fail(s, "writing", rc);
     }
     uint8_t md5[16];
     esploader_md5_t m;
@@ -214,7 +207,8 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
     rc = esploader_flash_defl_finish(&s->loader, s->o->no_verify ? NULL : md5,
                                      s->o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0);
     if (rc != 0) {
-        return lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "finishing the write", rc);
+        return cli_lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "finishing the write",
+                            rc);
     }
     return CLI_EXIT_OK;
 }
@@ -341,7 +335,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     cJSON_AddNumberToObject(j, "address", addr);
     cJSON_AddNumberToObject(j, "size", len);
     cJSON_AddBoolToObject(j, "compressed", compress);
-    double t0 = now_s();
+    double t0 = cli_now_s();
     int ec = CLI_EXIT_OK;
     bool skipped = false, diffed = false;
     uint32_t changed_total = len;
@@ -382,7 +376,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
             int rc =
                 esploader_flash_write_buffer(&s->loader, addr, buf, len, flags, on_progress, &pc);
             if (rc != 0) {
-                ec = lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
+                ec = cli_lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
             }
         }
     }
@@ -390,7 +384,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         cJSON_AddNumberToObject(j, "compressed_size", clen);
     }
     uint8_t *buf_for_verify = buf;
-    double dt = now_s() - t0;
+    double dt = cli_now_s() - t0;
     cJSON_AddBoolToObject(j, "skipped", skipped);
     cJSON_AddNumberToObject(j, "seconds", dt);
     if (ec != CLI_EXIT_OK) {
@@ -412,7 +406,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
             if (lead) {
                 free(buf_for_verify);
             }
-            return lib_fail(s, "verification", rc);
+            return cli_lib_fail(s, "verification", rc);
         }
         verified = true;
     }
@@ -482,7 +476,7 @@ int cli_job_verify(cli_session_t *s, cli_write_job_t *job)
                       "use the stub)");
             return CLI_EXIT_UNSUPPORTED;
         } else {
-            return lib_fail(s, "verification", rc);
+            return cli_lib_fail(s, "verification", rc);
         }
     }
     return result;
@@ -501,7 +495,7 @@ int cli_read_region(cli_session_t *s, uint32_t addr, uint8_t *buf, uint32_t size
             return CLI_EXIT_UNSUPPORTED;
         }
         if (rc != 0) {
-            return lib_fail(s, "reading flash", rc);
+            return cli_lib_fail(s, "reading flash", rc);
         }
         cli_progress(what, off + n, size);
     }
@@ -540,7 +534,7 @@ static int check_flash_options(const cli_opts_t *o)
     return CLI_EXIT_OK;
 }
 
-static int prep_pairs(cli_opts_t *o, void **ctx)
+int cli_prep_pairs(cli_opts_t *o, void **ctx)
 {
     g_opts = o;
     if (o->pos_count % 2 != 0) {
@@ -567,19 +561,9 @@ static int prep_pairs(cli_opts_t *o, void **ctx)
         return ec;
     }
     /* With --chip we can check images now, before touching any board. */
-    if (o->chip != ESPLOADER_CHIP_AUTO && o->chip != ESPLOADER_CHIP_ESP8266 && !o->force) {
-        const esploader_chip_info_t *info = esploader_chip_info(o->chip);
-        for (int i = 0; info && i < g_job.count; i++) {
-            cli_image_t img;
-            const cli_region_t *r = &g_job.r[i];
-            if (cli_image_parse(r->data, r->len, o->chip, &img) == 0 &&
-                img.chip_id != info->image_chip_id) {
-                esploader_chip_t other = esploader_chip_from_image_id(img.chip_id);
-                cli_error("%s: this image was built for %s (image chip id %u), but --chip is "
-                          "%s. Use --force to write it anyway",
-                          r->path,
-                          other != ESPLOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
-                          (unsigned)img.chip_id, cli_chip_name(o->chip));
+    if (o->chip != ESPLOADER_CHIP_AUTO && !o->force) {
+        for (int i = 0; i < g_job.count; i++) {
+            if (cli_check_image_chip(&g_job.r[i], o->chip, "--chip") != CLI_EXIT_OK) {
                 return CLI_EXIT_USAGE;
             }
         }
@@ -588,12 +572,12 @@ static int prep_pairs(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_write_flash(cli_session_t *s, void *ctx)
+int cli_run_write_flash(cli_session_t *s, void *ctx)
 {
     return cli_job_write(s, ctx);
 }
 
-static int run_verify_flash(cli_session_t *s, void *ctx)
+int cli_run_verify_flash(cli_session_t *s, void *ctx)
 {
     return cli_job_verify(s, ctx);
 }
@@ -602,7 +586,7 @@ static int run_verify_flash(cli_session_t *s, void *ctx)
 
 static cli_idf_build_t g_build;
 
-static int prep_flash_build(cli_opts_t *o, void **ctx)
+int cli_prep_flash_build(cli_opts_t *o, void **ctx)
 {
     char err[1024];
     if (cli_idf_load(o->pos[0], &g_build, err, sizeof(err)) != 0) {
@@ -662,7 +646,7 @@ typedef struct range_args {
 
 static range_args_t g_range;
 
-static int prep_read_flash(cli_opts_t *o, void **ctx)
+int cli_prep_read_flash(cli_opts_t *o, void **ctx)
 {
     g_range.path = o->pos[2];
     g_range.all = strcasecmp(o->pos[1], "all") == 0;
@@ -682,7 +666,7 @@ static int prep_read_flash(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_read_flash(cli_session_t *s, void *ctx)
+int cli_run_read_flash(cli_session_t *s, void *ctx)
 {
     range_args_t *a = ctx;
     uint32_t size = a->size;
@@ -701,7 +685,7 @@ static int run_read_flash(cli_session_t *s, void *ctx)
         return CLI_EXIT_USAGE;
     }
     uint8_t *buf = cli_xmalloc(size);
-    double t0 = now_s();
+    double t0 = cli_now_s();
     int ec = cli_read_region(s, a->addr, buf, size, "Reading");
     if (ec == CLI_EXIT_OK) {
         char err[512];
@@ -709,7 +693,7 @@ static int run_read_flash(cli_session_t *s, void *ctx)
             cli_error("%s", err);
             ec = CLI_EXIT_FAILED;
         } else {
-            double dt = now_s() - t0;
+            double dt = cli_now_s() - t0;
             cli_info("Read %u bytes at 0x%08x in %.2f s (%.1f KB/s) into %s", (unsigned)size,
                      (unsigned)a->addr, dt, dt > 0 ? size / dt / 1024 : 0.0, a->path);
             cJSON_AddNumberToObject(cli_result(), "address", a->addr);
@@ -721,7 +705,7 @@ static int run_read_flash(cli_session_t *s, void *ctx)
     return ec;
 }
 
-static int prep_erase_region(cli_opts_t *o, void **ctx)
+int cli_prep_erase_region(cli_opts_t *o, void **ctx)
 {
     if (!cli_parse_u32(o->pos[0], &g_range.addr) || !cli_parse_u32(o->pos[1], &g_range.size) ||
         g_range.size == 0) {
@@ -738,7 +722,6 @@ static int prep_erase_region(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
-int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size);
 int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size)
 {
     if (s->flash_size && (uint64_t)addr + size > s->flash_size) {
@@ -747,27 +730,28 @@ int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size)
                   (unsigned)size, cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
         return CLI_EXIT_USAGE;
     }
-    double t0 = now_s();
+    double t0 = cli_now_s();
     int rc = esploader_flash_erase_region(&s->loader, addr, size);
     if (rc != 0) {
-        return lib_fail(s, "erasing", rc);
+        return cli_lib_fail(s, "erasing", rc);
     }
-    cli_info("Erased 0x%x bytes at 0x%08x in %.2f s", (unsigned)size, (unsigned)addr, now_s() - t0);
+    cli_info("Erased 0x%x bytes at 0x%08x in %.2f s", (unsigned)size, (unsigned)addr,
+             cli_now_s() - t0);
     cJSON_AddNumberToObject(cli_result(), "address", addr);
     cJSON_AddNumberToObject(cli_result(), "size", size);
     return CLI_EXIT_OK;
 }
 
-static int run_erase_region(cli_session_t *s, void *ctx)
+int cli_run_erase_region(cli_session_t *s, void *ctx)
 {
     range_args_t *a = ctx;
     return cli_erase(s, a->addr, a->size);
 }
 
-static int run_erase_flash(cli_session_t *s, void *ctx)
+int cli_run_erase_flash(cli_session_t *s, void *ctx)
 {
     (void)ctx;
-    double t0 = now_s();
+    double t0 = cli_now_s();
     if (!s->stub) {
         /* The ROMs have no chip erase; FLASH_BEGIN over the whole chip erases it too. */
         cli_info("No stub: erasing the whole flash region by region through the ROM");
@@ -775,40 +759,8 @@ static int run_erase_flash(cli_session_t *s, void *ctx)
     }
     int rc = esploader_flash_erase(&s->loader);
     if (rc != 0) {
-        return lib_fail(s, "erasing the flash", rc);
+        return cli_lib_fail(s, "erasing the flash", rc);
     }
-    cli_info("Chip erase completed in %.2f s", now_s() - t0);
+    cli_info("Chip erase completed in %.2f s", cli_now_s() - t0);
     return CLI_EXIT_OK;
 }
-
-#define WRITE_DETAILS                                                                              \
-    "  -z, --compress          compress (default with the stub)\n"                                 \
-    "  -u, --no-compress       don't compress (default without the stub)\n"                        \
-    "  --flash-mode, -fm MODE  qio|qout|dio|dout|keep (patches the bootloader image header)\n"     \
-    "  --flash-freq, -ff FREQ  e.g. 40m, 80m (chip dependent) | keep\n"                            \
-    "  --flash-size, -fs SIZE  1MB..128MB | detect | keep\n"                                       \
-    "  --no-verify             don't compare the MD5 after writing\n"                              \
-    "  --no-diff               write even regions/sectors that already hold the data\n"            \
-    "  --force                 write images built for another chip\n"                              \
-    "  Addresses take 0x..., decimal, or k/M suffixes. Files are padded to 4 bytes; unaligned\n"   \
-    "  addresses are written from the start of their 4 KB sector with 0xFF in front.\n"
-
-const cli_cmd_t cli_cmds_flash[] = {
-    {"write-flash", "[options] ADDR FILE [ADDR FILE ...]",
-     "write files to flash (compressed, verified, unchanged sectors skipped)", WRITE_DETAILS,
-     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 2, -1, prep_pairs, run_write_flash, false},
-    {"verify-flash", "[--flash-mode/--flash-freq/--flash-size] ADDR FILE [ADDR FILE ...]",
-     "compare flash with files (by MD5, header patched as write-flash would)", NULL,
-     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 2, -1, prep_pairs, run_verify_flash, false},
-    {"flash", "[options] BUILD_DIR",
-     "flash an ESP-IDF build directory (flasher_args.json: files, offsets, settings, chip)",
-     WRITE_DETAILS, CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 1, 1, prep_flash_build,
-     run_write_flash, false},
-    {"read-flash", "ADDR SIZE FILE", "read flash into a file (SIZE may be 'all')", NULL,
-     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 3, 3, prep_read_flash, run_read_flash, false},
-    {"erase-flash", "", "erase the whole flash", NULL, CLI_NEED_STUB | CLI_NEED_FLASH, 0, 0, NULL,
-     run_erase_flash, false},
-    {"erase-region", "ADDR SIZE", "erase a 4 KB-aligned region", NULL,
-     CLI_NEED_STUB | CLI_NEED_FLASH, 2, 2, prep_erase_region, run_erase_region, false},
-};
-const int cli_cmds_flash_count = (int)(sizeof(cli_cmds_flash) / sizeof(cli_cmds_flash[0]));

@@ -9,20 +9,13 @@
 #include "output.h"
 #include "util.h"
 
-static int lib_fail(cli_session_t *s, const char *what, int rc)
-{
-    char eb[160];
-    cli_error("%s failed: %s", what, cli_errtext(s, rc, eb, sizeof(eb)));
-    return cli_exit_for(rc);
-}
-
 static void mac_text(const uint8_t mac[6], char *buf, size_t len)
 {
     snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
              mac[5]);
 }
 
-static int run_chip_id(cli_session_t *s, void *ctx)
+int cli_run_chip_id(cli_session_t *s, void *ctx)
 {
     (void)ctx;
     esploader_chip_t chip = esploader_get_target(&s->loader);
@@ -60,13 +53,13 @@ static int run_chip_id(cli_session_t *s, void *ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_read_mac(cli_session_t *s, void *ctx)
+int cli_run_read_mac(cli_session_t *s, void *ctx)
 {
     (void)ctx;
     uint8_t mac[6];
     int rc = esploader_read_mac(&s->loader, mac);
     if (rc != 0) {
-        return lib_fail(s, "reading the MAC", rc);
+        return cli_lib_fail(s, "reading the MAC", rc);
     }
     char m[24];
     mac_text(mac, m, sizeof(m));
@@ -75,13 +68,13 @@ static int run_read_mac(cli_session_t *s, void *ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_flash_id(cli_session_t *s, void *ctx)
+int cli_run_flash_id(cli_session_t *s, void *ctx)
 {
     (void)ctx;
     uint32_t size = 0, jedec = 0;
     int rc = esploader_flash_detect_size(&s->loader, &size, &jedec);
     if (rc != 0 && jedec == 0) {
-        return lib_fail(s, "reading the flash id", rc);
+        return cli_lib_fail(s, "reading the flash id", rc);
     }
     /* The id is W0 as the chip clocked it in: manufacturer first (PROTOCOL.md §8.2), so the
      * low byte is the manufacturer and "device" is memory type then capacity. */
@@ -109,7 +102,7 @@ typedef struct mem_args {
 
 static mem_args_t g_mem;
 
-static int prep_read_mem(cli_opts_t *o, void **ctx)
+int cli_prep_read_mem(cli_opts_t *o, void **ctx)
 {
     if (!cli_parse_u32(o->pos[0], &g_mem.addr)) {
         cli_error("read-mem: bad address '%s'", o->pos[0]);
@@ -123,13 +116,13 @@ static int prep_read_mem(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_read_mem(cli_session_t *s, void *ctx)
+int cli_run_read_mem(cli_session_t *s, void *ctx)
 {
     mem_args_t *m = ctx;
     uint32_t v;
     int rc = esploader_read_register(&s->loader, m->addr, &v);
     if (rc != 0) {
-        return lib_fail(s, "read-mem", rc);
+        return cli_lib_fail(s, "read-mem", rc);
     }
     cli_info("0x%08x = 0x%08x", (unsigned)m->addr, (unsigned)v);
     cJSON_AddNumberToObject(cli_result(), "address", m->addr);
@@ -137,7 +130,7 @@ static int run_read_mem(cli_session_t *s, void *ctx)
     return CLI_EXIT_OK;
 }
 
-static int prep_write_mem(cli_opts_t *o, void **ctx)
+int cli_prep_write_mem(cli_opts_t *o, void **ctx)
 {
     g_mem.mask = 0xFFFFFFFFu;
     if (!cli_parse_u32(o->pos[0], &g_mem.addr) || !cli_parse_u32(o->pos[1], &g_mem.value) ||
@@ -153,14 +146,14 @@ static int prep_write_mem(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_write_mem(cli_session_t *s, void *ctx)
+int cli_run_write_mem(cli_session_t *s, void *ctx)
 {
     mem_args_t *m = ctx;
     int rc = m->mask == 0xFFFFFFFFu
                  ? esploader_write_register(&s->loader, m->addr, m->value)
                  : esploader_write_register_masked(&s->loader, m->addr, m->value, m->mask, 0);
     if (rc != 0) {
-        return lib_fail(s, "write-mem", rc);
+        return cli_lib_fail(s, "write-mem", rc);
     }
     cli_info("Wrote 0x%08x to 0x%08x (mask 0x%08x)", (unsigned)m->value, (unsigned)m->addr,
              (unsigned)m->mask);
@@ -171,7 +164,7 @@ static int run_write_mem(cli_session_t *s, void *ctx)
 }
 
 /* `reset`: pulse EN through RTS, no protocol at all (works whatever the chip is doing). */
-static int run_reset(cli_session_t *s, void *ctx)
+int cli_run_reset(cli_session_t *s, void *ctx)
 {
     (void)ctx;
     if (!s->ops.set_lines) {
@@ -191,7 +184,7 @@ static int run_reset(cli_session_t *s, void *ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_run(cli_session_t *s, void *ctx)
+int cli_run_run(cli_session_t *s, void *ctx)
 {
     (void)ctx;
     int rc = esploader_run_user_code(&s->loader);
@@ -203,7 +196,7 @@ static int run_run(cli_session_t *s, void *ctx)
         return CLI_EXIT_UNSUPPORTED;
     }
     if (rc != 0) {
-        return lib_fail(s, "run", rc);
+        return cli_lib_fail(s, "run", rc);
     }
     cli_info("Leaving the loader: the app in flash is starting");
     return CLI_EXIT_OK;
@@ -217,7 +210,7 @@ typedef struct ram_args {
 
 static ram_args_t g_ram;
 
-static int prep_load_ram(cli_opts_t *o, void **ctx)
+int cli_prep_load_ram(cli_opts_t *o, void **ctx)
 {
     char err[512];
     g_ram.path = o->pos[0];
@@ -236,7 +229,7 @@ static int prep_load_ram(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_load_ram(cli_session_t *s, void *ctx)
+int cli_run_load_ram(cli_session_t *s, void *ctx)
 {
     ram_args_t *r = ctx;
     esploader_chip_t chip = esploader_get_target(&s->loader);
@@ -257,7 +250,7 @@ static int run_load_ram(cli_session_t *s, void *ctx)
             cli_progress("Loading RAM", off + n, len);
         }
         if (rc != 0) {
-            return lib_fail(s, "loading RAM", rc);
+            return cli_lib_fail(s, "loading RAM", rc);
         }
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "address", addr);
@@ -266,30 +259,9 @@ static int run_load_ram(cli_session_t *s, void *ctx)
     }
     int rc = esploader_mem_finish(&s->loader, img.entry);
     if (rc != 0) {
-        return lib_fail(s, "starting the RAM image", rc);
+        return cli_lib_fail(s, "starting the RAM image", rc);
     }
     cli_info("Started at entry 0x%08x", (unsigned)img.entry);
     cJSON_AddNumberToObject(cli_result(), "entry", img.entry);
     return CLI_EXIT_OK;
 }
-
-const cli_cmd_t cli_cmds_info[] = {
-    {"chip-id", "", "connect and print the chip type, its chip id / revision and MAC", NULL, 0, 0,
-     0, NULL, run_chip_id, false},
-    {"read-mac", "", "print the chip's MAC address", NULL, 0, 0, 0, NULL, run_read_mac, false},
-    {"flash-id", "", "print the SPI flash JEDEC id and its size", NULL, 0, 0, 0, NULL, run_flash_id,
-     false},
-    {"read-mem", "ADDR", "read a 32-bit word of memory / a register", NULL, 0, 1, 1, prep_read_mem,
-     run_read_mem, false},
-    {"write-mem", "ADDR VALUE [MASK]", "write a 32-bit word (only the MASK bits)", NULL, 0, 2, 3,
-     prep_write_mem, run_write_mem, false},
-    {"load-ram", "FILE", "load an ESP image's segments into RAM and run it",
-     "  FILE is an ESP image (magic 0xE9), e.g. from esptool elf2image; no ELF.\n"
-     "  Runs with the ROM loader (the stub is not needed).\n",
-     0, 1, 1, prep_load_ram, run_load_ram, false},
-    {"run", "", "leave the loader and run the app in flash (no reset lines needed)", NULL, 0, 0, 0,
-     NULL, run_run, false},
-    {"reset", "", "hard-reset the chip through RTS/EN (no protocol)", NULL, 0, 0, 0, NULL,
-     run_reset, true},
-};
-const int cli_cmds_info_count = (int)(sizeof(cli_cmds_info) / sizeof(cli_cmds_info[0]));

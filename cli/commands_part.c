@@ -8,8 +8,6 @@
 #include "parttable.h"
 #include "util.h"
 
-int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size);
-
 typedef struct part_args {
     const char *name;
     const char *path;
@@ -86,7 +84,7 @@ static int prep_common(cli_opts_t *o)
     return CLI_EXIT_OK;
 }
 
-static int prep_table(cli_opts_t *o, void **ctx)
+int cli_prep_part_table(cli_opts_t *o, void **ctx)
 {
     int ec = prep_common(o);
     *ctx = &g_part;
@@ -121,7 +119,7 @@ static int print_table(const cli_parttable_t *pt)
     return CLI_EXIT_OK;
 }
 
-static int run_table(cli_session_t *s, void *ctx)
+int cli_run_part_table(cli_session_t *s, void *ctx)
 {
     part_args_t *a = ctx;
     int ec = get_table(s, a);
@@ -140,7 +138,7 @@ static const cli_partition_t *target_partition(const part_args_t *a)
     return p;
 }
 
-static int prep_write_part(cli_opts_t *o, void **ctx)
+int cli_prep_write_part(cli_opts_t *o, void **ctx)
 {
     int ec = prep_common(o);
     if (ec != CLI_EXIT_OK) {
@@ -161,7 +159,7 @@ static int prep_write_part(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
-static int run_write_part(cli_session_t *s, void *ctx)
+int cli_run_write_part(cli_session_t *s, void *ctx)
 {
     part_args_t *a = ctx;
     int ec = get_table(s, a);
@@ -177,7 +175,7 @@ static int run_write_part(cli_session_t *s, void *ctx)
     return cli_job_write(s, &a->job);
 }
 
-static int prep_name_file(cli_opts_t *o, void **ctx)
+int cli_prep_part_name(cli_opts_t *o, void **ctx)
 {
     int ec = prep_common(o);
     g_part.name = o->pos[0];
@@ -189,7 +187,7 @@ static int prep_name_file(cli_opts_t *o, void **ctx)
     return ec;
 }
 
-static int run_read_part(cli_session_t *s, void *ctx)
+int cli_run_read_part(cli_session_t *s, void *ctx)
 {
     part_args_t *a = ctx;
     int ec = get_table(s, a);
@@ -219,7 +217,7 @@ static int run_read_part(cli_session_t *s, void *ctx)
     return ec;
 }
 
-static int run_erase_part(cli_session_t *s, void *ctx)
+int cli_run_erase_part(cli_session_t *s, void *ctx)
 {
     part_args_t *a = ctx;
     int ec = get_table(s, a);
@@ -238,20 +236,3 @@ static int run_erase_part(cli_session_t *s, void *ctx)
     cJSON_AddStringToObject(cli_result(), "partition", p->name);
     return cli_erase(s, p->offset, (p->size + 0xFFFu) & ~0xFFFu);
 }
-
-#define PART_DETAILS                                                                               \
-    "  --file F                       take the table from a binary file instead of the device\n"   \
-    "  --partition-table-offset ADDR  where the table is on the device (default 0x8000)\n"
-
-const cli_cmd_t cli_cmds_part[] = {
-    {"partition-table", "[--file F]",
-     "print the partition table (from the device or a file) and check its MD5", PART_DETAILS,
-     CLI_NEED_STUB | CLI_NEED_FLASH, 0, 0, prep_table, run_table, false},
-    {"write-partition", "NAME FILE", "write FILE into the partition NAME", PART_DETAILS,
-     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 2, 2, prep_write_part, run_write_part, false},
-    {"read-partition", "NAME FILE", "read the partition NAME into FILE", PART_DETAILS,
-     CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD, 2, 2, prep_name_file, run_read_part, false},
-    {"erase-partition", "NAME", "erase the partition NAME", PART_DETAILS,
-     CLI_NEED_STUB | CLI_NEED_FLASH, 1, 1, prep_name_file, run_erase_part, false},
-};
-const int cli_cmds_part_count = (int)(sizeof(cli_cmds_part) / sizeof(cli_cmds_part[0]));

@@ -16,46 +16,10 @@
 
 #define ESPLOADER_CLI_VERSION "0.1.0"
 
-static const cli_cmd_t *all_cmds[64];
-static int all_count;
-
-static void collect_cmds(void)
-{
-    if (all_count) {
-        return;
-    }
-    for (int i = 0; i < cli_cmds_info_count; i++) {
-        all_cmds[all_count++] = &cli_cmds_info[i];
-    }
-    for (int i = 0; i < cli_cmds_flash_count; i++) {
-        all_cmds[all_count++] = &cli_cmds_flash[i];
-    }
-    for (int i = 0; i < cli_cmds_part_count; i++) {
-        all_cmds[all_count++] = &cli_cmds_part[i];
-    }
-}
-
-const cli_cmd_t *cli_cmd_find(const char *name)
-{
-    collect_cmds();
-    char norm[64];
-    snprintf(norm, sizeof(norm), "%s", name);
-    for (char *c = norm; *c; c++) {
-        if (*c == '_') {
-            *c = '-'; /* esptool v4 spelling: write_flash */
-        }
-    }
-    for (int i = 0; i < all_count; i++) {
-        if (strcmp(all_cmds[i]->name, norm) == 0) {
-            return all_cmds[i];
-        }
-    }
-    return NULL;
-}
-
 static void usage(FILE *f)
 {
-    collect_cmds();
+    int count;
+    const cli_cmd_t *cmds = cli_cmd_table(&count);
     fprintf(
         f,
         "usage: esploader [options] COMMAND [command options] [args]\n"
@@ -85,8 +49,8 @@ static void usage(FILE *f)
         "  -h, --help               this help; COMMAND --help for a command's help\n"
         "\n"
         "commands:\n");
-    for (int i = 0; i < all_count; i++) {
-        fprintf(f, "  %-16s %s\n", all_cmds[i]->name, all_cmds[i]->help);
+    for (int i = 0; i < count; i++) {
+        fprintf(f, "  %-18s %s\n", cmds[i].name, cmds[i].help);
     }
     fprintf(f, "\nexit codes: 0 ok, 1 failed, 2 bad input (nothing written), 3 port, 4 no "
                "connection,\n5 wrong chip, 6 verify mismatch, 7 unsupported, 8 boards failed "
@@ -388,8 +352,7 @@ int main(int argc, char **argv)
             return ec;
         }
     }
-    /* A table from a file needs no board. */
-    if (strcmp(cmd->name, "partition-table") == 0 && o.file) {
+    if (cli_cmd_offline(cmd, &o)) {
         int ec = cmd->run(NULL, ctx);
         cli_out_finish(ec);
         return ec;
@@ -404,6 +367,11 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (o.port_count > 1) {
+        if (!cmd->multi) {
+            cli_error("%s works on one board at a time (%d ports given)", cmd->name, o.port_count);
+            cli_out_finish(CLI_EXIT_USAGE);
+            return CLI_EXIT_USAGE;
+        }
         return cli_multi_run(&o, cmd, ctx);
     }
     int ec = cli_run_board(&o, cmd, ctx, o.ports[0]);

@@ -17,7 +17,7 @@ int cli_run_board(const cli_opts_t *o, const cli_cmd_t *cmd, void *ctx, const ch
     cJSON_AddStringToObject(cli_result(), "port", port);
     cli_session_t s;
     int ec;
-    if (cmd->no_connect) {
+    if (cmd->conn == CLI_CONN_PORT) {
         ec = cli_port_open(&s, o, port);
         if (ec == CLI_EXIT_OK) {
             ec = cmd->run(&s, ctx);
@@ -29,9 +29,9 @@ int cli_run_board(const cli_opts_t *o, const cli_cmd_t *cmd, void *ctx, const ch
     if (ec == CLI_EXIT_OK) {
         ec = cmd->run(&s, ctx);
     }
-    /* `run` has already left the loader; --after applies to the others, on success only (a
-     * failed board stays in the loader, where it can be examined or retried). */
-    bool after = ec == CLI_EXIT_OK && strcmp(cmd->name, "run") != 0;
+    /* A command that left the loader itself (run) skips it; --after applies to the others, on
+     * success only (a failed board stays in the loader, where it can be examined or retried). */
+    bool after = ec == CLI_EXIT_OK && !cmd->leaves_loader;
     cli_session_close(&s, after);
     return ec;
 }
@@ -52,13 +52,6 @@ typedef struct board {
     double start, end;
     int last_logged_pct;
 } board_t;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void handle_line(board_t *b, char *line, bool tty, bool json)
 {
@@ -150,7 +143,7 @@ int cli_multi_run(const cli_opts_t *o, const cli_cmd_t *cmd, void *ctx)
             fprintf(stderr, "error: pipe: %s\n", strerror(errno));
             return CLI_EXIT_FAILED;
         }
-        b->start = now_s();
+        b->start = cli_now_s();
         pid_t pid = fork();
         if (pid < 0) {
             fprintf(stderr, "error: fork: %s\n", strerror(errno));
@@ -209,7 +202,7 @@ int cli_multi_run(const cli_opts_t *o, const cli_cmd_t *cmd, void *ctx)
                 waitpid(b->pid, &st, 0);
                 b->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : CLI_EXIT_FAILED;
                 b->pid = 0;
-                b->end = now_s();
+                b->end = cli_now_s();
                 if (!WIFEXITED(st)) {
                     snprintf(b->error, sizeof(b->error), "worker crashed (signal %d)",
                              WIFSIGNALED(st) ? WTERMSIG(st) : 0);
@@ -227,9 +220,9 @@ int cli_multi_run(const cli_opts_t *o, const cli_cmd_t *cmd, void *ctx)
             b->len = strlen(start);
             memmove(b->buf, start, b->len + 1);
         }
-        if (tty && now_s() - last_draw > 0.2) {
+        if (tty && cli_now_s() - last_draw > 0.2) {
             draw(bs, n, false);
-            last_draw = now_s();
+            last_draw = cli_now_s();
         }
     }
     if (tty) {

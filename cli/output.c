@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 static struct {
     cli_out_mode_t mode;
     int worker_fd;
@@ -20,13 +22,6 @@ static struct {
     double last_emit;
     bool bar_open;
 } g = {.worker_fd = -1, .last_pct = -1};
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void cli_out_init(cli_out_mode_t mode, int worker_fd, int verbose)
 {
@@ -182,7 +177,7 @@ static void fmt_eta(double s, char *buf, size_t len)
 
 void cli_progress(const char *what, uint32_t done, uint32_t total)
 {
-    double now = now_s();
+    double now = cli_now_s();
     if (strncmp(g.what, what, sizeof(g.what) - 1) != 0 || done == 0) {
         if (strncmp(g.what, what, sizeof(g.what) - 1) != 0 || g.last_pct >= 0) {
             close_bar();

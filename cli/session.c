@@ -94,18 +94,32 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
     return CLI_EXIT_OK;
 }
 
+int cli_lib_fail(cli_session_t *s, const char *what, int rc)
+{
+    char eb[200];
+    cli_error("%s failed: %s", what, cli_errtext(s, rc, eb, sizeof(eb)));
+    return cli_exit_for(rc);
+}
+
+const char *cli_boot_log_text(cli_session_t *s, char *buf, size_t len)
+{
+    size_t n = 0, k = 0;
+    const char *log = esploader_boot_log(&s->loader, &n);
+    for (size_t i = 0; log && i < n && k + 1 < len; i++) {
+        char c = log[i];
+        buf[k++] = (c == '\r' || c == '\n') ? ' ' : (isprint((unsigned char)c) ? c : '.');
+    }
+    if (len) {
+        buf[k] = '\0';
+    }
+    return buf;
+}
+
 static void report_connect_failure(cli_session_t *s, int rc)
 {
     esploader_connect_diag_t d = esploader_connect_diag(&s->loader);
-    size_t log_len = 0;
-    const char *log = esploader_boot_log(&s->loader, &log_len);
     char logtxt[ESPLOADER_BOOT_LOG + 1];
-    size_t k = 0;
-    for (size_t i = 0; log && i < log_len && k < sizeof(logtxt) - 1; i++) {
-        char c = log[i];
-        logtxt[k++] = (c == '\r' || c == '\n') ? ' ' : (isprint((unsigned char)c) ? c : '.');
-    }
-    logtxt[k] = '\0';
+    size_t k = strlen(cli_boot_log_text(s, logtxt, sizeof(logtxt)));
     cJSON_AddStringToObject(cli_result(), "boot_log", logtxt);
     switch (d) {
     case ESPLOADER_DIAG_NO_SERIAL_DATA:
@@ -317,17 +331,9 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     cJSON_AddStringToObject(cli_result(), "chip", cli_chip_name(chip));
     {
         /* What the chip printed while being reset: shows which boot mode it took. */
-        size_t n = 0;
-        const char *log = esploader_boot_log(&s->loader, &n);
         char txt[ESPLOADER_BOOT_LOG + 1];
-        size_t k = 0;
-        for (size_t i = 0; log && i < n && k < sizeof(txt) - 1; i++) {
-            char ch = log[i];
-            txt[k++] = (ch == '\r' || ch == '\n') ? ' ' : (isprint((unsigned char)ch) ? ch : '.');
-        }
-        txt[k] = '\0';
-        cJSON_AddStringToObject(cli_result(), "boot_log", txt);
-        if (k) {
+        cJSON_AddStringToObject(cli_result(), "boot_log", cli_boot_log_text(s, txt, sizeof(txt)));
+        if (txt[0]) {
             cli_debug("boot log: %s", txt);
         }
     }

@@ -37,6 +37,11 @@ int cli_exit_for(int err);
 /* "timeout (no answer from the chip)" plus the target's reason when it refused. */
 const char *cli_errtext(cli_session_t *s, int err, char *buf, size_t len);
 
+/* Report "<what> failed: <reason>" and return the exit code for the library error rc. */
+int cli_lib_fail(cli_session_t *s, const char *what, int rc);
+/* What the chip printed while being reset, one line, unprintable bytes as '.'; returns buf. */
+const char *cli_boot_log_text(cli_session_t *s, char *buf, size_t len);
+
 /* Just the port (for `reset`, which needs no loader). */
 int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port);
 

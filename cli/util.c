@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 bool cli_parse_u32(const char *s, uint32_t *out)
 {
@@ -122,4 +123,11 @@ const char *cli_fmt_size(uint32_t bytes, char *buf, size_t len)
         snprintf(buf, len, "%u bytes", (unsigned)bytes);
     }
     return buf;
+}
+
+double cli_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -16,6 +16,9 @@ int cli_write_file(const char *path, const uint8_t *data, size_t len, char *err,
 void *cli_xmalloc(size_t n); /* aborts with a message on failure: the CLI can't go on */
 char *cli_xstrdup(const char *s);
 
+/* Seconds on the monotonic clock (durations, rates). */
+double cli_now_s(void);
+
 /* "4MB" / "512KB" / "1234 bytes", into buf. */
 const char *cli_fmt_size(uint32_t bytes, char *buf, size_t len);
 

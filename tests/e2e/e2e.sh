@@ -182,6 +182,8 @@ case_parallel() {
     expect "parallel verify --json" 0 '"boards"'
     echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert len(j["boards"])==4 and all(b["ok"] for b in j["boards"])' \
         && pass "parallel json: 4 boards ok" || fail "parallel json"
+    cli -p "$PORT_A" -p "$PORT_B" read-flash 0x10000 4096 "$D/both.bin"
+    expect "read-flash refuses several boards (one output file)" 2 "works on one board at a time"
     cli -p "$PORT_A" -p socket://127.0.0.1:1 -p "$PORT_B" chip-id
     expect "parallel with a dead port" 3 "2 of 3 boards succeeded" "FAILED"
     stop_sim A; stop_sim B; stop_sim C; stop_sim E

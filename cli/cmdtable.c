@@ -1,0 +1,103 @@
+/*
+ * The command table: every command the CLI has, what it needs and its help, in one place.
+ * main.c and multi.c dispatch from it and know no command by name.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define NEED_FLASH_IO (CLI_NEED_STUB | CLI_NEED_FLASH | CLI_NEED_BAUD)
+#define NEED_ERASE    (CLI_NEED_STUB | CLI_NEED_FLASH)
+
+#define WRITE_DETAILS                                                                              \
+    "  -z, --compress          compress (default with the stub)\n"                                 \
+    "  -u, --no-compress       don't compress (default without the stub)\n"                        \
+    "  --flash-mode, -fm MODE  qio|qout|dio|dout|keep (patches the bootloader image header)\n"     \
+    "  --flash-freq, -ff FREQ  e.g. 40m, 80m (chip dependent) | keep\n"                            \
+    "  --flash-size, -fs SIZE  1MB..128MB | detect | keep\n"                                       \
+    "  --no-verify             don't compare the MD5 after writing\n"                              \
+    "  --no-diff               write even regions/sectors that already hold the data\n"            \
+    "  --force                 write images built for another chip\n"                              \
+    "  Addresses take 0x..., decimal, or k/M suffixes. Files are padded to 4 bytes; unaligned\n"   \
+    "  addresses are written from the start of their 4 KB sector with 0xFF in front.\n"
+
+#define PART_DETAILS                                                                               \
+    "  --file F                       take the table from a binary file instead of the device\n"   \
+    "  --partition-table-offset ADDR  where the table is on the device (default 0x8000)\n"
+
+/* name, prepare, run, connection, needs, multi-board, leaves loader, positional min/max,
+ * usage, help, details */
+static const cli_cmd_t table[] = {
+    {"chip-id", NULL, cli_run_chip_id, CLI_CONN_LOADER, 0, true, false, 0, 0, "",
+     "connect and print the chip type, its chip id / revision and MAC", NULL},
+    {"read-mac", NULL, cli_run_read_mac, CLI_CONN_LOADER, 0, true, false, 0, 0, "",
+     "print the chip's MAC address", NULL},
+    {"flash-id", NULL, cli_run_flash_id, CLI_CONN_LOADER, 0, true, false, 0, 0, "",
+     "print the SPI flash JEDEC id and its size", NULL},
+    {"read-mem", cli_prep_read_mem, cli_run_read_mem, CLI_CONN_LOADER, 0, true, false, 1, 1, "ADDR",
+     "read a 32-bit word of memory / a register", NULL},
+    {"write-mem", cli_prep_write_mem, cli_run_write_mem, CLI_CONN_LOADER, 0, true, false, 2, 3,
+     "ADDR VALUE [MASK]", "write a 32-bit word (only the MASK bits)", NULL},
+    {"load-ram", cli_prep_load_ram, cli_run_load_ram, CLI_CONN_LOADER, 0, true, false, 1, 1, "FILE",
+     "load an ESP image's segments into RAM and run it",
+     "  FILE is an ESP image (magic 0xE9), e.g. from esptool elf2image; no ELF.\n"
+     "  Runs with the ROM loader (the stub is not needed).\n"},
+    {"run", NULL, cli_run_run, CLI_CONN_LOADER, 0, true, true, 0, 0, "",
+     "leave the loader and run the app in flash (no reset lines needed)", NULL},
+    {"reset", NULL, cli_run_reset, CLI_CONN_PORT, 0, true, false, 0, 0, "",
+     "hard-reset the chip through RTS/EN (no protocol)", NULL},
+    {"write-flash", cli_prep_pairs, cli_run_write_flash, CLI_CONN_LOADER, NEED_FLASH_IO, true,
+     false, 2, -1, "[options] ADDR FILE [ADDR FILE ...]",
+     "write files to flash (compressed, verified, unchanged sectors skipped)", WRITE_DETAILS},
+    {"verify-flash", cli_prep_pairs, cli_run_verify_flash, CLI_CONN_LOADER, NEED_FLASH_IO, true,
+     false, 2, -1, "[--flash-mode/--flash-freq/--flash-size] ADDR FILE [ADDR FILE ...]",
+     "compare flash with files (by MD5, header patched as write-flash would)", NULL},
+    {"flash", cli_prep_flash_build, cli_run_write_flash, CLI_CONN_LOADER, NEED_FLASH_IO, true,
+     false, 1, 1, "[options] BUILD_DIR",
+     "flash an ESP-IDF build directory (flasher_args.json: files, offsets, settings, chip)",
+     WRITE_DETAILS},
+    {"read-flash", cli_prep_read_flash, cli_run_read_flash, CLI_CONN_LOADER, NEED_FLASH_IO, false,
+     false, 3, 3, "ADDR SIZE FILE", "read flash into a file (SIZE may be 'all')", NULL},
+    {"erase-flash", NULL, cli_run_erase_flash, CLI_CONN_LOADER, NEED_ERASE, true, false, 0, 0, "",
+     "erase the whole flash", NULL},
+    {"erase-region", cli_prep_erase_region, cli_run_erase_region, CLI_CONN_LOADER, NEED_ERASE, true,
+     false, 2, 2, "ADDR SIZE", "erase a 4 KB-aligned region", NULL},
+    {"partition-table", cli_prep_part_table, cli_run_part_table, CLI_CONN_UNLESS_FILE, NEED_ERASE,
+     true, false, 0, 0, "[--file F]",
+     "print the partition table (from the device or a file) and check its MD5", PART_DETAILS},
+    {"write-partition", cli_prep_write_part, cli_run_write_part, CLI_CONN_LOADER, NEED_FLASH_IO,
+     true, false, 2, 2, "NAME FILE", "write FILE into the partition NAME", PART_DETAILS},
+    {"read-partition", cli_prep_part_name, cli_run_read_part, CLI_CONN_LOADER, NEED_FLASH_IO, false,
+     false, 2, 2, "NAME FILE", "read the partition NAME into FILE", PART_DETAILS},
+    {"erase-partition", cli_prep_part_name, cli_run_erase_part, CLI_CONN_LOADER, NEED_ERASE, true,
+     false, 1, 1, "NAME", "erase the partition NAME", PART_DETAILS},
+};
+
+const cli_cmd_t *cli_cmd_table(int *count)
+{
+    *count = (int)(sizeof(table) / sizeof(table[0]));
+    return table;
+}
+
+const cli_cmd_t *cli_cmd_find(const char *name)
+{
+    char norm[64];
+    snprintf(norm, sizeof(norm), "%s", name);
+    for (char *c = norm; *c; c++) {
+        if (*c == '_') {
+            *c = '-'; /* esptool v4 spelling: write_flash */
+        }
+    }
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        if (strcmp(table[i].name, norm) == 0) {
+            return &table[i];
+        }
+    }
+    return NULL;
+}
+
+bool cli_cmd_offline(const cli_cmd_t *c, const cli_opts_t *o)
+{
+    return c->conn == CLI_CONN_NONE || (c->conn == CLI_CONN_UNLESS_FILE && o->file);
+}
