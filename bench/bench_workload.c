@@ -142,7 +142,7 @@ void bench_fill_firmware(uint8_t *buf, size_t len, uint32_t seed)
     }
 }
 
-/* An ESP image header (PROTOCOL.md §11.1/11.2) in front of pseudo-code, so the bootloader and
+/* An ESP image header (docs/protocol.md §11.1/11.2) in front of pseudo-code, so the bootloader and
  * app look like what a real flash job writes. */
 static void put_image_header(uint8_t *p, uint32_t entry)
 {

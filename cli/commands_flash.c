@@ -171,7 +171,7 @@ static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t ad
     }
     if (clen >= len) {
         /* Already-compressed or random data: deflate would only add bytes to the wire
-         * (PROTOCOL.md §5.8: esptool skips compression then too). */
+         * (docs/protocol.md §5.8: esptool skips compression then too). */
         free(z);
         *clen_out += len;
         cli_info("Writing %s at 0x%08x: %u bytes (incompressible: sent uncompressed)", r->path,

@@ -76,7 +76,7 @@ int cli_run_flash_id(cli_session_t *s, void *ctx)
     if (rc != 0 && jedec == 0) {
         return cli_lib_fail(s, "reading the flash id", rc);
     }
-    /* The id is W0 as the chip clocked it in: manufacturer first (PROTOCOL.md §8.2), so the
+    /* The id is W0 as the chip clocked it in: manufacturer first (docs/protocol.md §8.2), so the
      * low byte is the manufacturer and "device" is memory type then capacity. */
     unsigned manuf = jedec & 0xFF, dev = ((jedec >> 8) & 0xFF) << 8 | ((jedec >> 16) & 0xFF);
     cli_info("Manufacturer: %02x", manuf);

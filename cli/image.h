@@ -1,4 +1,4 @@
-/* ESP firmware images (PROTOCOL.md §11): parsing, the chip-id check and header patching. */
+/* ESP firmware images (docs/protocol.md §11): parsing, the chip-id check and header patching. */
 #ifndef CLI_IMAGE_H
 #define CLI_IMAGE_H
 

@@ -313,7 +313,7 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
                  port);
         c->before = ESPLOADER_BEFORE_NO_RESET;
     } else if (s->rfc2217 && o->before == ESPLOADER_BEFORE_DEFAULT_RESET) {
-        /* RFC 2217 servers interpret the classic DTR/RTS pattern (PROTOCOL.md §10.6). */
+        /* RFC 2217 servers interpret the classic DTR/RTS pattern (docs/protocol.md §10.6). */
         c->before = ESPLOADER_BEFORE_CLASSIC_RESET;
     }
     int rc = esploader_init(&s->loader, c);
@@ -415,7 +415,7 @@ int cli_session_close(cli_session_t *s, bool run_after)
                 cli_info("Soft reset: the app is starting");
             } else if (rc == ESPLOADER_ERR_UNSUPPORTED) {
                 cli_warn("soft reset is not possible while the flasher stub runs on this chip "
-                         "(PROTOCOL.md §10.5): the chip stays in the loader; use --after "
+                         "(docs/protocol.md §10.5): the chip stays in the loader; use --after "
                          "hard-reset or --no-stub");
                 rc = 0;
             }

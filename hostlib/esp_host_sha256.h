@@ -1,5 +1,5 @@
 /* SHA-256 (FIPS 180-4) for the host-side programs (CLI, esploader-mkimage): the digest ESP images
- * may carry after their checksum (PROTOCOL.md §11.3). Not part of the core library. */
+ * may carry after their checksum (docs/protocol.md §11.3). Not part of the core library. */
 #ifndef ESP_HOST_SHA256_H
 #define ESP_HOST_SHA256_H
 

@@ -1,4 +1,4 @@
-/* Baud rate change, with the per-chip ROM clock quirks (PROTOCOL.md §5.12, §8.1). */
+/* Baud rate change, with the per-chip ROM clock quirks (docs/protocol.md §5.12, §8.1). */
 #include "loader.h"
 
 /* Crystal in MHz estimated from the UART divider at the 115200 sync baud (§8.1). */

@@ -1,4 +1,5 @@
-/* SYNC, chip detection, boot-log diagnostics, connect and reset (PROTOCOL.md §5.1, §7, §10). */
+/* SYNC, chip detection, boot-log diagnostics, connect and reset (docs/protocol.md §5.1, §7, §10).
+ */
 #include "loader.h"
 
 /* One SYNC: the matching reply plus 7 more (§5.1). Sets l->stub from the value fields. */

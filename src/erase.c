@@ -1,4 +1,4 @@
-/* Chip and region erase (PROTOCOL.md §5.16). */
+/* Chip and region erase (docs/protocol.md §5.16). */
 #include "loader.h"
 
 int esploader_flash_erase(esploader_t *l)

@@ -1,4 +1,4 @@
-/* Command encoders and response decoder (PROTOCOL.md §2-§5): explicit little-endian bytes. */
+/* Command encoders and response decoder (docs/protocol.md §2-§5): explicit little-endian bytes. */
 #include "proto.h"
 
 void espl_put_le32(uint8_t *p, uint32_t v)

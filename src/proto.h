@@ -1,5 +1,5 @@
 /*
- * Command encoders and response decoders (PROTOCOL.md §2-§5). Explicit little-endian, no
+ * Command encoders and response decoders (docs/protocol.md §2-§5). Explicit little-endian, no
  * packed structs, no I/O. Encoders write the unescaped packet (8-byte header + payload) into
  * out and return its length; data-carrying commands write only header + sub-header and the
  * caller streams the data after them.

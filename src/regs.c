@@ -1,4 +1,4 @@
-/* Registers, MAC and security info (PROTOCOL.md §5.2, §5.3, §5.14, §8.3). */
+/* Registers, MAC and security info (docs/protocol.md §5.2, §5.3, §5.14, §8.3). */
 #include "loader.h"
 
 int espl_read_reg(esploader_t *l, uint32_t addr, uint32_t *value)

@@ -1,4 +1,4 @@
-/* Reset sequences (PROTOCOL.md §10): built-in ones are byte programs, custom ones are parsed
+/* Reset sequences (docs/protocol.md §10): built-in ones are byte programs, custom ones are parsed
  * esptool-style strings; one executor runs both. */
 #include "loader.h"
 

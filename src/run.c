@@ -1,4 +1,4 @@
-/* Leaving the loader into the application without a reset line (PROTOCOL.md §5.7, §5.18,
+/* Leaving the loader into the application without a reset line (docs/protocol.md §5.7, §5.18,
  * §10.5 "soft-reset"). Its own file: programs that never call it do not carry it. */
 #include "loader.h"
 

@@ -1,4 +1,5 @@
-/* Push-fed SLIP decoder and incremental encoder (PROTOCOL.md §1). No I/O, no state outside d. */
+/* Push-fed SLIP decoder and incremental encoder (docs/protocol.md §1). No I/O, no state outside d.
+ */
 #include "slip.h"
 
 enum { ST_OUT = 0, ST_IN, ST_ESC, ST_DROP, ST_EITHER };

@@ -1,5 +1,5 @@
 /*
- * Push-fed SLIP codec (PROTOCOL.md §1). No I/O: the caller feeds whatever bytes it has and
+ * Push-fed SLIP codec (docs/protocol.md §1). No I/O: the caller feeds whatever bytes it has and
  * is told "frame ready", "need more" or "error, resynchronised at the next 0xC0". The same
  * code serves a blocking read loop, an ISR ring buffer and tests.
  */

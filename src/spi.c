@@ -1,4 +1,5 @@
-/* SPI flash attach, parameters and JEDEC-id size detection (PROTOCOL.md §5.10, §5.11, §8.2). */
+/* SPI flash attach, parameters and JEDEC-id size detection (docs/protocol.md §5.10, §5.11, §8.2).
+ */
 #include "loader.h"
 
 int esploader_spi_attach(esploader_t *l, uint32_t pin_config)

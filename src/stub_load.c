@@ -1,4 +1,4 @@
-/* Uploading and starting the flasher stub (PROTOCOL.md §9). */
+/* Uploading and starting the flasher stub (docs/protocol.md §9). */
 #include "loader.h"
 
 #define RAM_BLOCK 0x1800u

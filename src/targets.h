@@ -21,7 +21,7 @@
 
 /* clang-format off */
 /* X(chip, name, magic (0 = detected by chip id), image chip id, bootloader offset,
- *   MAC eFuse register, UART date register, SPI controller base, flags) — PROTOCOL.md §8 */
+ *   MAC eFuse register, UART date register, SPI controller base, flags) — docs/protocol.md §8 */
 #define ESP_CHIP_TABLE(X) \
     X(ESP8266, "ESP8266",   0xFFF0C101, 0xFFFF, 0x0000, 0x3FF00050, 0x60000078, 0x60000200, \
       ESP_T_8266 | ESP_T_4WORDS | ESP_T_NOSEC) \

@@ -1,4 +1,4 @@
-/* The transfer engine (PROTOCOL.md §5.4-§5.9): one begin / blocks / end path for plain and
+/* The transfer engine (docs/protocol.md §5.4-§5.9): one begin / blocks / end path for plain and
  * compressed flash writes and RAM downloads. */
 #include "loader.h"
 

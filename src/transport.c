@@ -1,5 +1,5 @@
 /* The one transaction path every command uses: SLIP-escaped send, push-fed frame reads, reply
- * matching (stale and late replies), drain (PROTOCOL.md §3, §4). */
+ * matching (stale and late replies), drain (docs/protocol.md §3, §4). */
 #include "loader.h"
 
 /* Milliseconds left before deadline (negative once it has passed; wrap-safe). */

@@ -1,4 +1,4 @@
-/* Flash MD5 and verification (PROTOCOL.md §5.13). */
+/* Flash MD5 and verification (docs/protocol.md §5.13). */
 #include "loader.h"
 
 int esploader_flash_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16])

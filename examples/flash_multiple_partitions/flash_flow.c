@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#define ROM_BLOCK  0x400u  /* the ROM loaders' flash block (PROTOCOL.md §6) */
+#define ROM_BLOCK  0x400u  /* the ROM loaders' flash block (docs/protocol.md §6) */
 #define STUB_BLOCK 0x4000u /* the stub's, if the caller started one */
 #define ROM_BAUD   115200u /* every ROM loader talks at this rate after reset */
 #define PT_ENTRY   32u

@@ -59,7 +59,7 @@ typedef enum esploader_connect_diag {
 /* ------------------------------------------------------------------------------------------ */
 /* Configuration                                                                               */
 
-/* What to do with the reset lines before connecting (PROTOCOL.md §10). */
+/* What to do with the reset lines before connecting (docs/protocol.md §10). */
 typedef enum esploader_before {
     ESPLOADER_BEFORE_DEFAULT_RESET = 0, /* auto-reset circuit: alternate the sequences below */
     ESPLOADER_BEFORE_CLASSIC_RESET,     /* D0|R1|W0.1|D1|R0|W0.05|D0 */
@@ -293,7 +293,7 @@ int esploader_flash_erase_region(esploader_t *l, uint32_t offset, uint32_t size)
  * down to 1 KB. The stub's work still pending when the last byte arrives is then one small
  * block's, not a full one's (the wire idles for it at every END/BEGIN). This sends a few more
  * blocks than BEGIN announced in num_blocks; the stub is driven by the announced byte count
- * (PROTOCOL.md §5.6, §5.8). Stub only: the ROM answers each block after writing it. */
+ * (docs/protocol.md §5.6, §5.8). Stub only: the ROM answers each block after writing it. */
 uint32_t esploader_stub_segment(uint32_t offset, uint32_t size);
 uint32_t esploader_stub_block(uint32_t left, uint32_t block_size);
 
@@ -345,7 +345,7 @@ int esploader_get_security_info(esploader_t *l, esploader_security_info_t *info)
 /* Hard reset through the RESET (RTS/EN) line into the application. */
 int esploader_reset_target(esploader_t *l);
 
-/* Leave the loader and start the application without a reset line (PROTOCOL.md §10.5
+/* Leave the loader and start the application without a reset line (docs/protocol.md §10.5
  * "soft-reset"). ROM: FLASH_BEGIN(0, 0) + FLASH_END(1). ESP8266 stub: RUN_USER_CODE. Any
  * other stub cannot start the app (it can only reboot into the ROM loader, which the latched
  * strapping pins keep in download mode): ESPLOADER_ERR_UNSUPPORTED, nothing is sent and the

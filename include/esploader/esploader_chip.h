@@ -26,7 +26,7 @@ typedef enum esploader_chip {
     ESPLOADER_CHIP_COUNT
 } esploader_chip_t;
 
-/* Facts from PROTOCOL.md §8 that host programs use (image checks, default offsets, names). */
+/* Facts from docs/protocol.md §8 that host programs use (image checks, default offsets, names). */
 typedef struct esploader_chip_info {
     const char *name;           /* "ESP32-C3" */
     uint32_t magic;             /* value at 0x40001000 for magic-detected chips, else 0 */

@@ -327,7 +327,7 @@ int32_t posix_rfc2217_write(esploader_posix_port_t *p, const uint8_t *data, size
 int32_t posix_rfc2217_set_lines(esploader_posix_port_t *p, int dtr, int rts)
 {
     /* DTR first, then RTS: the order esptool's ClassicReset uses, which the server-side
-     * pattern rule (PROTOCOL.md §10.6) is written for. */
+     * pattern rule (docs/protocol.md §10.6) is written for. */
     if (dtr != ESPLOADER_LINE_KEEP) {
         uint8_t v = dtr == ESPLOADER_LINE_ASSERT ? CTL_DTR_ON : CTL_DTR_OFF;
         int r = send_sb(p, CP_SET_CONTROL, &v, 1);

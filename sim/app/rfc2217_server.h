@@ -3,7 +3,7 @@
  * with no I/O: feed it what the client sent; it calls back with serial data for the chip,
  * bytes to send back to the client, baud changes and the resets it recognised.
  *
- * Resets are recognised by the pattern of DTR/RTS changes (PROTOCOL.md §10.6), not by
+ * Resets are recognised by the pattern of DTR/RTS changes (docs/protocol.md §10.6), not by
  * replaying the line levels: each SET-CONTROL crosses the network separately, so the timing
  * a real auto-reset circuit relies on is lost.
  *   DTR on, not already in a download sequence  -> reset into download mode, sequence starts

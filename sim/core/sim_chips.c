@@ -1,5 +1,5 @@
 /*
- * One personality per chip, as data. Sources: PROTOCOL.md §8 (ids, registers, eFuse layout,
+ * One personality per chip, as data. Sources: docs/protocol.md §8 (ids, registers, eFuse layout,
  * SPI map, bootloader offset), the ESP32 / ESP32-C3 ROM traces (magic 0x19F1506F on the C3,
  * banners, APB_CTRL_DATE, SPI register reset values), DESIGN.md §4 (timing). eFuse words are
  * chosen so that esptool-style decoding yields a plausible, distinct MAC and a sane revision;

@@ -128,7 +128,7 @@ static void reset_chip(sim_t *s, uint64_t t, bool download, banner_kind_t kind)
     s->last_op = 0;
     s->err_byte = 0;
     s->attached = false;
-    /* The ESP32+ ROMs assume 2 MB until SPI_SET_PARAMS (PROTOCOL.md §5.11); the ESP8266 ROM
+    /* The ESP32+ ROMs assume 2 MB until SPI_SET_PARAMS (docs/protocol.md §5.11); the ESP8266 ROM
      * has no such command, so it is given the real size. */
     s->rom_flash_size = s->chip->id == SIM_CHIP_ESP8266 ? s->flash.size : 2u * 1024 * 1024;
     s->stub_flash_size = s->chip->id == SIM_CHIP_ESP32S3 ? 64u * 1024 * 1024 : 16u * 1024 * 1024;
@@ -406,7 +406,7 @@ void sim_set_pins(sim_t *s, bool en_high, bool io0_high, uint64_t now_us)
 
 void sim_set_lines(sim_t *s, bool dtr, bool rts, uint64_t now_us)
 {
-    /* PROTOCOL.md §10.1: asserted = 0 V; EN low only for (DTR off, RTS on), IO0 low only for
+    /* docs/protocol.md §10.1: asserted = 0 V; EN low only for (DTR off, RTS on), IO0 low only for
      * (DTR on, RTS off); both asserted leaves the chip running. */
     sim_set_pins(s, !(rts && !dtr), !(dtr && !rts), now_us);
 }

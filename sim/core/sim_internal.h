@@ -1,6 +1,6 @@
 /*
  * Internal state of the chip model. Nothing here is shared with the library (src/): the sim
- * has its own SLIP decoder, MD5 and flash model, written from PROTOCOL.md and the ROM traces.
+ * has its own SLIP decoder, MD5 and flash model, written from docs/protocol.md and the ROM traces.
  */
 #ifndef SIM_INTERNAL_H
 #define SIM_INTERNAL_H

@@ -2,7 +2,7 @@
  * The address space READ_REG / WRITE_REG / MEM_DATA see: a sparse word map over per-chip
  * defaults (eFuse words, date registers, SPI reset values) plus a few live registers (the
  * chip-detect magic in ROM, the UART clock divider, the boot strap register). Unknown
- * addresses read 0 (PROTOCOL.md §5.2).
+ * addresses read 0 (docs/protocol.md §5.2).
  */
 #include "sim_internal.h"
 

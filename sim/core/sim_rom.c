@@ -1,5 +1,5 @@
 /*
- * The mask-ROM serial loader (PROTOCOL.md §2-§5, §12) with what the real ESP32 / ESP32-C3
+ * The mask-ROM serial loader (docs/protocol.md §2-§5, §12) with what the real ESP32 / ESP32-C3
  * ROMs were seen doing on the wire (tests/traces/README.md):
  *  - `value` is sticky: only READ_REG and SYNC write it;
  *  - status byte 1 keeps the last error code until a command that clears it succeeds, and
@@ -51,7 +51,7 @@ static bool supported(const sim_t *s, uint8_t op)
 {
     const sim_chip_info_t *c = s->chip;
     if (s->cfg.secure_download) {
-        /* PROTOCOL.md §4: the SDM whitelist. */
+        /* docs/protocol.md §4: the SDM whitelist. */
         return op == OP_SYNC || op == OP_SPI_ATTACH || op == OP_SPI_SET_PARAMS ||
                op == OP_CHANGE_BAUD || op == OP_FLASH_BEGIN || op == OP_FLASH_DATA ||
                op == OP_FLASH_END || op == OP_SECURITY_INFO;
@@ -195,7 +195,7 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
         uint32_t start = offset & ~0xFFFu;
         uint64_t end = ((uint64_t)offset + erase_size + 0xFFF) & ~(uint64_t)0xFFF;
         if (c->id == SIM_CHIP_ESP8266) {
-            /* PROTOCOL.md §5.5.1 (inferred): e requested sectors at sector s erase
+            /* docs/protocol.md §5.5.1 (inferred): e requested sectors at sector s erase
              * e + min(e, head) sectors, head = sectors to the next 64 KB boundary. */
             uint64_t e = ((uint64_t)erase_size + 0xFFF) / 0x1000;
             uint64_t head = 16 - (offset / 0x1000) % 16;

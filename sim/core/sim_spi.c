@@ -1,5 +1,5 @@
 /*
- * The SPI flash controller as esptool drives it through WRITE_REG / READ_REG (PROTOCOL.md
+ * The SPI flash controller as esptool drives it through WRITE_REG / READ_REG (docs/protocol.md
  * §8.2, §12 item 5): writing CMD with bit 18 (USR) runs the 8-bit opcode in USR2, with the
  * address from ADDR (left-justified on ESP8266/ESP32), MOSI data from W0.., and the MISO
  * result placed in W0.. (first byte clocked in = least significant). Bit 18 reads back 0.

@@ -1,5 +1,5 @@
 /*
- * The flasher stub's conventions (PROTOCOL.md §3.2, §5, §9; legacy stub v1 as in traces 7-8):
+ * The flasher stub's conventions (docs/protocol.md §3.2, §5, §9; legacy stub v1 as in traces 7-8):
  * 2 status bytes with the error code first, value 0 except READ_REG, 16 KB blocks, exact
  * FLASH_BEGIN sizes with lazy erase, blocks acknowledged before they are written (double
  * buffered), zlib inflate per transfer, raw MD5, ERASE_FLASH/REGION and the ack-gated
@@ -248,7 +248,7 @@ static void cmd_end(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8
         return;
     }
     uint32_t flag = sim_le32(d);
-    t = max64(t, flash_idle(s)); /* answered after the last write (PROTOCOL.md §5.7) */
+    t = max64(t, flash_idle(s)); /* answered after the last write (docs/protocol.md §5.7) */
     s->busy_until = t;
     if (op == 0x06) { /* MEM_END */
         sim_xf_end(s);

@@ -1,6 +1,6 @@
 /*
  * esploader-sim core: a virtual Espressif chip that speaks the ROM serial-loader protocol
- * (and the flasher stub's), modelled from PROTOCOL.md and the real-ROM traces, never from
+ * (and the flasher stub's), modelled from docs/protocol.md and the real-ROM traces, never from
  * what libesploader happens to do. It shares no code with the library.
  *
  * The core is a byte-in / byte-out state machine on a caller-supplied clock (microseconds):
@@ -62,7 +62,7 @@ size_t sim_host_read(sim_t *s, uint8_t *buf, size_t cap, uint64_t now_us);
 /* When the next chip -> host byte will be readable; UINT64_MAX if none is on its way. */
 uint64_t sim_next_event_us(const sim_t *s);
 
-/* Modem lines through the two-transistor auto-reset circuit (PROTOCOL.md §10.1): EN low
+/* Modem lines through the two-transistor auto-reset circuit (docs/protocol.md §10.1): EN low
  * holds the chip in reset; the rising edge of EN samples IO0 (low = download mode). A reset
  * prints the chip's boot banner at the boot baud. */
 void sim_set_lines(sim_t *s, bool dtr, bool rts, uint64_t now_us);

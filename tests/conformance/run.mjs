@@ -54,7 +54,7 @@ const CHIPS = {
   esp32p4: "ESP32-P4",
 };
 
-// Crystal esptool(-js) must report (PROTOCOL.md §8.1 "Crystal (esptool)" column and its emulator
+// Crystal esptool(-js) must report (docs/protocol.md §8.1 "Crystal (esptool)" column and its emulator
 // values: ESP8266 26 MHz -> UART divider 451 at the 115200 sync baud, ESP32/C2 40 MHz -> 347,
 // C5 48 MHz -> 416; the others are fixed in the client).
 const CRYSTAL_MHZ = {
@@ -426,7 +426,7 @@ async function connectAndDetect(s, label) {
   // would mean the chip stopped answering after CHANGE_BAUDRATE.
   // One exception, esptool-js's own: with a stub still running (only possible over a PTY,
   // which has no reset), the ESP32/ESP8266 stubs answer GET_SECURITY_INFO with stub error 0xFF
-  // (PROTOCOL.md §5.14, §7 4b); esptool-js takes that as "autodetection failed", reopens the
+  // (docs/protocol.md §5.14, §7 4b); esptool-js takes that as "autodetection failed", reopens the
   // port and detects by the magic register. Harmless on a PTY, where reopening resets nothing.
   const redetect = s.terminal.lines.some((l) => l.includes("Autodetection failed"));
   const allowReopen = args.pty && reused && redetect && ["ESP32", "ESP8266"].includes(EXPECTED);
@@ -439,11 +439,11 @@ async function connectAndDetect(s, label) {
   let banner = "";
   if (args.rfc2217) {
     // esptool-js's ClassicReset (DTR/RTS over SET-CONTROL) must have reset the chip into
-    // download mode, which prints the ROM's boot banner (PROTOCOL.md §10.6, §12 item 10).
+    // download mode, which prints the ROM's boot banner (docs/protocol.md §10.6, §12 item 10).
     const text = s.port._capturedText();
     const pre = text.slice(0, Math.max(0, text.indexOf("\xc0\x01\x08")));
     if (EXPECTED === "ESP8266") {
-      // The ESP8266 ROM prints its banner at 74880 baud (PROTOCOL.md §6): at 115200 it is noise.
+      // The ESP8266 ROM prints its banner at 74880 baud (docs/protocol.md §6): at 115200 it is noise.
       check(pre.length > 0, "nothing arrived before the SYNC replies after esptool-js's reset (expected the banner, garbled at 74880 baud)");
       banner = `, ${pre.length} banner bytes (sent at 74880, unreadable at 115200 as on a real ESP8266)`;
     } else {
@@ -475,7 +475,7 @@ await step("crystal", async () => {
   // Computed by esptool-js in the ROM at 115200 from UART_CLKDIV (ESP8266/ESP32/C2/C5).
   const crystal = s1.terminal.lines.find((l) => l.startsWith("Crystal is")) || "no crystal line";
   check(crystal === `Crystal is ${CRYSTAL_MHZ[EXPECTED]}MHz`,
-    `esptool-js says "${crystal}", expected ${CRYSTAL_MHZ[EXPECTED]} MHz (PROTOCOL.md §8.1: UART_CLKDIV read at the 115200 sync baud)`);
+    `esptool-js says "${crystal}", expected ${CRYSTAL_MHZ[EXPECTED]} MHz (docs/protocol.md §8.1: UART_CLKDIV read at the 115200 sync baud)`);
   const warn = s1.terminal.lines.find((l) => /WARNING.*crystal/i.test(l));
   check(!warn, `esptool-js warned: ${warn}`);
   return crystal;
@@ -533,7 +533,7 @@ await step("read back (READ_FLASH)", async () => {
   const got = await readFlash(s1.loader, DATA_ADDR, DATA.length);
   expectBytes(got, DATA, "read-back of the compressed write", DATA_ADDR);
   // esptool-js stops reading after the data and never looks at the stub's closing frame; read
-  // it with esptool-js's own SLIP reader: 16 raw bytes = MD5 of the data (PROTOCOL.md §5.17).
+  // it with esptool-js's own SLIP reader: 16 raw bytes = MD5 of the data (docs/protocol.md §5.17).
   const md5frame = await s1.transport.read(3000);
   check(md5frame.length === 16, `READ_FLASH's closing frame has ${md5frame.length} bytes, expected a raw 16-byte MD5`);
   const md5got = Buffer.from(md5frame).toString("hex");
@@ -651,7 +651,7 @@ await step("write at the end of the flash", async () => {
 });
 
 await step("stub -> ROM: FLASH_BEGIN(0,0) + FLASH_END(0)", async () => {
-  // PROTOCOL.md §5.7 / §10.5 "no-reset" with a stub, traces/esp32-stub-write-flash-z (trace 7):
+  // docs/protocol.md §5.7 / §10.5 "no-reset" with a stub, traces/esp32-stub-write-flash-z (trace 7):
   // the stub answers, then the chip does a software reset back into the ROM loader (banner).
   // esptool-js's after() cannot do it except on ESP8266, so its flashBegin/flashFinish are used.
   s2b.port.capture = [];
@@ -694,7 +694,7 @@ await step("disconnect (connection 2b)", async () => {
 });
 
 // ---- connection 3: the ROM loader itself, driven by esptool-js without its stub ----
-// esptool-js 0.7 has ROM-mode bugs of its own (DESIGN.md §5, checked against PROTOCOL.md):
+// esptool-js 0.7 has ROM-mode bugs of its own (DESIGN.md §5, checked against docs/protocol.md):
 //  * flashMd5sum() hex-encodes the ROM's 32-byte ASCII-hex answer a second time -> we decode it
 //    (and hand writeFlash a calculateMD5Hash that encodes the same way);
 //  * it keeps the stub's 16 KB FLASH_WRITE_SIZE in ROM mode -> we set the ROM's 0x400 (§5.5/§6);
@@ -718,7 +718,7 @@ function decodeRomMd5(doubled) {
   // esptool-js returned toHex(32 ASCII bytes): turn it back into the ROM's text.
   check(typeof doubled === "string" && doubled.length === 64, `ROM MD5 answer has ${doubled && doubled.length / 2} bytes, expected 32 ASCII bytes`);
   const text = doubled.match(/../g).map((b) => String.fromCharCode(parseInt(b, 16))).join("");
-  check(/^[0-9a-f]{32}$/.test(text), `ROM MD5 answer "${text}" is not 32 lowercase ASCII hex digits (PROTOCOL.md §5.13)`);
+  check(/^[0-9a-f]{32}$/.test(text), `ROM MD5 answer "${text}" is not 32 lowercase ASCII hex digits (docs/protocol.md §5.13)`);
   return text;
 }
 async function expectRefused(what, fn) {
@@ -754,7 +754,7 @@ if (EXPECTED !== "ESP8266") {
   await step("ROM: SPI_ATTACH + SPI_SET_PARAMS + flash id", async () => {
     await s3.loader.flashSpiAttach(0);
     // esptool-js never sends SPI_SET_PARAMS; a ROM then only knows its default flash size
-    // (2 MB, PROTOCOL.md §5.11) and refuses what lies beyond. Sent through its command layer
+    // (2 MB, docs/protocol.md §5.11) and refuses what lies beyond. Sent through its command layer
     // with esptool's values (id 0, total size, 64 KB block, 4 KB sector, 256 B page, 0xFFFF).
     const p = new Uint8Array(24);
     const dv = new DataView(p.buffer);
@@ -780,7 +780,7 @@ if (EXPECTED !== "ESP8266") {
       err = e;
     }
     check(err && err.name === "UnsupportedCommandError",
-      `SPI_FLASH_MD5 to the ESP8266 ROM: expected the "unsupported" reply (PROTOCOL.md §4), got ${err ? err.message : "an answer"}`);
+      `SPI_FLASH_MD5 to the ESP8266 ROM: expected the "unsupported" reply (docs/protocol.md §4), got ${err ? err.message : "an answer"}`);
     const magic = (await s3.loader.readReg(0x40001000)) >>> 0;
     check(magic === 0xfff0c101, `after the unsupported reply READ_REG(magic) = ${hex(magic)}`);
     return "unsupported reply, link still in step";
@@ -890,7 +890,7 @@ await step("stop sim, check --flash-file", async () => {
 });
 
 // ---- Secure Download Mode (S2 and later): a second sim process with --secure-download ----
-// PROTOCOL.md §4: an SDM ROM accepts only SYNC, SPI_ATTACH, SPI_SET_PARAMS, CHANGE_BAUDRATE,
+// docs/protocol.md §4: an SDM ROM accepts only SYNC, SPI_ATTACH, SPI_SET_PARAMS, CHANGE_BAUDRATE,
 // FLASH_BEGIN/DATA/END and GET_SECURITY_INFO; everything else gets the "unsupported" reply.
 // esptool-js learns SDM from GET_SECURITY_INFO flag bit 2, skips the stub, the baud change and
 // every register read. Nothing can be read back in SDM, so the flash file is the witness.

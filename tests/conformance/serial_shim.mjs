@@ -192,7 +192,7 @@ export class TcpSerialPort {
 // server as SET-CONTROL / SET-BAUDRATE subnegotiations, data bytes 0xFF are doubled.
 // Like a USB CDC adapter, only lines whose state changes are sent, DTR before RTS (esptool-js
 // sets both at once; DTR first keeps its ClassicReset a clean "DTR on starts the download
-// sequence" pattern for a server that interprets patterns, PROTOCOL.md §10.6).
+// sequence" pattern for a server that interprets patterns, docs/protocol.md §10.6).
 const IAC = 255, SB = 250, SE = 240, WILL = 251, WONT = 252, DO = 253, DONT = 254;
 const OPT_BINARY = 0, OPT_SGA = 3, OPT_COM_PORT = 44;
 const CPO_SET_BAUDRATE = 1, CPO_SET_CONTROL = 5;

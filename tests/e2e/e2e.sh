@@ -350,7 +350,7 @@ case_misc() {
     expect "load-ram of a non-image" 2 "not an ESP image"
     cli -p "$PORT_A" --trace run
     expect "run" 0 "the app in flash is starting"
-    # The ROM way out: FLASH_BEGIN(0,0) then FLASH_END(1) (PROTOCOL.md §10.5).
+    # The ROM way out: FLASH_BEGIN(0,0) then FLASH_END(1) (docs/protocol.md §10.5).
     echo "$ERR" | grep -q "00 04 04 00 00 00 00 00 01 00 00 00" && pass "run sends FLASH_END(1)" \
         || fail "run: no FLASH_END(1) in the trace: $(echo "$ERR" | tail -5)"
     cli -p "$PORT_A" --after soft-reset --no-stub chip-id

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Test inputs for the esploader e2e tests, written independently of the CLI's code:
-ESP images (PROTOCOL.md section 11), partition tables, flasher_args.json, random blobs.
+ESP images (docs/protocol.md section 11), partition tables, flasher_args.json, random blobs.
 
   mkdata.py image CHIP_ID OUT [--size N] [--no-hash] [--esp8266] [--seed S] [--size-freq B]
   mkdata.py parttable OUT NAME:TYPE:SUBTYPE:OFFSET:SIZE ... [--no-md5] [--corrupt-md5]

@@ -1,5 +1,5 @@
 /*
- * Parses an ESP image or a partition-table binary back and checks it against PROTOCOL.md §11
+ * Parses an ESP image or a partition-table binary back and checks it against docs/protocol.md §11
  * (written independently of esploader-mkimage's builder, sharing only the SHA-256 code, which
  * is checked against the FIPS 180-4 test vectors first). Exit 0 = valid.
  *
@@ -26,7 +26,7 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* IMAGE_CHIP_ID per chip, PROTOCOL.md §8.1; -1 = ESP8266 (no extended header). */
+/* IMAGE_CHIP_ID per chip, docs/protocol.md §8.1; -1 = ESP8266 (no extended header). */
 static int chip_id(const char *name)
 {
     static const struct {

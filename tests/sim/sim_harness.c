@@ -13,7 +13,7 @@
 #include "sim_internal.h" /* only for the sim's eFuse defaults: the MAC's ground truth */
 
 /*
- * PROTOCOL.md §4 / §8.1 per chip. Stub load addresses are our own, picked inside each chip's
+ * docs/protocol.md §4 / §8.1 per chip. Stub load addresses are our own, picked inside each chip's
  * instruction RAM (text) and data RAM (data) as real stubs are; the sim never runs the code,
  * it only needs MEM_BEGIN/DATA/END with an entry point to switch to the stub personality.
  */
@@ -387,7 +387,7 @@ static uint32_t efuse_word(const harness_t *h, uint32_t addr)
             return r->value;
         }
     }
-    return 0; /* unknown registers read as 0 (PROTOCOL.md §5.2) */
+    return 0; /* unknown registers read as 0 (docs/protocol.md §5.2) */
 }
 
 void h_expected_mac(const harness_t *h, uint8_t mac[6])

@@ -3,7 +3,7 @@
  * esploader_t talking to it through the sim port -- wrapped in a watchdog port that turns
  * "the library would hang" into a test failure instead of a stuck test run.
  *
- * Expectations about chips (what each ROM can do) come from PROTOCOL.md §4 / §8.1 and are
+ * Expectations about chips (what each ROM can do) come from docs/protocol.md §4 / §8.1 and are
  * written down here, not taken from the library's or the sim's own tables.
  */
 #ifndef SIM_HARNESS_H
@@ -18,7 +18,7 @@
 #include "esp_sim_link.h"
 #include "esploader/esploader.h"
 
-/* What the spec says about one chip (PROTOCOL.md §4, §8.1). */
+/* What the spec says about one chip (docs/protocol.md §4, §8.1). */
 typedef struct h_chip {
     sim_chip_id_t sim;
     esploader_chip_t lib;
@@ -107,7 +107,7 @@ void h_md5(const void *data, size_t len, uint8_t out[16]);
 int h_write_plain(harness_t *h, uint32_t offset, const uint8_t *data, uint32_t size);
 int h_write_deflated(harness_t *h, uint32_t offset, const uint8_t *data, uint32_t size);
 
-/* The chip's MAC as PROTOCOL.md §8.3 assembles it from the sim's eFuse words. */
+/* The chip's MAC as docs/protocol.md §8.3 assembles it from the sim's eFuse words. */
 void h_expected_mac(const harness_t *h, uint8_t mac[6]);
 
 /* Compare flash[offset..offset+len) with data; returns the first differing index or -1. */

@@ -19,7 +19,7 @@
 
 static uint32_t magic_of(sim_chip_id_t c)
 {
-    /* PROTOCOL.md §8.1 (v5 magic), the traces (C3: 0x19F1506F) */
+    /* docs/protocol.md §8.1 (v5 magic), the traces (C3: 0x19F1506F) */
     switch (c) {
     case SIM_CHIP_ESP8266:
         return 0xFFF0C101;

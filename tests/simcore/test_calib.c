@@ -99,7 +99,7 @@ static void rom_write(sim_chip_id_t chip, uint32_t baud, uint32_t size, uint32_t
     uint32_t blocks = (size + 1023) / 1024;
     uint32_t erase = size;
     if (esp8266) {
-        /* esptool's ESP8266ROM.get_erase_size (PROTOCOL.md §5.5.1) */
+        /* esptool's ESP8266ROM.get_erase_size (docs/protocol.md §5.5.1) */
         uint32_t n = (size + 4095) / 4096, s = offset / 4096, head = 16 - s % 16;
         if (n < head)
             head = n;

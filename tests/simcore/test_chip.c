@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* esptool's run_spiflash_command as a register script (PROTOCOL.md §8.2). */
+/* esptool's run_spiflash_command as a register script (docs/protocol.md §8.2). */
 typedef struct spi_regs {
     uint32_t base, usr, usr1, usr2, mosi, miso, w0;
     bool left;

@@ -252,7 +252,7 @@ static void test_esp8266_rom(void)
         CHECK(f.d[1] != ops[i] && f.d[8] == 1 && f.d[9] == 5);
     }
     /* over-erase: esptool's workaround value for offset 0x3000 size 50000 is 0x7000; the ROM
-     * then erases 14 sectors from 0x3000 (PROTOCOL.md §5.5.1) */
+     * then erases 14 sectors from 0x3000 (docs/protocol.md §5.5.1) */
     uint8_t zeros[0x12000];
     memset(zeros, 0, sizeof(zeros));
     sim_flash_fill(h.sim, 0, zeros, sizeof(zeros));

@@ -14,7 +14,7 @@
 #include "esploader_port_sim.h"
 #include "esp_sim_link.h"
 
-/* SYNC: 8-byte header, 07 07 12 20, 32 x 0x55 (PROTOCOL.md §5.1), SLIP-framed. */
+/* SYNC: 8-byte header, 07 07 12 20, 32 x 0x55 (docs/protocol.md §5.1), SLIP-framed. */
 static uint8_t sync_frame[46];
 
 static void build_sync(void)

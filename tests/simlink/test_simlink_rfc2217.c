@@ -1,6 +1,6 @@
 /*
  * The RFC2217 server codec of esploader-sim on its own: telnet negotiation, IAC escaping,
- * COM-PORT answers and the DTR/RTS reset pattern of PROTOCOL.md §10.6.
+ * COM-PORT answers and the DTR/RTS reset pattern of docs/protocol.md §10.6.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -205,7 +205,7 @@ static bool rom_supports(const fake_port_t *fp, uint8_t op)
         return false;
     if (op == 0x14 && fp->no_sec_info)
         return false;
-    if (fp->read_reg_unsupported) { /* Secure Download Mode whitelist (PROTOCOL.md §4) */
+    if (fp->read_reg_unsupported) { /* Secure Download Mode whitelist (docs/protocol.md §4) */
         switch (op) {
         case 0x08:
         case 0x0D:

@@ -82,7 +82,7 @@ typedef struct {
     } regs[FP_MAX_REGS];
     size_t nregs;
     const char *banner;                  /* text sent when EN is released after a reset */
-    uint32_t spi_base, spi_usr2, spi_w0; /* SPI flash controller (PROTOCOL.md §8.2) */
+    uint32_t spi_base, spi_usr2, spi_w0; /* SPI flash controller (docs/protocol.md §8.2) */
     uint32_t jedec;                      /* what RDID (0x9F) puts in W0 */
     const char *noise; /* text sent before every model reply (boot log, debug prints) */
     int32_t read_error, write_error; /* non-zero: read()/write() fail with this code */

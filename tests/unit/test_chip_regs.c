@@ -1,6 +1,6 @@
 /*
  * Per-chip register facts through the public API: flash size detection by RDID through each
- * chip's SPI controller (PROTOCOL.md §8.2), with the bad-id and unknown-capacity failures, and
+ * chip's SPI controller (docs/protocol.md §8.2), with the bad-id and unknown-capacity failures, and
  * the MAC address of every ESP32-S2-and-later chip from its eFuse words (§8.3).
  */
 #include <setjmp.h>
@@ -151,7 +151,7 @@ static void test_mac_every_new_chip(void **state)
 
 static void test_chip_info_table(void **state)
 {
-    /* PROTOCOL.md §8.1 / §8.4, one row per chip */
+    /* docs/protocol.md §8.1 / §8.4, one row per chip */
     static const struct {
         esploader_chip_t chip;
         const char *name;

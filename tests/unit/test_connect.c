@@ -1,6 +1,6 @@
 /*
  * Connect and chip detection through the public API, against the scripted fake target:
- * every chip (GET_SECURITY_INFO chip id, else the magic register, PROTOCOL.md §7), with clean
+ * every chip (GET_SECURITY_INFO chip id, else the magic register, docs/protocol.md §7), with clean
  * and with stale ROM status bytes, the wrong-chip and unknown-chip diagnostics, the ESP32-S2's
  * 12-byte security info, the S2 in Secure Download Mode, a stub that is already running, and a
  * stub upload ending in OHAI.

@@ -2,7 +2,7 @@
  * Flash writes, verification, recovery, baud change, MAC and registers through the public API
  * against the scripted fake target. Expected frames are the ones esptool sent in the traces
  * (esp32-rom-write-flash-u, esp32c3-rom-write-flash-u, esp32c3-rom-chip-id-460800) or are
- * worked out by hand from PROTOCOL.md.
+ * worked out by hand from docs/protocol.md.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
  * Golden byte vectors for every command encoder in proto.h. The expected bytes are typed in
  * from the real-ROM traces (the tests/traces files: what esptool v5.3.1 sent) or, where no
- * trace has the command, worked out by hand from PROTOCOL.md §2-§5.
+ * trace has the command, worked out by hand from docs/protocol.md §2-§5.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * Response decoding (PROTOCOL.md §2.2 sharpened by traces/README.md): where the status bytes
+ * Response decoding (docs/protocol.md §2.2 sharpened by traces/README.md): where the status bytes
  * sit, which of them count (only byte 0, and byte 1 when byte 0 says "error"), the sticky value
  * field, short and truncated frames, the "unsupported" reply under a stale opcode. Plus the
  * ESP8266 erase-size workaround (§5.5.1) and the ROM's hex MD5 text (§5.13).

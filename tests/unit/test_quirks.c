@@ -1,6 +1,6 @@
 /*
  * Chip quirks and a hostile link: the ESP32 / ESP32-C2 ROM baud-rate clock corrections
- * (PROTOCOL.md §5.12), the USB-Serial/JTAG reset order (§10.4), and replies that arrive one
+ * (docs/protocol.md §5.12), the USB-Serial/JTAG reset order (§10.4), and replies that arrive one
  * byte at a time, wrapped in boot-log noise, truncated, badly escaped or with a wrong size
  * field. Every case must end in a defined result, never a hang.
  */

@@ -1,4 +1,4 @@
-/* SLIP codec (PROTOCOL.md §1): escapes, empty frames, noise, resync, every split point. */
+/* SLIP codec (docs/protocol.md §1): escapes, empty frames, noise, resync, every split point. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -44,7 +44,7 @@ static void test_no_reply_timeout(void **state)
 
 static void test_zero_config_defaults(void **state)
 {
-    /* A zero config means 7 attempts x 5 SYNCs with 100 ms per reply (PROTOCOL.md §6). */
+    /* A zero config means 7 attempts x 5 SYNCs with 100 ms per reply (docs/protocol.md §6). */
     fake_port_t fp;
     esploader_config_t cfg;
     esploader_t l;
@@ -506,7 +506,7 @@ static void test_connect_diag(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Size-scaled timeouts (PROTOCOL.md §6: t = max(3 s, s_per_MB * bytes / 1e6), cap 240 s)    */
+/* Size-scaled timeouts (docs/protocol.md §6: t = max(3 s, s_per_MB * bytes / 1e6), cap 240 s)    */
 
 static void setup_delay(fake_port_t *fp, esploader_t *l, esploader_chip_t chip, bool stub)
 {

@@ -1,6 +1,6 @@
 /*
  * Per-chip facts esploader-mkimage needs to make images the chip's ROM bootloader and
- * esptool would accept (PROTOCOL.md §8.1 and §11): folder name, IMAGE_CHIP_ID, flash-frequency
+ * esptool would accept (docs/protocol.md §8.1 and §11): folder name, IMAGE_CHIP_ID, flash-frequency
  * code and size-code table, and plausible load addresses for the sections of a second-stage
  * bootloader and of an application. The addresses follow the chips' public memory maps
  * (instruction RAM, data RAM, flash-mapped code and data windows); they are "plausible", not

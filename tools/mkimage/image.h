@@ -1,6 +1,6 @@
 /*
- * Building ESP firmware images (PROTOCOL.md §11): 8-byte header, the 16-byte extended header on
- * ESP32 and later, segments (load address, length, data), zero padding so that the 0xEF-XOR
+ * Building ESP firmware images (docs/protocol.md §11): 8-byte header, the 16-byte extended header
+ * on ESP32 and later, segments (load address, length, data), zero padding so that the 0xEF-XOR
  * checksum is the last byte of a 16-byte block, then an optional SHA-256 of all of it.
  */
 #ifndef MKIMAGE_IMAGE_H
