@@ -140,20 +140,7 @@ static void report_connect_failure(cli_session_t *s, int rc)
                   s->port_name, logtxt);
         break;
     case ESPLOADER_DIAG_WRONG_CHIP: {
-        esploader_chip_t got = esploader_get_target(&s->loader);
-        if (got == ESPLOADER_CHIP_AUTO) {
-            /* The library forgets the chip it found on a mismatch: ask again (the loader is
-             * synced, so no reset) to name it in the message. */
-            esploader_config_t c = s->cfg;
-            c.chip = ESPLOADER_CHIP_AUTO;
-            c.before = ESPLOADER_BEFORE_NO_RESET;
-            c.connect_attempts = 1;
-            c.trace = NULL;
-            esploader_t probe;
-            if (esploader_init(&probe, &c) == 0 && esploader_connect(&probe) == 0) {
-                got = esploader_get_target(&probe);
-            }
-        }
+        esploader_chip_t got = esploader_detected_chip(&s->loader); /* kept on a mismatch */
         if (got != ESPLOADER_CHIP_AUTO && got != s->o->chip) {
             cli_error("This chip is %s, not %s. Wrong --chip argument?", cli_chip_name(got),
                       cli_chip_name(s->o->chip));

@@ -91,7 +91,7 @@ int esploader_connect(esploader_t *l)
 
     l->chip = ESPLOADER_CHIP_AUTO;
     l->flash_size = 0;
-    l->stub = l->sdm = l->rx_any = 0;
+    l->stub = l->sdm = l->rx_any = l->detected = 0;
     l->state = ESP_STATE_CONNECTING;
     l->diag = ESPLOADER_DIAG_NONE;
     l->slip.noise_buf = (uint8_t *)l->boot_log;
@@ -133,6 +133,7 @@ int esploader_connect(esploader_t *l)
     if (r == 0 && l->cfg.chip != ESPLOADER_CHIP_AUTO && l->cfg.chip != l->chip) {
         ESP_LOG(l, ESPLOADER_LOG_ERROR, "wrong chip, detected", l->chip);
         l->diag = ESPLOADER_DIAG_WRONG_CHIP;
+        l->detected = (uint8_t)l->chip; /* kept for the caller's message */
         r = ESPLOADER_ERR_INVALID_ARG;
     }
     if (r == 0 && !l->stub) {

@@ -87,6 +87,14 @@ void esploader_md5_update(esploader_md5_t *ctx, const void *data, size_t len)
     }
 }
 
+void esploader_md5(const void *data, size_t len, uint8_t digest[16])
+{
+    esploader_md5_t ctx;
+    esploader_md5_init(&ctx);
+    esploader_md5_update(&ctx, data, len);
+    esploader_md5_final(&ctx, digest);
+}
+
 void esploader_md5_final(esploader_md5_t *ctx, uint8_t digest[16])
 {
     static const uint8_t pad[2] = {0x80, 0};

@@ -69,6 +69,11 @@ esploader_chip_t esploader_get_target(const esploader_t *l)
     return l->chip;
 }
 
+esploader_chip_t esploader_detected_chip(const esploader_t *l)
+{
+    return l->chip != ESPLOADER_CHIP_AUTO ? l->chip : (esploader_chip_t)l->detected;
+}
+
 bool esploader_stub_running(const esploader_t *l)
 {
     return l->stub != 0;

@@ -20,7 +20,7 @@ int espl_begin(esploader_t *l, uint8_t op, uint32_t offset, uint32_t image_size,
         rom = espl_flags(l) | ESP_T_ROM;
     }
     if (block_size == 0) {
-        block_size = mem ? 0x1800 : rom ? 0x400 : 0x4000;
+        block_size = mem ? 0x1800 : rom ? 0x400 : 0x4000; /* = esploader_flash_block_size() */
     }
     if (block_size > 0x4000 || image_size == 0 || wire_size == 0 || offset + image_size < offset) {
         return ESPLOADER_ERR_INVALID_ARG;
@@ -207,4 +207,9 @@ int esploader_mem_finish(esploader_t *l, uint32_t entry)
                   l->stub ? espl_timeout(l) : 200);
     /* A ROM that jumps to the code may reset the UART before the reply drains (§5.4). */
     return l->stub || entry == 0 ? r : ESPLOADER_OK;
+}
+
+uint32_t esploader_flash_block_size(const esploader_t *l)
+{
+    return l->stub ? 0x4000 : 0x400;
 }

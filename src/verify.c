@@ -33,3 +33,10 @@ int esploader_flash_verify_md5(esploader_t *l, uint32_t offset, uint32_t size,
     }
     return r;
 }
+
+int esploader_flash_verify_buffer(esploader_t *l, uint32_t offset, const void *data, uint32_t size)
+{
+    uint8_t md5[16];
+    esploader_md5(data, size, md5);
+    return esploader_flash_verify_md5(l, offset, size, md5);
+}

@@ -61,24 +61,6 @@ int example_find_app_partition(const uint8_t *table, uint32_t len, uint32_t *off
     return -1;
 }
 
-static const char *diag_text(esploader_connect_diag_t d)
-{
-    switch (d) {
-    case ESPLOADER_DIAG_NO_SERIAL_DATA:
-        return "nothing came back: check power, TX/RX wiring (crossed?) and the port";
-    case ESPLOADER_DIAG_WRONG_BOOT_MODE:
-        return "the target booted normally: BOOT (IO0) was not held low during reset";
-    case ESPLOADER_DIAG_DOWNLOAD_NO_SYNC:
-        return "the target is in download mode but did not answer SYNC: check our TX -> its RX";
-    case ESPLOADER_DIAG_WRONG_CHIP:
-        return "the detected chip differs from the configured one";
-    case ESPLOADER_DIAG_UNKNOWN_CHIP:
-        return "the chip answered but is not one libesploader knows";
-    default:
-        return "no further diagnosis";
-    }
-}
-
 static void say_lib_error(example_flow_t *f, const char *what, int err)
 {
     if (err == ESPLOADER_ERR_TARGET) {
@@ -97,7 +79,8 @@ static int connect_and_pick(example_flow_t *f, char names[][EXAMPLE_TARGET_NAME_
     int err = esploader_connect(f->loader);
     if (err != ESPLOADER_OK) {
         say_lib_error(f, "Connect", err);
-        say(f, 'E', "Diagnosis: %s", diag_text(esploader_connect_diag(f->loader)));
+        const char *why = esploader_diag_str(esploader_connect_diag(f->loader));
+        say(f, 'E', "Diagnosis: %s", *why ? why : "no further diagnosis");
         return EXAMPLE_ERR_CONNECT;
     }
     f->chip = esploader_get_target(f->loader);

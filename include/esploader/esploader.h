@@ -144,6 +144,7 @@ typedef struct esploader {
     uint8_t verified;   /* the last finished write was MD5-verified */
     uint8_t rx_any;     /* any byte arrived during connect */
     uint8_t stale_left; /* copies of an "unsupported" reply still to come */
+    uint8_t detected;   /* chip the last connect found, kept when it was the wrong one */
     uint16_t rlen;      /* result bytes of the last response */
     uint16_t in_pos, in_len;
     uint16_t tx_len;
@@ -180,6 +181,11 @@ int esploader_connect(esploader_t *l);
 /* Why the last connect failed (or DIAG_NONE), and the boot-log bytes captured while trying. */
 esploader_connect_diag_t esploader_connect_diag(const esploader_t *l);
 const char *esploader_boot_log(const esploader_t *l, size_t *len);
+/* One line of advice for a diagnosis, in English (static text; "" for DIAG_NONE). */
+const char *esploader_diag_str(esploader_connect_diag_t diag);
+/* The chip the last connect detected, also when connect failed with DIAG_WRONG_CHIP (then
+ * esploader_get_target() says AUTO: the session is not usable). AUTO if none was detected. */
+esploader_chip_t esploader_detected_chip(const esploader_t *l);
 
 esploader_chip_t esploader_get_target(const esploader_t *l);
 bool esploader_stub_running(const esploader_t *l);
@@ -236,6 +242,9 @@ int esploader_flash_set_size(esploader_t *l, uint32_t size_bytes);
 int esploader_flash_start(esploader_t *l, uint32_t offset, uint32_t image_size,
                           uint32_t block_size);
 int esploader_flash_write(esploader_t *l, const void *data, uint32_t size);
+/* The block size esploader_flash_start() uses for block_size 0 with the loader now running:
+ * 0x400 (ROM) or 0x4000 (stub). Callers size their block buffers with it. */
+uint32_t esploader_flash_block_size(const esploader_t *l);
 
 /*
  * After a failed esploader_flash_write() / _defl_write(): the offset (sector-aligned) from
@@ -267,6 +276,9 @@ int esploader_flash_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t 
 /* OK if the region's MD5 equals md5, ESPLOADER_ERR_VERIFY if not. */
 int esploader_flash_verify_md5(esploader_t *l, uint32_t offset, uint32_t size,
                                const uint8_t md5[16]);
+/* OK if the flash at offset holds exactly data[0..size) (one MD5 round trip), ESPLOADER_ERR_VERIFY
+ * if not; ESPLOADER_ERR_UNSUPPORTED where the loader cannot MD5 (ESP8266 ROM, SDM). */
+int esploader_flash_verify_buffer(esploader_t *l, uint32_t offset, const void *data, uint32_t size);
 
 /* Read flash: the stub's flow-controlled stream (MD5-checked) or the ROM's 64-byte slow
  * read. ESPLOADER_ERR_UNSUPPORTED on the ESP8266 ROM. */

@@ -18,6 +18,8 @@ typedef struct esploader_md5 {
 void esploader_md5_init(esploader_md5_t *ctx);
 void esploader_md5_update(esploader_md5_t *ctx, const void *data, size_t len);
 void esploader_md5_final(esploader_md5_t *ctx, uint8_t digest[16]);
+/* One-shot: the MD5 of data[0..len). */
+void esploader_md5(const void *data, size_t len, uint8_t digest[16]);
 
 #ifdef __cplusplus
 }

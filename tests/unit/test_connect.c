@@ -168,6 +168,10 @@ static void wrong_chip(esploader_chip_t actual, esploader_chip_t configured)
     assert_int_equal(esploader_init(&l, &cfg), ESPLOADER_OK);
     assert_int_not_equal(esploader_connect(&l), ESPLOADER_OK);
     assert_int_equal(esploader_connect_diag(&l), ESPLOADER_DIAG_WRONG_CHIP);
+    /* the session is unusable, but the caller learns what is there without reconnecting */
+    assert_int_equal(esploader_get_target(&l), ESPLOADER_CHIP_AUTO);
+    assert_int_equal(esploader_detected_chip(&l), actual);
+    assert_string_not_equal(esploader_diag_str(esploader_connect_diag(&l)), "");
     fp_free(&fp);
 }
 

@@ -240,6 +240,28 @@ static void test_verify_md5_api(void **state)
     fp_free(&fp);
 }
 
+static void test_verify_buffer_api(void **state)
+{
+    /* The target answers every MD5 with that of 4 KB of 0xFF: an erased buffer verifies, one
+     * flipped byte does not, and the request names the buffer's region and size. */
+    fake_port_t fp;
+    esploader_t l;
+    uint8_t d[16], buf[0x1000];
+    (void)state;
+    connect_chip(&fp, &l, ESPLOADER_CHIP_ESP32, false);
+    hex_bytes("6ae59e64850377ee5470c854761551ea", d, 16);
+    rom_md5_rule(&fp, d);
+    memset(buf, 0xFF, sizeof(buf));
+    assert_int_equal(esploader_flash_verify_buffer(&l, 0x3000, buf, sizeof(buf)), ESPLOADER_OK);
+    buf[100] = 0xFE;
+    assert_int_equal(esploader_flash_verify_buffer(&l, 0x3000, buf, sizeof(buf)),
+                     ESPLOADER_ERR_VERIFY);
+    expect_frame_hex(fp_find_op(&fp, 0x13, 1), "00 13 10 00 00 00 00 00 00 30 00 00 00 10 00 00"
+                                               " 00 00 00 00 00 00 00 00");
+    assert_int_equal(esploader_flash_block_size(&l), 0x400); /* ROM */
+    fp_free(&fp);
+}
+
 static void test_rejected_block(void **state)
 {
     /* Block 5 (bytes 0x11400..) gets "01 07" (checksum error): the ROM's counter has moved on,
@@ -555,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_write_padding_and_seq),
         cmocka_unit_test(test_verify_mismatch),
         cmocka_unit_test(test_verify_md5_api),
+        cmocka_unit_test(test_verify_buffer_api),
         cmocka_unit_test(test_rejected_block),
         cmocka_unit_test(test_rejected_first_block),
         cmocka_unit_test(test_write_without_start),

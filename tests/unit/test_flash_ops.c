@@ -101,6 +101,7 @@ static void test_stub_write(void **state)
     pattern(img, sizeof(img), 2);
     setup(&fp, &l, ESPLOADER_CHIP_ESP32C3, true);
     memset(fp.flash + 0x1000 + sizeof(img), 0x00, 64); /* to see that padding is not written */
+    assert_int_equal(esploader_flash_block_size(&l), 0x4000); /* the stub's default block */
     assert_int_equal(write_all(&l, 0x1000, img, sizeof(img), 0x4000), ESPLOADER_OK);
     assert_true(esploader_flash_verified(&l));
     /* stub FLASH_BEGIN: 5 words, exact size, 0x4000 blocks (§5.5) */
