@@ -24,6 +24,11 @@ typedef enum sim_fault_kind {
     SIM_FAULT_FLIP,      /* XOR byte at_byte with param (0 = 0x01) */
     SIM_FAULT_GARBAGE,   /* insert param bytes of garbage before byte at_byte */
     SIM_FAULT_CUT,       /* the line goes dead from byte at_byte on (nothing more passes) */
+    SIM_FAULT_STALE,     /* to-host: a copy of the last complete frame the chip sent arrives
+                            again before byte at_byte (a stale, already-seen reply) */
+    SIM_FAULT_RESET,     /* to-chip: the target resets (watchdog, brown-out) as byte at_byte
+                            would arrive; that byte is lost. EN pulses low and rises with IO0
+                            as the modem lines leave it (released lines: the app boots) */
 } sim_fault_kind_t;
 
 typedef enum sim_dir {

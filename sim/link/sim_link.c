@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define SIM_LINK_MAX_FAULTS 32
+#define SIM_LINK_STALE_MAX  512 /* longer frames are not kept for STALE (none is a reply) */
 
 /* A FIFO of bytes with per-byte times (ready time for to-host, release time for to-chip). */
 typedef struct timed_queue {
@@ -36,6 +37,10 @@ struct sim_link {
     timed_queue_t to_host; /* from the sim, not yet read by the host */
     uint32_t garbage_state;
     int dtr, rts; /* current line states (1 asserted) */
+    /* the chip's last complete SLIP frame (C0 .. C0) and the one it is sending, for STALE */
+    uint8_t frame_cur[SIM_LINK_STALE_MAX], frame_last[SIM_LINK_STALE_MAX];
+    size_t cur_len, last_len;
+    bool cur_overflow;
 };
 
 static int queue_reserve(timed_queue_t *q, size_t extra)
@@ -192,6 +197,45 @@ static uint32_t split_limit(const sim_link_t *k, sim_dir_t dir, uint64_t index)
     return lim;
 }
 
+/* Follow the chip's frames (source bytes, before faults) so STALE can repeat the last one. */
+static void track_frame(sim_link_t *k, uint8_t b)
+{
+    if (b == 0xC0) {
+        if (k->cur_len > 1) { /* a frame closes */
+            if (!k->cur_overflow) {
+                memcpy(k->frame_last, k->frame_cur, k->cur_len);
+                k->frame_last[k->cur_len] = 0xC0;
+                k->last_len = k->cur_len + 1;
+            }
+            k->cur_len = 0;
+            k->cur_overflow = false;
+        } else { /* a frame opens (C0 C0 counts as one opening) */
+            k->frame_cur[0] = 0xC0;
+            k->cur_len = 1;
+        }
+        return;
+    }
+    if (k->cur_len == 0) {
+        return; /* boot-log text between frames */
+    }
+    if (k->cur_len + 1 >= SIM_LINK_STALE_MAX) {
+        k->cur_overflow = true; /* too long to keep; cur_len stays > 1 so its close is seen */
+        return;
+    }
+    k->frame_cur[k->cur_len++] = b;
+}
+
+/* The target resets now: EN pulses low and rises again, IO0 as the modem lines hold it. */
+static void reset_target(sim_link_t *k)
+{
+    bool en_high = !(k->rts && !k->dtr), io0_high = !(k->dtr && !k->rts);
+    release_to_chip(k);
+    sim_set_pins(k->sim, false, io0_high, k->now_us);
+    if (en_high) {
+        sim_set_pins(k->sim, true, io0_high, k->now_us);
+    }
+}
+
 /*
  * Pass one source byte of direction dir through the fault table and queue what comes out,
  * each with a time of at least `t`.
@@ -200,7 +244,7 @@ static void pass_byte(sim_link_t *k, sim_dir_t dir, uint8_t b, uint64_t t)
 {
     timed_queue_t *q = dir == SIM_DIR_TO_CHIP ? &k->to_chip : &k->to_host;
     uint64_t idx = k->index[dir]++;
-    bool drop = false;
+    bool drop = false, reset = false;
     uint64_t when = t > k->last_time[dir] ? t : k->last_time[dir];
 
     for (size_t i = 0; i < k->nfaults; i++) {
@@ -230,6 +274,11 @@ static void pass_byte(sim_link_t *k, sim_dir_t dir, uint8_t b, uint64_t t)
                 when += f->param;
             }
             break;
+        case SIM_FAULT_RESET:
+            if (idx == f->at_byte && dir == SIM_DIR_TO_CHIP) {
+                reset = drop = true;
+            }
+            break;
         default:
             break;
         }
@@ -249,6 +298,18 @@ static void pass_byte(sim_link_t *k, sim_dir_t dir, uint8_t b, uint64_t t)
                 queue_push(q, garbage_byte(k), when);
             }
         }
+        if (f->dir == dir && f->kind == SIM_FAULT_STALE && idx == f->at_byte &&
+            dir == SIM_DIR_TO_HOST) {
+            for (size_t g = 0; g < k->last_len; g++) {
+                queue_push(q, k->frame_last[g], when);
+            }
+        }
+    }
+    if (dir == SIM_DIR_TO_HOST) {
+        track_frame(k, b);
+    }
+    if (reset) {
+        reset_target(k);
     }
     if (!drop) {
         queue_push(q, b, when);

@@ -103,3 +103,13 @@ void fake_chip_set_echo(sim_t *s, bool echo)
 {
     s->log.echo = echo;
 }
+
+void sim_set_pins(sim_t *s, bool en_high, bool io0_high, uint64_t now_us)
+{
+    (void)io0_high;
+    if (!en_high) {
+        s->log.resets++;
+        s->log.reset_time = now_us;
+        s->log.rx_at_reset = s->log.rx_count;
+    }
+}

@@ -18,6 +18,9 @@ typedef struct fake_chip_log {
     uint64_t lines_time;
     uint32_t host_baud;
     bool echo;
+    size_t resets; /* EN pulled low (sim_set_pins) */
+    uint64_t reset_time;
+    size_t rx_at_reset; /* bytes received when the last reset began */
 } fake_chip_log_t;
 
 sim_t *fake_chip_new(void);

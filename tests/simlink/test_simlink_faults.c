@@ -282,6 +282,37 @@ static void test_flush_input_drops_only_arrived(void **state)
     assert_int_equal(sim_link_now_us(f->link), 5000);
 }
 
+static void test_stale_to_host_repeats_last_frame(void **state)
+{
+    fixture_t *f = *state;
+    fake_chip_set_echo(f->chip, false);
+    const uint8_t out[8] = {0xC0, 0x01, 0x02, 0xC0, 0xC0, 0x03, 0xC0, 'x'};
+    fake_chip_emit(f->chip, out, sizeof(out), 0);
+    add(f->link, SIM_FAULT_STALE, SIM_DIR_TO_HOST, 7, 0); /* before 'x' */
+    add(f->link, SIM_FAULT_STALE, SIM_DIR_TO_HOST, 0, 0); /* nothing seen yet: no-op */
+    uint8_t b[32];
+    size_t n = read_all(f->link, b, sizeof(b), 50);
+    const uint8_t want[11] = {0xC0, 0x01, 0x02, 0xC0, 0xC0, 0x03, 0xC0, 0xC0, 0x03, 0xC0, 'x'};
+    assert_int_equal(n, sizeof(want));
+    assert_memory_equal(b, want, sizeof(want));
+}
+
+static void test_reset_to_chip(void **state)
+{
+    fixture_t *f = *state;
+    const fake_chip_log_t *log = fake_chip_log(f->chip);
+    const uint8_t msg[4] = {'a', 'b', 'c', 'd'};
+    add(f->link, SIM_FAULT_RESET, SIM_DIR_TO_CHIP, 2, 0);
+    add(f->link, SIM_FAULT_RESET, SIM_DIR_TO_HOST, 0, 0); /* to-chip only: ignored */
+    sim_link_advance_us(f->link, 77);
+    assert_int_equal(sim_link_write(f->link, msg, 4, 100), 0);
+    assert_int_equal(log->resets, 1);
+    assert_int_equal(log->reset_time, 77);
+    assert_int_equal(log->rx_at_reset, 2); /* 'a' and 'b' arrived before it */
+    assert_int_equal(log->rx_count, 3);    /* 'c' was lost in the reset */
+    assert_int_equal(log->rx[2], 'd');
+}
+
 static void test_lines_and_baud(void **state)
 {
     fixture_t *f = *state;
@@ -348,6 +379,8 @@ int main(void)
         T(test_delay_to_chip),
         T(test_delay_to_host_read_waits),
         T(test_flush_input_drops_only_arrived),
+        T(test_stale_to_host_repeats_last_frame),
+        T(test_reset_to_chip),
         T(test_lines_and_baud),
         T(test_fault_table_capacity),
         T(test_bad_arguments),
