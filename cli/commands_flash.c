@@ -9,7 +9,7 @@
 #include "chipname.h"
 #include "commands.h"
 #include "idf.h"
-#include "image.h"
+#include "eh_image.h"
 #include "output.h"
 #include "util.h"
 
@@ -93,9 +93,10 @@ int cli_job_check_layout(cli_write_job_t *job)
 int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const char *against)
 {
     const esploader_chip_info_t *info = esploader_chip_info(chip);
-    cli_image_t img;
+    eh_image_t img;
     if (!info || chip == ESPLOADER_CHIP_ESP8266 ||
-        cli_image_parse(r->data, r->len, chip, &img) != 0 || img.chip_id == info->image_chip_id) {
+        eh_image_parse(r->data, r->len, chip, &img) != EH_IMAGE_OK ||
+        img.chip_id == info->image_chip_id) {
         return CLI_EXIT_OK;
     }
     esploader_chip_t other = esploader_chip_from_image_id(img.chip_id);
@@ -118,7 +119,7 @@ static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
             char sz[16];
             cli_error("%s: 0x%x + %u bytes ends past the end of the %s flash", r->path,
                       (unsigned)r->addr, (unsigned)r->len,
-                      cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
+                      eh_flash_size_name(s->flash_size, sz, sizeof(sz)));
             return CLI_EXIT_USAGE;
         }
         if (!o->force && cli_check_image_chip(r, chip, "the chip") != CLI_EXIT_OK) {
@@ -128,12 +129,12 @@ static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
             const char *size = o->flash_size;
             char detected[16];
             if (size && strcasecmp(size, "detect") == 0) {
-                size = cli_flash_size_name(s->flash_size ? s->flash_size : 4u << 20, detected,
-                                           sizeof(detected));
+                size = eh_flash_size_name(s->flash_size ? s->flash_size : 4u << 20, detected,
+                                          sizeof(detected));
             }
             char note[200];
-            int pr = cli_image_patch(r->data, r->len, chip, o->flash_mode, o->flash_freq, size,
-                                     note, sizeof(note));
+            int pr = eh_image_patch(r->data, r->len, chip, o->flash_mode, o->flash_freq, size, note,
+                                    sizeof(note));
             if (pr < 0) {
                 cli_error("%s", note);
                 return CLI_EXIT_USAGE;
@@ -509,22 +510,22 @@ static cli_write_job_t g_job;
 static int check_flash_options(const cli_opts_t *o)
 {
     if (o->flash_mode && strcasecmp(o->flash_mode, "keep") != 0 &&
-        cli_flash_mode_code(o->flash_mode) < 0) {
+        eh_flash_mode_code(o->flash_mode) < 0) {
         cli_error("invalid --flash-mode '%s' (qio, qout, dio, dout or keep)", o->flash_mode);
         return CLI_EXIT_USAGE;
     }
     if (o->flash_size && strcasecmp(o->flash_size, "keep") != 0 &&
-        strcasecmp(o->flash_size, "detect") != 0 && cli_flash_size_bytes(o->flash_size) == 0) {
+        strcasecmp(o->flash_size, "detect") != 0 && eh_flash_size_bytes(o->flash_size) == 0) {
         cli_error("invalid --flash-size '%s' (1MB, 2MB, 4MB, ... 128MB, detect or keep)",
                   o->flash_size);
         return CLI_EXIT_USAGE;
     }
     if (o->flash_freq && strcasecmp(o->flash_freq, "keep") != 0) {
         esploader_chip_t c = o->chip == ESPLOADER_CHIP_AUTO ? ESPLOADER_CHIP_ESP32 : o->chip;
-        if (cli_flash_freq_code(c, o->flash_freq) < 0 &&
+        if (eh_flash_freq_code(c, o->flash_freq) < 0 &&
             (o->chip != ESPLOADER_CHIP_AUTO ||
-             (cli_flash_freq_code(ESPLOADER_CHIP_ESP32C2, o->flash_freq) < 0 &&
-              cli_flash_freq_code(ESPLOADER_CHIP_ESP32H2, o->flash_freq) < 0))) {
+             (eh_flash_freq_code(ESPLOADER_CHIP_ESP32C2, o->flash_freq) < 0 &&
+              eh_flash_freq_code(ESPLOADER_CHIP_ESP32H2, o->flash_freq) < 0))) {
             cli_error("invalid --flash-freq '%s'%s%s", o->flash_freq,
                       o->chip != ESPLOADER_CHIP_AUTO ? " for " : "",
                       o->chip != ESPLOADER_CHIP_AUTO ? cli_chip_name(o->chip) : "");
@@ -681,7 +682,7 @@ int cli_run_read_flash(cli_session_t *s, void *ctx)
         char sz[16];
         cli_error("read-flash: 0x%x + %u bytes ends past the end of the %s flash",
                   (unsigned)a->addr, (unsigned)size,
-                  cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
+                  eh_flash_size_name(s->flash_size, sz, sizeof(sz)));
         return CLI_EXIT_USAGE;
     }
     uint8_t *buf = cli_xmalloc(size);
@@ -727,7 +728,7 @@ int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size)
     if (s->flash_size && (uint64_t)addr + size > s->flash_size) {
         char sz[16];
         cli_error("erase: 0x%x + 0x%x ends past the end of the %s flash", (unsigned)addr,
-                  (unsigned)size, cli_flash_size_name(s->flash_size, sz, sizeof(sz)));
+                  (unsigned)size, eh_flash_size_name(s->flash_size, sz, sizeof(sz)));
         return CLI_EXIT_USAGE;
     }
     double t0 = cli_now_s();

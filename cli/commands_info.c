@@ -5,7 +5,7 @@
 
 #include "chipname.h"
 #include "commands.h"
-#include "image.h"
+#include "eh_image.h"
 #include "output.h"
 #include "util.h"
 
@@ -88,7 +88,7 @@ int cli_run_flash_id(cli_session_t *s, void *ctx)
     cJSON_AddStringToObject(cli_result(), "jedec_id", jt);
     if (rc == 0) {
         char sz[16];
-        cli_info("Detected flash size: %s", cli_flash_size_name(size, sz, sizeof(sz)));
+        cli_info("Detected flash size: %s", eh_flash_size_name(size, sz, sizeof(sz)));
         cJSON_AddNumberToObject(cli_result(), "flash_size", size);
     } else {
         cli_warn("flash size unknown for JEDEC id %06x", (unsigned)jedec);
@@ -218,10 +218,10 @@ int cli_prep_load_ram(cli_opts_t *o, void **ctx)
         cli_error("%s", err);
         return CLI_EXIT_USAGE;
     }
-    cli_image_t img;
+    eh_image_t img;
     /* Either header size may fit until the chip is known; one of them must. */
-    if (cli_image_parse(g_ram.data, g_ram.len, ESPLOADER_CHIP_ESP32, &img) != 0 &&
-        cli_image_parse(g_ram.data, g_ram.len, ESPLOADER_CHIP_ESP8266, &img) != 0) {
+    if (eh_image_parse(g_ram.data, g_ram.len, ESPLOADER_CHIP_ESP32, &img) != EH_IMAGE_OK &&
+        eh_image_parse(g_ram.data, g_ram.len, ESPLOADER_CHIP_ESP8266, &img) != EH_IMAGE_OK) {
         cli_error("%s: not an ESP image (load-ram takes an image file, magic 0xE9)", o->pos[0]);
         return CLI_EXIT_USAGE;
     }
@@ -233,15 +233,15 @@ int cli_run_load_ram(cli_session_t *s, void *ctx)
 {
     ram_args_t *r = ctx;
     esploader_chip_t chip = esploader_get_target(&s->loader);
-    cli_image_t img;
-    if (cli_image_parse(r->data, r->len, chip, &img) != 0) {
+    eh_image_t img;
+    if (eh_image_parse(r->data, r->len, chip, &img) != EH_IMAGE_OK) {
         cli_error("%s: not a valid image for %s", r->path, cli_chip_name(chip));
         return CLI_EXIT_USAGE;
     }
     cJSON *segs = cJSON_AddArrayToObject(cli_result(), "segments");
     for (unsigned i = 0; i < img.segment_count; i++) {
-        uint32_t addr = img.seg_addr[i], len = img.seg_len[i];
-        const uint8_t *p = r->data + img.seg_off[i];
+        uint32_t addr = img.seg[i].addr, len = img.seg[i].len;
+        const uint8_t *p = r->data + img.seg[i].offset;
         cli_info("Loading segment %u: %u bytes at 0x%08x", i, (unsigned)len, (unsigned)addr);
         int rc = esploader_mem_start(&s->loader, addr, len, 0x1800);
         for (uint32_t off = 0; rc == 0 && off < len; off += 0x1800) {

@@ -5,20 +5,20 @@
 
 #include "commands.h"
 #include "output.h"
-#include "parttable.h"
+#include "eh_parttable.h"
 #include "util.h"
 
 typedef struct part_args {
     const char *name;
     const char *path;
-    cli_parttable_t table; /* from --file, parsed before connecting */
+    eh_ptable_t table; /* from --file, parsed before connecting */
     bool have_table;
     cli_write_job_t job;
 } part_args_t;
 
 static part_args_t g_part;
 
-static int load_table_file(const char *path, cli_parttable_t *pt)
+static int load_table_file(const char *path, eh_ptable_t *pt)
 {
     char err[512];
     uint8_t *data;
@@ -27,7 +27,7 @@ static int load_table_file(const char *path, cli_parttable_t *pt)
         cli_error("%s", err);
         return CLI_EXIT_USAGE;
     }
-    int rc = cli_parttable_parse(data, len, pt, err, sizeof(err));
+    int rc = eh_ptable_parse(data, len, pt, err, sizeof(err));
     free(data);
     if (rc != 0) {
         cli_error("%s: %s", path, err);
@@ -42,14 +42,14 @@ static int get_table(cli_session_t *s, part_args_t *a)
     if (a->have_table) {
         return CLI_EXIT_OK;
     }
-    uint8_t buf[CLI_PT_MAX_LEN];
+    uint8_t buf[EH_PT_LEN];
     uint32_t off = s->o->pt_offset;
     int ec = cli_read_region(s, off, buf, sizeof(buf), "Reading table");
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
     char err[256];
-    if (cli_parttable_parse(buf, sizeof(buf), &a->table, err, sizeof(err)) != 0) {
+    if (eh_ptable_parse(buf, sizeof(buf), &a->table, err, sizeof(err)) != 0) {
         cli_error("the partition table at 0x%x on the device is not valid: %s", (unsigned)off, err);
         return CLI_EXIT_FAILED;
     }
@@ -57,12 +57,12 @@ static int get_table(cli_session_t *s, part_args_t *a)
     return CLI_EXIT_OK;
 }
 
-static const cli_partition_t *find(const part_args_t *a)
+static const eh_partition_t *find(const part_args_t *a)
 {
-    const cli_partition_t *p = cli_parttable_find(&a->table, a->name);
+    const eh_partition_t *p = eh_ptable_find(&a->table, a->name);
     if (!p) {
         char names[512] = "";
-        for (int i = 0; i < a->table.count; i++) {
+        for (unsigned i = 0; i < a->table.count; i++) {
             strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
             strncat(names, a->table.entries[i].name, sizeof(names) - strlen(names) - 1);
         }
@@ -91,21 +91,21 @@ int cli_prep_part_table(cli_opts_t *o, void **ctx)
     return ec;
 }
 
-static int print_table(const cli_parttable_t *pt)
+static int print_table(const eh_ptable_t *pt)
 {
     cJSON *arr = cJSON_AddArrayToObject(cli_result(), "partitions");
     cli_info("%-16s %-10s %-10s %-10s %-10s", "Name", "Type", "SubType", "Offset", "Size");
-    for (int i = 0; i < pt->count; i++) {
-        const cli_partition_t *p = &pt->entries[i];
+    for (unsigned i = 0; i < pt->count; i++) {
+        const eh_partition_t *p = &pt->entries[i];
         char st[16], sz[16];
-        const char *sub = cli_part_subtype_name(p->type, p->subtype, st, sizeof(st));
+        const char *sub = eh_pt_subtype_name(p->type, p->subtype, st, sizeof(st));
         char off[16];
         snprintf(off, sizeof(off), "0x%x", (unsigned)p->offset);
-        cli_info("%-16s %-10s %-10s %-10s %-10s%s", p->name, cli_part_type_name(p->type), sub, off,
+        cli_info("%-16s %-10s %-10s %-10s %-10s%s", p->name, eh_pt_type_name(p->type), sub, off,
                  cli_fmt_size(p->size, sz, sizeof(sz)), (p->flags & 1) ? " encrypted" : "");
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "name", p->name);
-        cJSON_AddStringToObject(j, "type", cli_part_type_name(p->type));
+        cJSON_AddStringToObject(j, "type", eh_pt_type_name(p->type));
         cJSON_AddStringToObject(j, "subtype", sub);
         cJSON_AddNumberToObject(j, "type_id", p->type);
         cJSON_AddNumberToObject(j, "subtype_id", p->subtype);
@@ -127,9 +127,9 @@ int cli_run_part_table(cli_session_t *s, void *ctx)
 }
 
 /* The partition write-partition writes into, if it exists and the file fits (else says why). */
-static const cli_partition_t *target_partition(const part_args_t *a)
+static const eh_partition_t *target_partition(const part_args_t *a)
 {
-    const cli_partition_t *p = find(a);
+    const eh_partition_t *p = find(a);
     if (p && a->job.r[0].len > p->size) {
         cli_error("%s (%u bytes) does not fit in partition '%s' (%u bytes)", a->path,
                   (unsigned)a->job.r[0].len, p->name, (unsigned)p->size);
@@ -166,7 +166,7 @@ int cli_run_write_part(cli_session_t *s, void *ctx)
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
-    const cli_partition_t *p = target_partition(a);
+    const eh_partition_t *p = target_partition(a);
     if (!p) {
         return CLI_EXIT_USAGE;
     }
@@ -194,7 +194,7 @@ int cli_run_read_part(cli_session_t *s, void *ctx)
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
-    const cli_partition_t *p = find(a);
+    const eh_partition_t *p = find(a);
     if (!p) {
         return CLI_EXIT_USAGE;
     }
@@ -224,7 +224,7 @@ int cli_run_erase_part(cli_session_t *s, void *ctx)
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
-    const cli_partition_t *p = find(a);
+    const eh_partition_t *p = find(a);
     if (!p) {
         return CLI_EXIT_USAGE;
     }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "chipname.h"
-#include "image.h"
+#include "eh_image.h"
 #include "output.h"
 #include "stub.h"
 
@@ -236,7 +236,7 @@ static int setup_flash(cli_session_t *s)
     uint32_t size = 0, jedec = 0;
     const char *fs = o->flash_size;
     if (fs && strcmp(fs, "keep") != 0 && strcmp(fs, "detect") != 0) {
-        size = cli_flash_size_bytes(fs);
+        size = eh_flash_size_bytes(fs);
     } else {
         int rc = esploader_flash_detect_size(&s->loader, &size, &jedec);
         if (rc != 0) {

@@ -4,11 +4,12 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "eh_parttable.h"
+
 #define ROM_BLOCK  0x400u  /* the ROM loaders' flash block (docs/protocol.md §6) */
 #define STUB_BLOCK 0x4000u /* the stub's, if the caller started one */
 #define ROM_BAUD   115200u /* every ROM loader talks at this rate after reset */
-#define PT_ENTRY   32u
-#define PT_MAX_LEN 0xC00u
+#define PT_MAX_LEN EH_PT_LEN
 
 static const char *const image_files[EXAMPLE_IMAGES] = {"bootloader.bin", "partition-table.bin",
                                                         "app.bin"};
@@ -38,27 +39,17 @@ static const char *chip_name(esploader_chip_t chip)
     return info ? info->name : "unknown chip";
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
+/* hostlib's bounds-checked table walk (eh_pt_iter.c, freestanding: it runs on the ESP32 host). */
 int example_find_app_partition(const uint8_t *table, uint32_t len, uint32_t *offset, uint32_t *size,
                                char label[17])
 {
-    for (uint32_t at = 0; at + PT_ENTRY <= len; at += PT_ENTRY) {
-        const uint8_t *e = table + at;
-        if (e[0] != 0xAA || e[1] != 0x50)
-            break;          /* the MD5 entry (0xEBEB) or erased flash ends the list */
-        if (e[2] == 0x00) { /* type app */
-            *offset = le32(e + 4);
-            *size = le32(e + 8);
-            memcpy(label, e + 12, 16);
-            label[16] = '\0';
-            return 0;
-        }
-    }
-    return -1;
+    eh_partition_t p;
+    if (eh_pt_find_first(table, len, EH_PT_TYPE_APP, -1, &p) != 0)
+        return -1;
+    *offset = p.offset;
+    *size = p.size;
+    memcpy(label, p.name, 17);
+    return 0;
 }
 
 static void say_lib_error(example_flow_t *f, const char *what, int err)

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "base64.h"
-#include "image.h"
-#include "parttable.h"
-#include "esp_host_sha256.h"
+#include "eh_image.h"
+#include "eh_parttable.h"
+#include "eh_sha256.h"
 #include "util.h"
 
 static int failures;
@@ -32,25 +32,25 @@ static void test_sha256(void)
 {
     uint8_t d[32];
     char h[65];
-    esp_host_sha256("abc", 3, d);
+    eh_sha256("abc", 3, d);
     hex(d, 32, h);
     CHECK(strcmp(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
-    esp_host_sha256("", 0, d);
+    eh_sha256("", 0, d);
     hex(d, 32, h);
     CHECK(strcmp(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
     const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    esp_host_sha256(m, strlen(m), d);
+    eh_sha256(m, strlen(m), d);
     hex(d, 32, h);
     CHECK(strcmp(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") == 0);
     /* Fed in odd pieces: same digest. */
-    esp_host_sha256_t c;
-    esp_host_sha256_init(&c);
+    eh_sha256_ctx_t c;
+    eh_sha256_init(&c);
     for (size_t i = 0; i < strlen(m); i += 7) {
         size_t n = strlen(m) - i < 7 ? strlen(m) - i : 7;
-        esp_host_sha256_update(&c, m + i, n);
+        eh_sha256_update(&c, m + i, n);
     }
     uint8_t d2[32];
-    esp_host_sha256_final(&c, d2);
+    eh_sha256_final(&c, d2);
     CHECK(memcmp(d, d2, 32) == 0);
 }
 
@@ -104,7 +104,7 @@ static size_t make_image(uint8_t *img)
     }
     /* 48 bytes so far; the checksum ends the 16-byte block: offset 63. */
     img[63] = cs;
-    esp_host_sha256(img, 64, img + 64);
+    eh_sha256(img, 64, img + 64);
     return 96;
 }
 
@@ -112,29 +112,29 @@ static void test_image_patch(void)
 {
     uint8_t img[256];
     size_t len = make_image(img);
-    cli_image_t info;
-    CHECK(cli_image_parse(img, len, ESPLOADER_CHIP_ESP32C3, &info) == 0);
+    eh_image_t info;
+    CHECK(eh_image_parse(img, len, ESPLOADER_CHIP_ESP32C3, &info) == EH_IMAGE_OK);
     CHECK(info.chip_id == 5 && info.hash_appended && info.checked_len == 64);
     char note[128];
-    CHECK(cli_image_patch(img, len, ESPLOADER_CHIP_ESP32C3, "qio", "80m", "2MB", note,
-                          sizeof(note)) == 1);
+    CHECK(eh_image_patch(img, len, ESPLOADER_CHIP_ESP32C3, "qio", "80m", "2MB", note,
+                         sizeof(note)) == 1);
     CHECK(img[2] == 0 && img[3] == 0x1F);
     uint8_t d[32];
-    esp_host_sha256(img, 64, d);
+    eh_sha256(img, 64, d);
     CHECK(memcmp(d, img + 64, 32) == 0); /* digest recomputed */
-    CHECK(cli_image_patch(img, len, ESPLOADER_CHIP_ESP32C3, "keep", "keep", "keep", note,
-                          sizeof(note)) == 0);
-    CHECK(cli_image_patch(img, len, ESPLOADER_CHIP_ESP32H2, NULL, "80m", NULL, note,
-                          sizeof(note)) == -1); /* H2 has no 80m */
-    CHECK(cli_flash_freq_code(ESPLOADER_CHIP_ESP32H2, "48m") == 0xF);
-    CHECK(cli_flash_freq_code(ESPLOADER_CHIP_ESP32C6, "80m") == 0x0);
-    CHECK(cli_flash_size_code(ESPLOADER_CHIP_ESP8266, "4MB") == 0x40);
+    CHECK(eh_image_patch(img, len, ESPLOADER_CHIP_ESP32C3, "keep", "keep", "keep", note,
+                         sizeof(note)) == 0);
+    CHECK(eh_image_patch(img, len, ESPLOADER_CHIP_ESP32H2, NULL, "80m", NULL, note, sizeof(note)) ==
+          -1); /* H2 has no 80m */
+    CHECK(eh_flash_freq_code(ESPLOADER_CHIP_ESP32H2, "48m") == 0xF);
+    CHECK(eh_flash_freq_code(ESPLOADER_CHIP_ESP32C6, "80m") == 0x0);
+    CHECK(eh_flash_size_code(ESPLOADER_CHIP_ESP8266, "4MB") == 0x40);
     /* A truncated image does not parse, and is left alone. */
     uint8_t copy[256];
     memcpy(copy, img, len);
-    CHECK(cli_image_parse(copy, 40, ESPLOADER_CHIP_ESP32C3, &info) != 0);
-    CHECK(cli_image_patch(copy, 40, ESPLOADER_CHIP_ESP32C3, "dout", NULL, NULL, note,
-                          sizeof(note)) == 0 &&
+    CHECK(eh_image_parse(copy, 40, ESPLOADER_CHIP_ESP32C3, &info) != EH_IMAGE_OK);
+    CHECK(eh_image_patch(copy, 40, ESPLOADER_CHIP_ESP32C3, "dout", NULL, NULL, note,
+                         sizeof(note)) == 0 &&
           copy[2] == img[2]);
 }
 
@@ -146,7 +146,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static void test_parttable(void)
 {
-    uint8_t t[CLI_PT_MAX_LEN];
+    uint8_t t[EH_PT_LEN];
     memset(t, 0xFF, sizeof(t));
     const struct {
         const char *name;
@@ -161,28 +161,28 @@ static void test_parttable(void)
         put32(p + 8, e[i].size);
         memcpy(p + 12, e[i].name, strlen(e[i].name));
     }
-    cli_parttable_t pt;
+    eh_ptable_t pt;
     char err[200];
-    CHECK(cli_parttable_parse(t, sizeof(t), &pt, err, sizeof(err)) == 0);
+    CHECK(eh_ptable_parse(t, sizeof(t), &pt, err, sizeof(err)) == 0);
     CHECK(pt.count == 2 && !pt.has_md5);
-    const cli_partition_t *f = cli_parttable_find(&pt, "factory");
+    const eh_partition_t *f = eh_ptable_find(&pt, "factory");
     CHECK(f && f->offset == 0x10000 && f->size == 0x100000);
-    CHECK(cli_parttable_find(&pt, "ota_0") == NULL);
+    CHECK(eh_ptable_find(&pt, "ota_0") == NULL);
     /* A wrong MD5 entry is an error. */
     uint8_t *m = t + 64;
     memset(m, 0xFF, 32);
     m[0] = 0xEB, m[1] = 0xEB;
     memset(m + 16, 0x11, 16);
-    CHECK(cli_parttable_parse(t, sizeof(t), &pt, err, sizeof(err)) != 0);
+    CHECK(eh_ptable_parse(t, sizeof(t), &pt, err, sizeof(err)) != 0);
     CHECK(strstr(err, "MD5") != NULL);
     /* Overlap is an error. */
     memset(m, 0xFF, 32);
     put32(t + 32 + 4, 0xA000);
-    CHECK(cli_parttable_parse(t, sizeof(t), &pt, err, sizeof(err)) != 0);
+    CHECK(eh_ptable_parse(t, sizeof(t), &pt, err, sizeof(err)) != 0);
     CHECK(strstr(err, "overlap") != NULL);
     /* Garbage where an entry should be. */
     t[32] = 0x12;
-    CHECK(cli_parttable_parse(t, sizeof(t), &pt, err, sizeof(err)) != 0);
+    CHECK(eh_ptable_parse(t, sizeof(t), &pt, err, sizeof(err)) != 0);
 }
 
 int main(void)

@@ -1,7 +1,9 @@
 /*
- * Parses an ESP image or a partition-table binary back and checks it against docs/protocol.md §11
- * (written independently of esploader-mkimage's builder, sharing only the SHA-256 code, which
- * is checked against the FIPS 180-4 test vectors first). Exit 0 = valid.
+ * Parses an ESP image or a partition-table binary back (with hostlib's parser) and checks it
+ * against the format rules of §11 with its own chip-id table and layout rules (zero padding,
+ * MMU page alignment, no trailing bytes...), independently of esploader-mkimage's builder and
+ * of the library's chip table. The digests are checked against the FIPS 180-4 / RFC 1321
+ * vectors first. Exit 0 = valid.
  *
  *   image_check image FILE CHIP [--flip OFFSET]
  *   image_check partition-table FILE [--expect-app OFFSET] [--flip OFFSET]
@@ -12,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eh_image.h"
+#include "eh_parttable.h"
+#include "eh_sha256.h"
 #include "esploader/esploader_md5.h"
-#include "esp_host_sha256.h"
 
 static int fail(const char *what, long at)
 {
@@ -70,7 +74,7 @@ static int sha256_self_test(void)
                                     0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
                                     0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     uint8_t d[32];
-    esp_host_sha256("abc", 3, d);
+    eh_sha256("abc", 3, d);
     return memcmp(d, abc, 32) == 0 ? 0 : -1;
 }
 
@@ -87,6 +91,10 @@ static int md5_self_test(void)
     return memcmp(d, abc, 16) == 0 ? 0 : -1;
 }
 
+/* The walk is hostlib's parser (its own unit tests cover it on bad input); what is checked here
+ * on top of it is this file's own reading of the format, with the chip ids from its own table
+ * above, not the library's: mkimage takes them from the library, so a wrong library id fails
+ * here. */
 static int check_image(const uint8_t *img, long len, const char *chip)
 {
     int id = chip_id(chip);
@@ -94,9 +102,11 @@ static int check_image(const uint8_t *img, long len, const char *chip)
         return fail("unknown chip name", 0);
     if (len < 24 || img[0] != 0xE9)
         return fail("no 0xE9 magic", 0);
-    unsigned nseg = img[1];
-    if (nseg == 0 || nseg > 16)
-        return fail("segment count not in 1..16", 1);
+    eh_image_t im;
+    eh_image_err_t e = eh_image_parse(
+        img, (size_t)len, id == -1 ? ESPLOADER_CHIP_ESP8266 : ESPLOADER_CHIP_ESP32, &im);
+    if (e != EH_IMAGE_OK)
+        return fail(eh_image_strerror(e), 0);
     if (img[2] > 3)
         return fail("flash mode not qio/qout/dio/dout", 2);
     /* Byte 3 (§11.1): size code in the high nibble (ESP8266: 0x0-0x6, 0x8, 0x9; others
@@ -106,95 +116,70 @@ static int check_image(const uint8_t *img, long len, const char *chip)
         return fail("flash size code not valid for this chip family", 3);
     if (freq_code > 2 && freq_code != 0xF)
         return fail("flash frequency code not 0x0/0x1/0x2/0xF", 3);
-    long pos = 8;
-    int hash = 0;
     if (id >= 0) {
         if (le32(img + 19) != 0)
             return fail("reserved extended-header bytes not zero", 19);
-        int got = img[12] | img[13] << 8;
-        if (got != id)
+        if (im.chip_id != id)
             return fail("chip id in the extended header is not this chip's", 12);
-        unsigned min_full = img[15] | img[16] << 8, max_full = img[17] | img[18] << 8;
-        if (max_full != 0xFFFF && max_full < min_full)
+        if (im.max_rev_full != 0xFFFF && im.max_rev_full < im.min_rev_full)
             return fail("max revision below min revision", 17);
-        if (img[23] > 1)
-            return fail("hash-appended byte is neither 0 nor 1", 23);
-        hash = img[23];
-        pos = 24;
     }
-    uint8_t sum = 0xEF;
-    for (unsigned s = 0; s < nseg; s++) {
-        if (pos + 8 > len)
-            return fail("segment header beyond the end", pos);
-        uint32_t addr = le32(img + pos), slen = le32(img + pos + 4);
-        if (slen % 4 != 0)
-            return fail("segment length not a multiple of 4", pos + 4);
-        if (addr < 0x3C000000u || addr >= 0x50000000u)
-            return fail("segment load address outside the chips' memory maps", pos);
-        if (pos + 8 + (long)slen > len)
-            return fail("segment data beyond the end", pos);
-        if (flash_mapped(chip, addr) && ((uint32_t)(pos + 8) & 0xFFFFu) != (addr & 0xFFFFu))
-            return fail("flash-mapped segment not at its address modulo 64 KB", pos);
-        for (uint32_t i = 0; i < slen; i++)
-            sum ^= img[pos + 8 + i];
-        pos += 8 + (long)slen;
+    for (unsigned s = 0; s < im.segment_count; s++) {
+        const eh_segment_t *g = &im.seg[s];
+        long at = (long)g->offset - 8;
+        if (g->len % 4 != 0)
+            return fail("segment length not a multiple of 4", at + 4);
+        if (g->addr < 0x3C000000u || g->addr >= 0x50000000u)
+            return fail("segment load address outside the chips' memory maps", at);
+        if (flash_mapped(chip, g->addr) && ((uint32_t)g->offset & 0xFFFFu) != (g->addr & 0xFFFFu))
+            return fail("flash-mapped segment not at its address modulo 64 KB", at);
     }
     /* Zero padding, then the checksum as the last byte of a 16-byte block. */
-    while (pos % 16 != 15) {
-        if (pos >= len || img[pos] != 0)
-            return fail("padding before the checksum is not zero", pos);
-        pos++;
+    size_t end = im.seg[im.segment_count - 1].offset + im.seg[im.segment_count - 1].len;
+    for (size_t p = end; p < im.checksum_offset; p++) {
+        if (img[p] != 0)
+            return fail("padding before the checksum is not zero", (long)p);
     }
-    if (pos >= len)
-        return fail("no checksum byte", pos);
-    if (img[pos] != sum)
-        return fail("checksum byte does not match the segment data", pos);
-    pos++;
-    if (hash) {
-        if (pos + 32 > len)
-            return fail("SHA-256 missing", pos);
-        uint8_t d[32];
-        esp_host_sha256(img, (size_t)pos, d);
-        if (memcmp(d, img + pos, 32) != 0)
-            return fail("appended SHA-256 does not match", pos);
-        pos += 32;
-    }
-    if (pos != len)
-        return fail("trailing bytes after the image", pos);
+    if (im.checksum != im.checksum_calc)
+        return fail("checksum byte does not match the segment data", (long)im.checksum_offset);
+    if (im.hash_appended && eh_image_sha256_ok(img, &im) != 1)
+        return fail("appended SHA-256 does not match", (long)im.checked_len);
+    if ((long)im.image_len != len)
+        return fail("trailing bytes after the image", (long)im.image_len);
     printf("valid %s image: %u segments, entry 0x%08x, flash byte 0x%02x, %ld bytes%s\n", chip,
-           nseg, (unsigned)le32(img + 4), img[3], len, hash ? ", SHA-256 ok" : "");
+           im.segment_count, (unsigned)im.entry, img[3], len,
+           im.hash_appended ? ", SHA-256 ok" : "");
     return 0;
 }
 
+/* The walk (and the MD5 check) is hostlib's iterator; the layout rules are checked here. */
 static int check_ptable(const uint8_t *t, long len, long expect_app)
 {
     if (len != 0xC00)
         return fail("partition table is not 0xC00 bytes", len);
-    long at = 0;
+    eh_pt_iter_t it;
+    eh_partition_t p;
+    eh_pt_status_t st;
     long app = -1;
     unsigned n = 0;
-    while (at + 32 <= len && t[at] == 0xAA && t[at + 1] == 0x50) {
-        if (t[at + 2] == 0 && app < 0)
-            app = (long)le32(t + at + 4);
+    eh_pt_iter_init(&it, t, (size_t)len);
+    while ((st = eh_pt_iter_next(&it, &p)) == EH_PT_ENTRY) {
+        if (p.type == 0 && app < 0)
+            app = (long)p.offset;
         n++;
-        at += 32;
     }
     if (n == 0)
         return fail("no 0x50AA entries", 0);
-    if (at + 32 > len || t[at] != 0xEB || t[at + 1] != 0xEB)
-        return fail("no 0xEBEB MD5 entry after the entries", at);
+    if (st == EH_PT_BAD_MD5)
+        return fail("MD5 entry does not match the entries", (long)it.pos + 16);
+    if (st == EH_PT_BAD_MAGIC || !it.has_md5)
+        return fail("no 0xEBEB MD5 entry after the entries", (long)it.pos);
+    long md5_at = (long)n * 32;
     for (int i = 2; i < 16; i++) {
-        if (t[at + i] != 0xFF)
-            return fail("MD5 entry bytes 2..15 are not 0xFF", at + i);
+        if (t[md5_at + i] != 0xFF)
+            return fail("MD5 entry bytes 2..15 are not 0xFF", md5_at + i);
     }
-    uint8_t d[16];
-    esploader_md5_t m;
-    esploader_md5_init(&m);
-    esploader_md5_update(&m, t, (size_t)at);
-    esploader_md5_final(&m, d);
-    if (memcmp(d, t + at + 16, 16) != 0)
-        return fail("MD5 entry does not match the entries", at + 16);
-    for (long i = at + 32; i < len; i++) {
+    for (long i = md5_at + 32; i < len; i++) {
         if (t[i] != 0xFF)
             return fail("padding after the MD5 entry is not 0xFF", i);
     }

@@ -9,30 +9,30 @@
  * ESP-IDF are 40 MHz (0). Max revisions: a major version or two above today's silicon.
  */
 static const mk_chip_t chips[] = {
-    /* name        8266   riscv  id  maxrev  bl_off  freq  drom        dram        iram
-       irom        bl_dram     bl_iram_loader bl_iram */
-    {"ESP8266", true, false, 0xFFFF, 0, 0x0, 0x0, 0x3FFE8800, 0x3FFE8000, 0x40100000, 0x40201010,
-     0x3FFE8000, 0x40100000, 0x40100800},
-    {"ESP32", false, false, 0, 399, 0x1000, 0x0, 0x3F400020, 0x3FFB0000, 0x40080000, 0x400D0020,
-     0x3FFF0000, 0x40078000, 0x40080400},
-    {"ESP32-S2", false, false, 2, 199, 0x1000, 0xF, 0x3F000020, 0x3FFBE000, 0x40022000, 0x40080020,
-     0x3FFE6000, 0x40050000, 0x40048000},
-    {"ESP32-S3", false, false, 9, 199, 0x0, 0xF, 0x3C000020, 0x3FC88000, 0x40374000, 0x42000020,
-     0x3FCEB000, 0x403CB700, 0x403C9700},
-    {"ESP32-C2", false, true, 12, 199, 0x0, 0xF, 0x3C000020, 0x3FCA0000, 0x4037C000, 0x42000020,
-     0x3FCD5460, 0x403AE000, 0x403AC000},
-    {"ESP32-C3", false, true, 5, 199, 0x0, 0xF, 0x3C000020, 0x3FC88000, 0x40380000, 0x42000020,
-     0x3FCD5800, 0x403CE700, 0x403CC700},
-    {"ESP32-C5", false, true, 23, 199, 0x2000, 0xF, 0x42800020, 0x40800000, 0x40810000, 0x42000020,
-     0x4085E000, 0x40868000, 0x40860000},
-    {"ESP32-C6", false, true, 13, 199, 0x0, 0x0, 0x42800020, 0x40800000, 0x40810000, 0x42000020,
-     0x4086E600, 0x40875700, 0x4086C400},
-    {"ESP32-C61", false, true, 20, 199, 0x0, 0xF, 0x42800020, 0x40800000, 0x40810000, 0x42000020,
-     0x4083E000, 0x40848000, 0x40840000},
-    {"ESP32-H2", false, true, 16, 199, 0x0, 0xF, 0x42800020, 0x40800000, 0x40810000, 0x42000020,
-     0x4083EFD0, 0x40849000, 0x40847000},
-    {"ESP32-P4", false, true, 18, 399, 0x2000, 0xF, 0x40800020, 0x4FF00000, 0x4FF10000, 0x40000020,
-     0x4FF2CBD0, 0x4FF36000, 0x4FF2E000},
+    /* name        8266   riscv  maxrev  freq  drom        dram        iram        irom
+       bl_dram     bl_iram_loader bl_iram */
+    {"ESP8266", true, false, 0, 0x0, 0x3FFE8800, 0x3FFE8000, 0x40100000, 0x40201010, 0x3FFE8000,
+     0x40100000, 0x40100800},
+    {"ESP32", false, false, 399, 0x0, 0x3F400020, 0x3FFB0000, 0x40080000, 0x400D0020, 0x3FFF0000,
+     0x40078000, 0x40080400},
+    {"ESP32-S2", false, false, 199, 0xF, 0x3F000020, 0x3FFBE000, 0x40022000, 0x40080020, 0x3FFE6000,
+     0x40050000, 0x40048000},
+    {"ESP32-S3", false, false, 199, 0xF, 0x3C000020, 0x3FC88000, 0x40374000, 0x42000020, 0x3FCEB000,
+     0x403CB700, 0x403C9700},
+    {"ESP32-C2", false, true, 199, 0xF, 0x3C000020, 0x3FCA0000, 0x4037C000, 0x42000020, 0x3FCD5460,
+     0x403AE000, 0x403AC000},
+    {"ESP32-C3", false, true, 199, 0xF, 0x3C000020, 0x3FC88000, 0x40380000, 0x42000020, 0x3FCD5800,
+     0x403CE700, 0x403CC700},
+    {"ESP32-C5", false, true, 199, 0xF, 0x42800020, 0x40800000, 0x40810000, 0x42000020, 0x4085E000,
+     0x40868000, 0x40860000},
+    {"ESP32-C6", false, true, 199, 0x0, 0x42800020, 0x40800000, 0x40810000, 0x42000020, 0x4086E600,
+     0x40875700, 0x4086C400},
+    {"ESP32-C61", false, true, 199, 0xF, 0x42800020, 0x40800000, 0x40810000, 0x42000020, 0x4083E000,
+     0x40848000, 0x40840000},
+    {"ESP32-H2", false, true, 199, 0xF, 0x42800020, 0x40800000, 0x40810000, 0x42000020, 0x4083EFD0,
+     0x40849000, 0x40847000},
+    {"ESP32-P4", false, true, 399, 0xF, 0x40800020, 0x4FF00000, 0x4FF10000, 0x40000020, 0x4FF2CBD0,
+     0x4FF36000, 0x4FF2E000},
 };
 
 const mk_chip_t *mk_chip_find(const char *name)
@@ -51,21 +51,7 @@ const mk_chip_t *mk_chip_at(unsigned index)
     return index < sizeof chips / sizeof chips[0] ? &chips[index] : NULL;
 }
 
-int mk_flash_size_code(const mk_chip_t *chip, uint32_t bytes)
+esploader_chip_t mk_chip_id(const mk_chip_t *chip)
 {
-    /* §11.1: ESP32 family 1MB=0x00 doubling to 128MB=0x70; ESP8266 has its own table. */
-    static const uint32_t esp8266_sizes[] = {512u << 10, 256u << 10, 1u << 20, 2u << 20, 4u << 20,
-                                             0,          0,          0,        8u << 20, 16u << 20};
-    if (chip->esp8266) {
-        for (int i = 0; i < 10; i++) {
-            if (esp8266_sizes[i] == bytes)
-                return i << 4;
-        }
-        return -1;
-    }
-    for (int i = 0; i < 8; i++) {
-        if ((1ull << (20 + i)) == bytes)
-            return i << 4;
-    }
-    return -1;
+    return esploader_chip_from_name(chip->name);
 }

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eh_image.h"
 #include "fwgen.h"
-#include "esp_host_sha256.h"
 
 #define HEADER_LEN         8
 #define EXT_HEADER_LEN     16
@@ -19,25 +19,6 @@ typedef struct seg_plan {
     mk_fw_kind_t kind;
     unsigned percent; /* share of the content bytes */
 } seg_plan_t;
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-uint8_t mk_checksum(const uint8_t *data, size_t len, uint8_t seed)
-{
-    for (size_t i = 0; i < len; i++)
-        seed ^= data[i];
-    return seed;
-}
 
 /*
  * Section shares roughly as in a small ESP-IDF app / bootloader: mostly flash-mapped code, a
@@ -70,33 +51,30 @@ static unsigned plan_segments(const mk_image_opts_t *o, seg_plan_t plan[4])
     return 4;
 }
 
-static void copy_text(uint8_t *dst, size_t cap, const char *text)
-{
-    size_t n = strlen(text);
-    memcpy(dst, text, n < cap ? n : cap - 1);
-}
-
-/* esp_app_desc_t: magic, secure_version, 2 reserved words, version[32], project_name[32],
- * time[16], date[16], idf_ver[32], app_elf_sha256[32], then zeros. Fixed strings keep the
- * image reproducible. */
+/* esp_app_desc_t with fixed strings (the image stays reproducible) and a seeded ELF hash. */
 static void write_app_desc(uint8_t *p, mk_prng_t *rng)
 {
-    memset(p, 0, APP_DESC_LEN);
-    put_le32(p, APP_DESC_MAGIC);
-    copy_text(p + 16, 32, "1.0.0-sample");
-    copy_text(p + 48, 32, "esploader_sample_app");
-    copy_text(p + 80, 16, "00:00:00");
-    copy_text(p + 96, 16, "Jan  1 2026");
-    copy_text(p + 112, 32, "esploader-mkimage");
+    eh_app_desc_t d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.version, sizeof d.version, "1.0.0-sample");
+    snprintf(d.project_name, sizeof d.project_name, "esploader_sample_app");
+    snprintf(d.time, sizeof d.time, "00:00:00");
+    snprintf(d.date, sizeof d.date, "Jan  1 2026");
+    snprintf(d.idf_ver, sizeof d.idf_ver, "esploader-mkimage");
     for (int i = 0; i < 32; i++)
-        p[144 + i] = (uint8_t)mk_prng_next(rng);
+        d.app_elf_sha256[i] = (uint8_t)mk_prng_next(rng);
+    eh_app_desc_write(&d, p);
 }
 
 int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, char *err,
                    size_t err_len)
 {
     const mk_chip_t *c = o->chip;
-    int size_code = mk_flash_size_code(c, o->flash_size);
+    esploader_chip_t chip = mk_chip_id(c);
+    char size_name[16];
+    eh_flash_size_name(o->flash_size, size_name, sizeof size_name);
+    int size_code =
+        eh_flash_size_bytes(size_name) == o->flash_size ? eh_flash_size_code(chip, size_name) : -1;
     if (size_code < 0) {
         snprintf(err, err_len, "flash size %u bytes has no header code on %s",
                  (unsigned)o->flash_size, c->name);
@@ -150,6 +128,9 @@ int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, cha
                                   : (content - used) & ~3u;
         used += seg_len[i];
     }
+    /* The segments' contents, laid out as they will be in the file (each after its 8-byte
+     * header), so that file offsets are known while generating; hostlib writes the headers,
+     * padding, checksum and digest around them. */
     size_t cap = fixed + used + 16;
     uint8_t *img = calloc(1, cap);
     if (!img) {
@@ -168,13 +149,12 @@ int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, cha
     }
     mk_fwgen_init(gen, o->seed, c->riscv, code_base, data_base);
 
+    eh_image_spec_t spec;
+    memset(&spec, 0, sizeof spec);
     size_t pos = HEADER_LEN + (ext ? EXT_HEADER_LEN : 0);
     uint32_t entry = 0;
     for (unsigned i = 0; i < nseg; i++) {
-        uint8_t *seg = img + pos;
-        put_le32(seg, plan[i].addr);
-        put_le32(seg + 4, seg_len[i]);
-        uint8_t *data = seg + SEGMENT_HEADER_LEN;
+        uint8_t *data = img + pos + SEGMENT_HEADER_LEN;
         size_t skip = 0;
         if (o->kind == MK_IMAGE_APP && ext && i == 0) {
             write_app_desc(data, &rng);
@@ -188,38 +168,26 @@ int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, cha
             uint32_t span = seg_len[i] / 2 < 0x4000 ? seg_len[i] / 2 : 0x4000;
             entry = iram + (mk_prng_below(&rng, span) & ~3u);
         }
+        spec.seg[i].addr = plan[i].addr;
+        spec.seg[i].data = data;
+        spec.seg[i].len = seg_len[i];
         pos += SEGMENT_HEADER_LEN + seg_len[i];
     }
     free(gen);
 
-    img[0] = 0xE9;
-    img[1] = (uint8_t)nseg;
-    img[2] = o->flash_mode;
-    img[3] = (uint8_t)(size_code | c->freq_code);
-    put_le32(img + 4, entry);
-    if (ext) {
-        img[8] = 0xEE; /* WP pin unused */
-        put_le16(img + 12, c->image_chip_id);
-        img[14] = 0;           /* min revision (legacy) */
-        put_le16(img + 15, 0); /* min revision full */
-        put_le16(img + 17, c->max_rev_full);
-        img[23] = hash ? 1 : 0;
-    }
-
-    /* Checksum over segment data only (headers excluded), stored as the last byte of a
-     * 16-byte-aligned block after zero padding. */
-    uint8_t sum = 0xEF;
-    size_t walk = HEADER_LEN + (ext ? EXT_HEADER_LEN : 0);
-    for (unsigned i = 0; i < nseg; i++) {
-        sum = mk_checksum(img + walk + SEGMENT_HEADER_LEN, seg_len[i], sum);
-        walk += SEGMENT_HEADER_LEN + seg_len[i];
-    }
-    while (pos % 16 != 15)
-        img[pos++] = 0;
-    img[pos++] = sum;
-    if (hash) {
-        esp_host_sha256(img, pos, img + pos);
-        pos += 32;
+    spec.chip = chip;
+    spec.segment_count = nseg;
+    spec.flash_mode = o->flash_mode;
+    spec.flash_size_freq = (uint8_t)(size_code | c->freq_code);
+    spec.entry = entry;
+    spec.max_rev_full = ext ? c->max_rev_full : 0;
+    spec.hash = hash;
+    /* In place: every segment's data already sits where the builder puts it. */
+    pos = eh_image_build(&spec, img, cap);
+    if (pos == 0) {
+        free(img);
+        snprintf(err, err_len, "internal error: image layout rejected by the builder");
+        return -1;
     }
     *out = img;
     *out_len = pos;

@@ -36,7 +36,4 @@ typedef struct mk_image_opts {
 int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, char *err,
                    size_t err_len);
 
-/* The 0xEF-seeded XOR of §2.3 / §11.3. */
-uint8_t mk_checksum(const uint8_t *data, size_t len, uint8_t seed);
-
 #endif

@@ -13,7 +13,7 @@
 
 #include "chips.h"
 #include "image.h"
-#include "parttable.h"
+#include "eh_parttable.h"
 
 #define DEFAULT_APP_SIZE        (256u * 1024u)
 #define DEFAULT_BOOTLOADER_SIZE (24u * 1024u)
@@ -229,12 +229,12 @@ static int make_ptable(const args_t *a, const char *csv_path, const char *path)
     char *text = read_text(csv_path);
     if (!text)
         return -1;
-    mk_ptable_t *t = malloc(sizeof *t);
+    eh_ptable_t *t = malloc(sizeof *t);
     char err[200];
     int rc = -1;
-    if (t && mk_ptable_parse_csv(text, t, err, sizeof err) == 0) {
-        uint8_t bin[MK_PT_LEN];
-        mk_ptable_to_binary(t, bin);
+    if (t && eh_ptable_parse_csv(text, t, err, sizeof err) == 0) {
+        uint8_t bin[EH_PT_LEN];
+        eh_ptable_write(t, bin);
         rc = write_file(path, bin, sizeof bin);
         if (rc == 0 && a->report)
             report("partition-table.bin", bin, sizeof bin);

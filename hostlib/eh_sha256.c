@@ -1,4 +1,4 @@
-#include "esp_host_sha256.h"
+#include "eh_sha256.h"
 
 #include <string.h>
 
@@ -17,7 +17,7 @@ static uint32_t ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32u - n));
 }
 
-static void compress(esp_host_sha256_t *c, const uint8_t *p)
+static void compress(eh_sha256_ctx_t *c, const uint8_t *p)
 {
     uint32_t w[64];
     for (int i = 0; i < 16; i++) {
@@ -57,7 +57,7 @@ static void compress(esp_host_sha256_t *c, const uint8_t *p)
     c->h[7] += h;
 }
 
-void esp_host_sha256_init(esp_host_sha256_t *c)
+void eh_sha256_init(eh_sha256_ctx_t *c)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -66,7 +66,7 @@ void esp_host_sha256_init(esp_host_sha256_t *c)
     c->used = 0;
 }
 
-void esp_host_sha256_update(esp_host_sha256_t *c, const void *data, size_t len)
+void eh_sha256_update(eh_sha256_ctx_t *c, const void *data, size_t len)
 {
     const uint8_t *p = data;
     c->total += len;
@@ -86,20 +86,20 @@ void esp_host_sha256_update(esp_host_sha256_t *c, const void *data, size_t len)
     }
 }
 
-void esp_host_sha256_final(esp_host_sha256_t *c, uint8_t out[32])
+void eh_sha256_final(eh_sha256_ctx_t *c, uint8_t out[32])
 {
     uint64_t bits = c->total * 8u;
     uint8_t pad = 0x80;
-    esp_host_sha256_update(c, &pad, 1);
+    eh_sha256_update(c, &pad, 1);
     uint8_t zero = 0;
     while (c->used != 56) {
-        esp_host_sha256_update(c, &zero, 1);
+        eh_sha256_update(c, &zero, 1);
     }
     uint8_t len[8];
     for (int i = 0; i < 8; i++) {
         len[i] = (uint8_t)(bits >> (56 - 8 * i));
     }
-    esp_host_sha256_update(c, len, 8);
+    eh_sha256_update(c, len, 8);
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (uint8_t)(c->h[i] >> 24);
         out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
@@ -108,10 +108,10 @@ void esp_host_sha256_final(esp_host_sha256_t *c, uint8_t out[32])
     }
 }
 
-void esp_host_sha256(const void *data, size_t len, uint8_t out[32])
+void eh_sha256(const void *data, size_t len, uint8_t out[32])
 {
-    esp_host_sha256_t c;
-    esp_host_sha256_init(&c);
-    esp_host_sha256_update(&c, data, len);
-    esp_host_sha256_final(&c, out);
+    eh_sha256_ctx_t c;
+    eh_sha256_init(&c);
+    eh_sha256_update(&c, data, len);
+    eh_sha256_final(&c, out);
 }
