@@ -2,7 +2,7 @@
 # Fuzz the simulator's frame and command handling, esploader-sim's RFC2217 server codec and the
 # core's deflate compressor (inflate(compress(x)) == x), with libFuzzer for a short while.
 #
-#   scripts/fuzz.sh [SECONDS]        (default 20, shared by the two targets; FUZZ_BUILD=dir
+#   scripts/fuzz.sh [SECONDS]        (default 20, shared by the three targets; FUZZ_BUILD=dir
 #                                     to build elsewhere, FUZZ_CC=clang-NN to pick a compiler)
 #
 # Builds tests/fuzz/fuzz_sim_frames.c (with the sim core and link), tests/fuzz/fuzz_rfc2217.c and
