@@ -45,7 +45,6 @@ static void usage(FILE *f)
         "                           drive IO0/EN from host GPIOs (libgpiod) instead of DTR/RTS\n"
         "  --json                   machine-readable output on stdout\n"
         "  --trace                  print every protocol frame on stderr\n"
-        "  --timings                print the time of each phase on stderr (also in --json)\n"
         "  -v, --verbose            more detail (twice: library log too)\n"
         "  -h, --help               this help; COMMAND --help for a command's help\n"
         "\n"
@@ -258,8 +257,6 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             o->json = true;
         } else if (IS("--trace")) {
             o->trace = true;
-        } else if (IS("--timings")) {
-            o->timings = true;
         } else if (IS("-v") || IS("--verbose")) {
             o->verbose++;
         } else if (IS("-z") || IS("--compress")) {
@@ -281,6 +278,8 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             o->no_verify = false; /* esptool v4 option: verifying is the default here */
         } else if (IS("--no-diff")) {
             o->no_diff = true;
+        } else if (IS("--diff")) {
+            o->no_diff = false; /* the default; the last of --diff / --no-diff wins */
         } else if (IS("--force")) {
             o->force = true;
         } else if (IS("--file")) {
