@@ -11,6 +11,7 @@
 #include "idf.h"
 #include "eh_image.h"
 #include "output.h"
+#include "timeline.h"
 #include "util.h"
 
 #define SECTOR 0x1000u
