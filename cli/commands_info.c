@@ -36,10 +36,23 @@ int cli_run_chip_id(cli_session_t *s, void *ctx)
         cli_info("Security flags: 0x%08x%s%s", (unsigned)sec.flags,
                  (sec.flags & ESPLOADER_SEC_SECURE_BOOT_EN) ? " (secure boot)" : "",
                  (sec.flags & ESPLOADER_SEC_SECURE_DOWNLOAD_ENABLE) ? " (secure download)" : "");
-    } else if (info) {
+    }
+    if (chip == ESPLOADER_CHIP_ESP8266) {
+        /* No image chip id (no extended header); its chip id is esptool's, from the OTP MAC
+         * words: (MAC0 >> 24) | (MAC1 & 0xFFFFFF) << 8 (docs/protocol.md §8.3). */
+        uint32_t m0, m1;
+        if (esploader_read_register(&s->loader, 0x3FF00050, &m0) == 0 &&
+            esploader_read_register(&s->loader, 0x3FF00054, &m1) == 0) {
+            uint32_t id = m0 >> 24 | (m1 & 0xFFFFFFu) << 8;
+            cli_info("Chip ID: 0x%08x", (unsigned)id);
+            cJSON_AddNumberToObject(cli_result(), "chip_id", id);
+        }
+    } else if (info && !(rc == 0 && sec.has_chip_id)) {
+        /* No id in the security info (ESP32-S2's is 12 bytes, the ESP32 has none): the chip's
+         * image id is known from the detected chip. */
         cli_info("Chip ID (image id): %u", (unsigned)info->image_chip_id);
     }
-    if (info) {
+    if (info && chip != ESPLOADER_CHIP_ESP8266) {
         cJSON_AddNumberToObject(cli_result(), "image_chip_id", info->image_chip_id);
     }
     uint8_t mac[6];
@@ -229,6 +242,54 @@ int cli_prep_load_ram(cli_opts_t *o, void **ctx)
     return CLI_EXIT_OK;
 }
 
+/* Internal RAM a load-ram segment may go to (IRAM, DRAM, RTC RAM), from esptool's per-chip
+ * MEMORY_MAP (esptool/targets/<chip>.py). Flash-mapped (IROM/DROM), external RAM and ROM are not
+ * loadable over the serial loader. */
+typedef struct ram_range {
+    esploader_chip_t chip;
+    uint32_t start, end;
+} ram_range_t;
+
+static const ram_range_t k_ram[] = {
+    {ESPLOADER_CHIP_ESP8266, 0x3FFE8000, 0x40000000},
+    {ESPLOADER_CHIP_ESP8266, 0x40100000, 0x40108000},
+    {ESPLOADER_CHIP_ESP32, 0x3FF80000, 0x3FF82000},
+    {ESPLOADER_CHIP_ESP32, 0x3FFAE000, 0x40000000},
+    {ESPLOADER_CHIP_ESP32, 0x40080000, 0x400C2000},
+    {ESPLOADER_CHIP_ESP32S2, 0x3FF9E000, 0x3FFA0000},
+    {ESPLOADER_CHIP_ESP32S2, 0x3FFB0000, 0x40000000},
+    {ESPLOADER_CHIP_ESP32S2, 0x40020000, 0x40072000},
+    {ESPLOADER_CHIP_ESP32S3, 0x3FC88000, 0x3FD00000},
+    {ESPLOADER_CHIP_ESP32S3, 0x40370000, 0x403E0000},
+    {ESPLOADER_CHIP_ESP32S3, 0x600FE000, 0x60100000},
+    {ESPLOADER_CHIP_ESP32C2, 0x3FCA0000, 0x3FCE0000},
+    {ESPLOADER_CHIP_ESP32C2, 0x4037C000, 0x403C0000},
+    {ESPLOADER_CHIP_ESP32C3, 0x3FC80000, 0x3FCE0000},
+    {ESPLOADER_CHIP_ESP32C3, 0x4037C000, 0x403E0000},
+    {ESPLOADER_CHIP_ESP32C3, 0x50000000, 0x50002000},
+    {ESPLOADER_CHIP_ESP32C5, 0x40800000, 0x40860000},
+    {ESPLOADER_CHIP_ESP32C5, 0x50000000, 0x50004000},
+    {ESPLOADER_CHIP_ESP32C6, 0x40800000, 0x40880000},
+    {ESPLOADER_CHIP_ESP32C6, 0x50000000, 0x50004000},
+    {ESPLOADER_CHIP_ESP32C61, 0x40800000, 0x40860000},
+    {ESPLOADER_CHIP_ESP32C61, 0x50000000, 0x50004000},
+    {ESPLOADER_CHIP_ESP32H2, 0x40800000, 0x40880000},
+    {ESPLOADER_CHIP_ESP32H2, 0x50000000, 0x50004000},
+    {ESPLOADER_CHIP_ESP32P4, 0x4FF00000, 0x4FFA0000},
+    {ESPLOADER_CHIP_ESP32P4, 0x50108000, 0x50110000},
+};
+
+static bool in_ram(esploader_chip_t chip, uint32_t addr, uint32_t len)
+{
+    for (size_t i = 0; i < sizeof(k_ram) / sizeof(k_ram[0]); i++) {
+        if (k_ram[i].chip == chip && addr >= k_ram[i].start &&
+            (uint64_t)addr + len <= k_ram[i].end) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int cli_run_load_ram(cli_session_t *s, void *ctx)
 {
     ram_args_t *r = ctx;
@@ -237,6 +298,21 @@ int cli_run_load_ram(cli_session_t *s, void *ctx)
     if (eh_image_parse(r->data, r->len, chip, &img) != EH_IMAGE_OK) {
         cli_error("%s: not a valid image for %s", r->path, cli_chip_name(chip));
         return CLI_EXIT_USAGE;
+    }
+    cli_region_t reg = {0, r->data, (uint32_t)r->len, r->path};
+    if (!s->o->force && cli_check_image_chip(&reg, chip, "the chip") != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
+    /* Every segment must land in internal RAM: check them all before loading any. */
+    for (unsigned i = 0; i < img.segment_count; i++) {
+        if (!s->o->force && !in_ram(chip, img.seg_addr[i], img.seg_len[i])) {
+            cli_error("%s: segment %u (0x%08x, %u bytes) is not in the %s's RAM: load-ram loads "
+                      "RAM images only (flash-mapped segments need write-flash). Use --force to "
+                      "load it anyway",
+                      r->path, i, (unsigned)img.seg_addr[i], (unsigned)img.seg_len[i],
+                      cli_chip_name(chip));
+            return CLI_EXIT_USAGE;
+        }
     }
     cJSON *segs = cJSON_AddArrayToObject(cli_result(), "segments");
     for (unsigned i = 0; i < img.segment_count; i++) {

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "multi.h"
 #include "output.h"
+#include "stub.h"
 #include "util.h"
 
 #define ESPLOADER_CLI_VERSION "0.1.0"
@@ -45,7 +46,6 @@ static void usage(FILE *f)
         "                           drive IO0/EN from host GPIOs (libgpiod) instead of DTR/RTS\n"
         "  --json                   machine-readable output on stdout\n"
         "  --trace                  print every protocol frame on stderr\n"
-        "  --timings                print the time of each phase on stderr (also in --json)\n"
         "  -v, --verbose            more detail (twice: library log too)\n"
         "  -h, --help               this help; COMMAND --help for a command's help\n"
         "\n"
@@ -192,8 +192,12 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             }
         } else if (IS("-b") || IS("--baud")) {
             NEED_VAL();
-            if (!cli_parse_u32(val, &o->baud) || o->baud < 300) {
-                fprintf(stderr, "error: bad baud rate '%s'\n", val);
+            /* Above 5 Mbaud no ESP UART (and no common USB bridge) goes. */
+            if (!cli_parse_u32(val, &o->baud) || o->baud < 300 || o->baud > 5000000) {
+                fprintf(stderr,
+                        "error: bad baud rate '%s' (300 to 5000000; usual: 115200, "
+                        "230400, 460800, 921600)\n",
+                        val);
                 return -1;
             }
         } else if (IS("-c") || IS("--chip")) {
@@ -222,6 +226,16 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
         } else if (IS("--stub")) {
             NEED_VAL();
             o->stub = val;
+            if (strcmp(val, "auto") != 0 && strcmp(val, "none") != 0) {
+                /* A stub file is input: check it now, before any port is opened. */
+                cli_stub_t st;
+                char err[600];
+                if (cli_stub_load(val, &st, err, sizeof(err)) != 0) {
+                    fprintf(stderr, "error: --stub: %s\n", err);
+                    return -1;
+                }
+                cli_stub_free(&st);
+            }
         } else if (IS("--connect-attempts")) {
             NEED_VAL();
             if (!cli_parse_u32(val, &o->connect_attempts)) {
@@ -258,8 +272,6 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             o->json = true;
         } else if (IS("--trace")) {
             o->trace = true;
-        } else if (IS("--timings")) {
-            o->timings = true;
         } else if (IS("-v") || IS("--verbose")) {
             o->verbose++;
         } else if (IS("-z") || IS("--compress")) {
@@ -281,8 +293,6 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             o->no_verify = false; /* esptool v4 option: verifying is the default here */
         } else if (IS("--no-diff")) {
             o->no_diff = true;
-        } else if (IS("--diff")) {
-            o->no_diff = false; /* the default; the last of --diff / --no-diff wins */
         } else if (IS("--force")) {
             o->force = true;
         } else if (IS("--file")) {

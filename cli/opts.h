@@ -43,12 +43,13 @@ typedef struct cli_opts {
     int port_count;
     uint32_t baud;
     esploader_chip_t chip;
+    const char *chip_source; /* where chip came from when not --chip (a flasher_args.json) */
     esploader_before_t before;
     const char *custom_reset; /* custom:"..." sequence text */
     cli_after_t after;
     const char *stub; /* "auto", "none" or a path */
     uint32_t connect_attempts;
-    bool json, trace, timings;
+    bool json, trace;
     int verbose;
     const char *gpio_chip;
     int gpio_boot, gpio_reset;

@@ -3,13 +3,11 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "chipname.h"
 #include "eh_image.h"
 #include "output.h"
 #include "stub.h"
-#include "timeline.h"
 
 int cli_exit_for(int err)
 {
@@ -40,19 +38,11 @@ const char *cli_errtext(cli_session_t *s, int err, char *buf, size_t len)
     return buf;
 }
 
-static void trace_print(bool tx, const uint8_t *frame, size_t len)
+static void trace_hook(void *user, bool tx, const uint8_t *frame, size_t len)
 {
-    char line[3 * 48 + 80];
-    /* Milliseconds on the monotonic clock since the first frame: where the time goes. */
-    static double t0 = -1;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-    if (t0 < 0) {
-        t0 = now;
-    }
-    size_t k = (size_t)snprintf(line, sizeof(line), "%10.3f %s %4u:", now - t0, tx ? "TX" : "RX",
-                                (unsigned)len);
+    (void)user;
+    char line[3 * 48 + 64];
+    size_t k = (size_t)snprintf(line, sizeof(line), "%s %4u:", tx ? "TX" : "RX", (unsigned)len);
     for (size_t i = 0; i < len && i < 48; i++) {
         k += (size_t)snprintf(line + k, sizeof(line) - k, " %02x", frame[i]);
     }
@@ -60,16 +50,6 @@ static void trace_print(bool tx, const uint8_t *frame, size_t len)
         snprintf(line + k, sizeof(line) - k, " ...");
     }
     fprintf(stderr, "%s\n", line);
-}
-
-/* Every frame feeds the timeline; --trace also prints it. */
-static void trace_hook(void *user, bool tx, const uint8_t *frame, size_t len)
-{
-    const cli_session_t *s = user;
-    cli_tl_frame(tx, frame, len);
-    if (s->o->trace) {
-        trace_print(tx, frame, len);
-    }
 }
 
 static void log_hook(void *user, esploader_log_level_t level, const char *msg, int32_t value)
@@ -90,9 +70,16 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
     /* The ROM loaders auto-baud on SYNC; esptool syncs at min(115200, --baud) and raises the
      * rate with CHANGE_BAUDRATE later. */
     popt.baud = o->baud && o->baud < 115200 ? o->baud : 115200;
-    popt.gpio_chip = o->gpio_chip;
-    popt.gpio_boot = o->gpio_boot;
-    popt.gpio_reset = o->gpio_reset;
+    if (o->gpio_chip && (s->tcp || s->rfc2217)) {
+        /* A network port's board is wired to the server's serial adapter, not to our GPIOs. */
+        cli_warn("--gpio-chip %s ignored: %s is a network port (GPIO reset lines are for a local "
+                 "serial port)",
+                 o->gpio_chip, port);
+    } else {
+        popt.gpio_chip = o->gpio_chip;
+        popt.gpio_boot = o->gpio_boot;
+        popt.gpio_reset = o->gpio_reset;
+    }
     char err[512];
     int rc = esploader_posix_open(&s->port, port, &popt, err, sizeof(err));
     if (rc != 0) {
@@ -101,7 +88,7 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
     }
     s->ops = esploader_posix_ops;
     s->has_lines = !s->tcp;
-    if (!s->tcp && !o->gpio_chip) {
+    if (!s->tcp && !popt.gpio_chip) {
         /* Probe the modem lines once: a PTY (or a bridge without them) can't reset. */
         if (s->ops.set_lines(s->port, ESPLOADER_LINE_KEEP, ESPLOADER_LINE_KEEP) ==
             ESPLOADER_ERR_UNSUPPORTED) {
@@ -112,6 +99,28 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
         s->ops.set_lines = NULL;
     }
     return CLI_EXIT_OK;
+}
+
+const char *cli_unsupported_why(cli_session_t *s, const char *what)
+{
+    static char buf[400];
+    esploader_chip_t chip = esploader_get_target(&s->loader);
+    if (esploader_secure_download_mode(&s->loader)) {
+        snprintf(buf, sizeof(buf),
+                 "%s is not possible: the chip is in Secure Download Mode, whose ROM accepts only "
+                 "SYNC, SPI_ATTACH/SET_PARAMS, CHANGE_BAUDRATE, FLASH_BEGIN/DATA/END and "
+                 "GET_SECURITY_INFO (no MD5, no flash reads, no stub; docs/protocol.md §4)",
+                 what);
+    } else if (chip == ESPLOADER_CHIP_ESP8266 && !s->stub) {
+        snprintf(buf, sizeof(buf),
+                 "%s is not possible with the ESP8266 ROM loader (it has no "
+                 "MD5 or flash-read command): use the flasher stub (--stub auto)",
+                 what);
+    } else {
+        snprintf(buf, sizeof(buf), "%s is not supported by the %s %s loader", what,
+                 cli_chip_name(chip), s->stub ? "stub" : "ROM");
+    }
+    return buf;
 }
 
 int cli_lib_fail(cli_session_t *s, const char *what, int rc)
@@ -161,7 +170,12 @@ static void report_connect_failure(cli_session_t *s, int rc)
         break;
     case ESPLOADER_DIAG_WRONG_CHIP: {
         esploader_chip_t got = esploader_detected_chip(&s->loader); /* kept on a mismatch */
-        if (got != ESPLOADER_CHIP_AUTO && got != s->o->chip) {
+        if (s->o->chip_source) {
+            /* The chip came from the build, not from the command line: blame the build. */
+            cli_error("This chip is %s, but %s is for %s. Wrong board or wrong build?",
+                      got != ESPLOADER_CHIP_AUTO ? cli_chip_name(got) : "another chip",
+                      s->o->chip_source, cli_chip_name(s->o->chip));
+        } else if (got != ESPLOADER_CHIP_AUTO && got != s->o->chip) {
             cli_error("This chip is %s, not %s. Wrong --chip argument?", cli_chip_name(got),
                       cli_chip_name(s->o->chip));
         } else {
@@ -218,7 +232,20 @@ static int load_stub(cli_session_t *s)
     esploader_chip_t chip = esploader_get_target(&s->loader);
     char path[1024], err[768];
     if (strcmp(o->stub, "auto") == 0) {
-        if (cli_stub_find(chip, o->argv0, path, sizeof(path), err, sizeof(err)) != 0) {
+        const char *name = cli_chip_slug(chip);
+        uint32_t w;
+        /* ESP32-P4 below v3.0 needs its own stub, as esptool and esptool-js choose: revision =
+         * major * 100 + minor, major = bit 23 << 2 | bits 5:4 and minor = bits 3:0 of eFuse
+         * BLOCK1 word 2 (docs/protocol.md §8.3, §9). */
+        if (chip == ESPLOADER_CHIP_ESP32P4 &&
+            esploader_read_register(&s->loader, 0x5012D04C, &w) == 0) {
+            unsigned rev = ((w >> 23 & 1u) << 2 | (w >> 4 & 3u)) * 100u + (w & 0xFu);
+            cli_debug("ESP32-P4 revision v%u.%u", rev / 100, rev % 100);
+            if (rev < 300) {
+                name = "esp32p4-rev1";
+            }
+        }
+        if (cli_stub_find_named(chip, name, o->argv0, path, sizeof(path), err, sizeof(err)) != 0) {
             cli_warn("%s; continuing with the ROM loader (slower)", err);
             return CLI_EXIT_OK;
         }
@@ -233,11 +260,11 @@ static int load_stub(cli_session_t *s)
     cli_debug("stub: %s (text %u B @0x%08x, data %u B @0x%08x, entry 0x%08x)", path,
               (unsigned)st.stub.text_size, (unsigned)st.stub.text_addr, (unsigned)st.stub.data_size,
               (unsigned)st.stub.data_addr, (unsigned)st.stub.entry);
-    cli_tl_mark(EH_PH_STUB);
     int rc = esploader_run_stub(&s->loader, &st.stub);
     cli_stub_free(&st);
     if (rc == ESPLOADER_ERR_UNSUPPORTED) {
-        cli_warn("the stub can't run here (Secure Download Mode?); continuing with the ROM");
+        cli_warn("the ROM refused the flasher stub upload (%s); continuing with the ROM loader",
+                 path);
         return CLI_EXIT_OK;
     }
     if (rc != 0) {
@@ -280,26 +307,6 @@ static int setup_flash(cli_session_t *s)
     return CLI_EXIT_OK;
 }
 
-/* CHANGE_BAUDRATE to b. may_defer: a ROM that cannot (UNSUPPORTED) is left at 115200 without
- * an error, for the stub to do it. */
-static int raise_baud(cli_session_t *s, uint32_t b, bool may_defer)
-{
-    cli_tl_mark(EH_PH_BAUD);
-    int rc = esploader_change_baudrate(&s->loader, b);
-    if (rc == ESPLOADER_ERR_UNSUPPORTED && may_defer) {
-        return CLI_EXIT_OK;
-    }
-    if (rc != 0) {
-        char eb[160];
-        cli_error("changing the baud rate to %u failed: %s", (unsigned)b,
-                  cli_errtext(s, rc, eb, sizeof(eb)));
-        return cli_exit_for(rc);
-    }
-    s->baud = b;
-    cli_debug("baud rate now %u", (unsigned)b);
-    return CLI_EXIT_OK;
-}
-
 int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, unsigned need)
 {
     int ec = cli_port_open(s, o, port);
@@ -313,8 +320,9 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     c->before = o->before;
     c->connect_attempts = o->connect_attempts;
     c->initial_baud = o->baud && o->baud < 115200 ? o->baud : 115200;
-    c->trace = trace_hook;
-    c->hook_user = s;
+    if (o->trace) {
+        c->trace = trace_hook;
+    }
     if (o->verbose >= 2) {
         c->log = log_hook;
     }
@@ -348,7 +356,6 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
         cli_error("invalid configuration: %s", esploader_strerror(rc));
         return CLI_EXIT_USAGE;
     }
-    cli_tl_mark(EH_PH_RESET_SYNC);
     rc = esploader_connect(&s->loader);
     if (rc != 0) {
         report_connect_failure(s, rc);
@@ -370,25 +377,12 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
         cli_warn("the chip is in Secure Download Mode: only a few commands work");
     }
 
-    /* The baud rate goes up before the stub upload where the ROM can change it (all but the
-     * ESP8266 ROM, and the C2/C5 ROMs in Secure Download Mode): the stub then travels at the
-     * fast rate (10 KB: ~0.9 s at 115200, ~0.1 s at 921600) and keeps the UART as the ROM left
-     * it, so it needs no second change. Where the ROM refuses, the stub changes it. */
-    uint32_t want = 115200;
-    if ((need & CLI_NEED_BAUD) && o->baud > 115200) {
-        want = usable_baud(s, o->baud);
-    }
-    bool baud_done = want <= 115200;
-    if (!baud_done && chip != ESPLOADER_CHIP_ESP8266) {
-        ec = raise_baud(s, want, true);
-        if (ec != CLI_EXIT_OK) {
-            return ec;
-        }
-        baud_done = s->baud == want;
-    }
-
     if ((need & CLI_NEED_STUB) && strcmp(o->stub, "none") != 0) {
-        if (esploader_stub_running(&s->loader)) {
+        if (esploader_secure_download_mode(&s->loader)) {
+            /* The SDM ROM refuses MEM_BEGIN/MEM_DATA (docs/protocol.md §4): no stub upload. */
+            cli_info("Secure Download Mode: the flasher stub can't be uploaded (the ROM refuses "
+                     "RAM downloads); using the ROM loader");
+        } else if (esploader_stub_running(&s->loader)) {
             s->stub = true;
             cli_info("Flasher stub already running");
         } else {
@@ -403,24 +397,37 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
     }
     cJSON_AddBoolToObject(cli_result(), "stub", s->stub);
 
-    if (!baud_done) {
-        if (chip == ESPLOADER_CHIP_ESP8266 && !s->stub) {
+    if ((need & CLI_NEED_BAUD) && o->baud > 115200) {
+        bool rom8266 = chip == ESPLOADER_CHIP_ESP8266 && !s->stub;
+        if (rom8266) {
             cli_info("The ESP8266 ROM cannot change the baud rate; staying at 115200");
         } else {
-            ec = raise_baud(s, want, false);
-            if (ec != CLI_EXIT_OK) {
-                return ec;
+            uint32_t b = usable_baud(s, o->baud);
+            if (b > 115200) {
+                rc = esploader_change_baudrate(&s->loader, b);
+                if (rc == ESPLOADER_ERR_UNSUPPORTED && esploader_secure_download_mode(&s->loader)) {
+                    /* The C2/C5 ROMs need a crystal correction read from registers, which SDM
+                     * refuses (docs/protocol.md §5.12); nothing was sent. esptool stays too. */
+                    cli_warn("Secure Download Mode: the %s ROM's baud rate can't be corrected "
+                             "for its crystal (register reads are refused); staying at 115200",
+                             cli_chip_name(chip));
+                    rc = 0;
+                } else if (rc != 0) {
+                    char eb[160];
+                    cli_error("changing the baud rate to %u failed: %s", (unsigned)b,
+                              cli_errtext(s, rc, eb, sizeof(eb)));
+                    return cli_exit_for(rc);
+                }
+                cli_debug("baud rate now %u", (unsigned)b);
             }
         }
     }
     if (need & CLI_NEED_FLASH) {
-        cli_tl_mark(EH_PH_SETUP);
         ec = setup_flash(s);
         if (ec != CLI_EXIT_OK) {
             return ec;
         }
     }
-    cli_tl_mark(EH_PH_HOST); /* until the next command: the program's own work */
     return CLI_EXIT_OK;
 }
 
@@ -429,7 +436,6 @@ int cli_session_close(cli_session_t *s, bool run_after)
     int ec = CLI_EXIT_OK;
     if (run_after && s->port) {
         int rc = 0;
-        cli_tl_mark(EH_PH_RESET);
         switch (s->o->after) {
         case CLI_AFTER_HARD_RESET:
             if (!s->ops.set_lines && s->tcp) {
@@ -438,9 +444,14 @@ int cli_session_close(cli_session_t *s, bool run_after)
                 break;
             }
             if (!s->ops.set_lines) {
-                cli_warn("%s has no reset lines: the chip was not reset (use --after soft-reset "
-                         "to leave the loader by command)",
-                         s->port_name);
+                /* Leaving the loader by command works from the ROM and the ESP8266 stub only
+                 * (docs/protocol.md §10.5): suggest it only where it can work. */
+                bool soft = !s->stub || esploader_get_target(&s->loader) == ESPLOADER_CHIP_ESP8266;
+                cli_warn("%s has no reset lines: the chip was not reset%s", s->port_name,
+                         soft ? " (use --after soft-reset to leave the loader by command)"
+                              : "; it stays in the flasher stub until reset or power-cycled "
+                                "(--no-stub with --after soft-reset can start the app without "
+                                "a reset line)");
                 break;
             }
             rc = esploader_reset_target(&s->loader);

@@ -18,7 +18,6 @@ typedef struct cli_session {
     const char *port_name;
     bool tcp, rfc2217, has_lines;
     bool stub;
-    uint32_t baud;       /* the link's rate after a CHANGE_BAUDRATE, 0 = still the connect rate */
     uint32_t flash_size; /* bytes: detected or from --flash-size; 0 = unknown */
     esploader_reset_step_t custom[64];
 } cli_session_t;
@@ -45,5 +44,9 @@ const char *cli_boot_log_text(cli_session_t *s, char *buf, size_t len);
 
 /* Just the port (for `reset`, which needs no loader). */
 int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port);
+
+/* Why the loader refused an operation with ESPLOADER_ERR_UNSUPPORTED ("verification ..."): Secure
+ * Download Mode, the ESP8266 ROM, or the loader in general. Static buffer. */
+const char *cli_unsupported_why(cli_session_t *s, const char *what);
 
 #endif

@@ -40,6 +40,12 @@ static void exe_dir(const char *argv0, char *out, size_t len)
 int cli_stub_find(esploader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
                   size_t err_len)
 {
+    return cli_stub_find_named(chip, cli_chip_slug(chip), argv0, path, path_len, err, err_len);
+}
+
+int cli_stub_find_named(esploader_chip_t chip, const char *name, const char *argv0, char *path,
+                        size_t path_len, char *err, size_t err_len)
+{
     char dirs[6][PATH_MAX + 128];
     int n = 0;
     const char *env = getenv("ESPLOADER_STUB_DIR");
@@ -54,17 +60,17 @@ int cli_stub_find(esploader_chip_t chip, const char *argv0, char *path, size_t p
     snprintf(dirs[n++], sizeof(dirs[0]), "/usr/lib/node_modules/" NPM_STUB_DIR);
     snprintf(dirs[n++], sizeof(dirs[0]), "/usr/local/lib/node_modules/" NPM_STUB_DIR);
     for (int i = 0; i < n; i++) {
-        snprintf(path, path_len, "%s/%s.json", dirs[i], cli_chip_slug(chip));
+        snprintf(path, path_len, "%s/%s.json", dirs[i], name);
         if (exists(path)) {
             return 0;
         }
     }
     snprintf(err, err_len,
-             "no flasher stub for %s found (looked in $ESPLOADER_STUB_DIR, "
+             "no flasher stub for %s found (%s.json; looked in $ESPLOADER_STUB_DIR, "
              "./node_modules/" NPM_STUB_DIR ", next to the executable, /usr/lib and "
              "/usr/local/lib node_modules). Get one with 'npm i esptool-js' (or 'npm ci' in "
              "the esploader source tree), or point --stub at a stub JSON file",
-             cli_chip_name(chip));
+             cli_chip_name(chip), name);
     return -1;
 }
 

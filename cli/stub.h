@@ -21,6 +21,10 @@ typedef struct cli_stub {
 int cli_stub_find(esploader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
                   size_t err_len);
 
+/* The same for a named stub of the chip (e.g. "esp32p4-rev1"). */
+int cli_stub_find_named(esploader_chip_t chip, const char *name, const char *argv0, char *path,
+                        size_t path_len, char *err, size_t err_len);
+
 /* Load and decode a stub JSON file. 0, or -1 with the reason in err. */
 int cli_stub_load(const char *path, cli_stub_t *out, char *err, size_t err_len);
 void cli_stub_free(cli_stub_t *s);

@@ -126,9 +126,8 @@ const char *esploader_strerror(int err)
         "unsupported by this chip/loader/mode",
         "invalid argument",
         "call out of order",
-        "host data source or compressor failed",
     };
-    if (err > 0 || err < ESPLOADER_ERR_HOST) {
+    if (err > 0 || err < ESPLOADER_ERR_STATE) {
         return "unknown error";
     }
     return text[-err];

@@ -4,7 +4,6 @@ set(ESPLOADER_CORE_SOURCES
     baud.c
     chip_info.c
     connect.c
-    deflate.c
     diag.c
     erase.c
     flash_buffer.c

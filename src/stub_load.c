@@ -17,7 +17,6 @@ static int upload(esploader_t *l, uint32_t addr, const uint8_t *data, uint32_t s
 int esploader_run_stub(esploader_t *l, const esploader_stub_t *stub)
 {
     uint32_t deadline;
-    espl_proto_resp_t resp;
     int r, n;
 
     if (l->stub) {
@@ -51,12 +50,10 @@ int esploader_run_stub(esploader_t *l, const esploader_stub_t *stub)
             ESP_LOG(l, ESPLOADER_LOG_INFO, "stub running", 0);
             return ESPLOADER_OK;
         }
-        /* the ROM's MEM_END reply, parsed like every other reply (it matters only if it failed) */
-        if (espl_proto_parse_resp(l->frame, (size_t)n, 0, &resp) == ESP_PROTO_RESP_OK &&
-            resp.op == ESP_OP_MEM_END && resp.status != 0) {
+        if (n >= 10 && l->frame[0] == 1 && l->frame[1] == ESP_OP_MEM_END && l->frame[8] != 0) {
             l->failure.command = ESP_OP_MEM_END;
-            l->failure.status = resp.status;
-            l->failure.reason = resp.reason;
+            l->failure.status = l->frame[8];
+            l->failure.reason = l->frame[9];
             l->failure.stub = false;
             return ESPLOADER_ERR_TARGET;
         }

@@ -28,8 +28,7 @@ static int tx_byte(esploader_t *l, int c, uint32_t deadline)
 int espl_send(esploader_t *l, size_t cmd_len, const uint8_t *data, size_t len, size_t pad,
               uint32_t deadline)
 {
-    /* Three segments escaped straight into l->tx by the SLIP encoder: the command, the data,
-     * the 0xFF padding. */
+    /* Three segments escaped straight into l->tx: the command, the data, the 0xFF padding. */
     const uint8_t *p = l->cmd;
     size_t k, seg;
     int r;
@@ -42,9 +41,9 @@ int espl_send(esploader_t *l, size_t cmd_len, const uint8_t *data, size_t len, s
     for (seg = 0; seg < 3; seg++) {
         for (k = 0; k < cmd_len && r == 0; k++) {
             int c = seg == 2 ? 0xFF : p[k];
-            if (espl_slip_is_special(c)) {
+            if (c == ESP_SLIP_END || c == ESP_SLIP_ESC) {
                 r = tx_byte(l, ESP_SLIP_ESC, deadline);
-                c = espl_slip_escaped(c);
+                c = c == ESP_SLIP_END ? ESP_SLIP_ESC_END : ESP_SLIP_ESC_ESC;
             }
             if (r == 0) {
                 r = tx_byte(l, c, deadline);

@@ -18,6 +18,11 @@ void sim_app_usage(FILE *out)
             "  --flash-file FILE    keep the flash in FILE (created erased if missing)\n"
             "  --strict             also send the stale status bytes 1-3 real ROMs send\n"
             "  --secure-download    Secure Download Mode (ESP32-S2 and later)\n"
+            "  --chip-revision X.Y  burn revision vX.Y into the eFuses (ESP32-P4 only; the\n"
+            "                       default is the chip table's, P4 v1.0)\n"
+            "  --link-fail-above N  link-fault model, not chip behaviour: the line garbles\n"
+            "                       every byte both ways while the UART runs above N baud\n"
+            "                       (a marginal cable or USB bridge)\n"
             "  --no-timing          answer instantly (no UART or flash timing)\n"
             "  --listen ENDPOINT    pty (default), tcp:HOST:PORT or rfc2217:HOST:PORT;\n"
             "                       PORT 0 picks a free port; HOST must be loopback\n"
@@ -150,7 +155,9 @@ int sim_app_parse_args(int argc, char **argv, sim_app_options_t *opt, char *err,
         }
         bool takes_value = strcmp(name, "--chip") == 0 || strcmp(name, "--flash-size") == 0 ||
                            strcmp(name, "--flash-file") == 0 || strcmp(name, "--listen") == 0 ||
-                           strcmp(name, "--port-file") == 0;
+                           strcmp(name, "--port-file") == 0 ||
+                           strcmp(name, "--chip-revision") == 0 ||
+                           strcmp(name, "--link-fail-above") == 0;
         if (takes_value && val == NULL) {
             if (i + 1 >= argc) {
                 snprintf(err, err_len, "%s needs a value", name);
@@ -188,6 +195,24 @@ int sim_app_parse_args(int argc, char **argv, sim_app_options_t *opt, char *err,
             opt->sim.strict = true;
         } else if (strcmp(name, "--secure-download") == 0) {
             opt->sim.secure_download = true;
+        } else if (strcmp(name, "--chip-revision") == 0 || strcmp(name, "--link-fail-above") == 0) {
+            bool rev = strcmp(name, "--chip-revision") == 0;
+            char *end = NULL;
+            unsigned long a = strtoul(val, &end, 10), b = 0;
+            if (rev && end && *end == '.') {
+                b = strtoul(end + 1, &end, 10);
+            }
+            if (end == val || *end != '\0' || (rev ? a > 7 || b > 15 : a < 300)) {
+                snprintf(err, err_len,
+                         rev ? "--chip-revision takes MAJOR.MINOR, e.g. 3.1"
+                             : "--link-fail-above takes a baud rate >= 300");
+                return -1;
+            }
+            if (rev) {
+                opt->sim.revision = (uint16_t)(a * 100 + b);
+            } else {
+                opt->sim.link_fail_above = (uint32_t)a;
+            }
         } else if (strcmp(name, "--no-timing") == 0) {
             opt->sim.no_timing = true;
         } else if (strcmp(name, "--allow-remote") == 0) {

@@ -139,6 +139,13 @@ static void reset_chip(sim_t *s, uint64_t t, bool download, banner_kind_t kind)
     s->rf_active = false;
     s->flash.wel = false;
     sim_regs_reset(s);
+    if (s->cfg.revision && s->chip->id == SIM_CHIP_ESP32P4) {
+        /* eFuses survive resets. ESP32-P4 (esptool esp32p4.py): BLOCK1 word 2 = 0x5012D04C,
+         * minor = bits 3:0, major = bit 23 << 2 | bits 5:4 (docs/protocol.md §8.3). */
+        uint32_t maj = s->cfg.revision / 100u, min = s->cfg.revision % 100u;
+        uint32_t w = sim_reg_read(s, 0x5012D04C) & ~(0xFu | 0x30u | (1u << 23));
+        sim_reg_write(s, 0x5012D04C, w | min | (maj & 3u) << 4 | (maj >> 2) << 23, 0xFFFFFFFFu);
+    }
     s->stats.resets++;
     const char *b = !download           ? s->chip->banner_run
                     : kind == BANNER_SW ? s->chip->banner_sw_reset
@@ -171,6 +178,13 @@ sim_t *sim_new(const sim_config_t *cfg, char *err, size_t err_len)
     }
     if (cfg->secure_download && !chip->sdm_capable) {
         snprintf(err, err_len, "%s has no Secure Download Mode", chip->name);
+        return NULL;
+    }
+    if (cfg->revision &&
+        (chip->id != SIM_CHIP_ESP32P4 || cfg->revision / 100 > 7 || cfg->revision % 100 > 15)) {
+        snprintf(err, err_len,
+                 "revision v%u.%u: only ESP32-P4 revisions v0.0 to v7.15 are modelled",
+                 (unsigned)cfg->revision / 100, (unsigned)cfg->revision % 100);
         return NULL;
     }
     sim_t *s = calloc(1, sizeof(*s));
@@ -316,6 +330,10 @@ static void step(sim_t *s)
     bool mismatch = !s->cfg.no_timing && sim_baud_mismatch(baud, s->chip_baud);
     if (s->cfg.no_timing && baud != s->chip_baud)
         mismatch = true;
+    if (s->cfg.link_fail_above && s->chip_baud > s->cfg.link_fail_above) {
+        b = sim_garble(b, s->chip_baud, s->cfg.link_fail_above); /* the link-fault model */
+        mismatch = false;
+    }
     if (mismatch) {
         if (s->mode == SIM_MODE_ROM && s->autobaud)
             s->frame_garbled = true; /* decoded as sent; judged at execution (auto-baud) */
@@ -359,6 +377,8 @@ size_t sim_host_read(sim_t *s, uint8_t *buf, size_t cap, uint64_t now_us)
         sim_stream_pop(&s->tx, &b, NULL, &baud);
         bool mismatch =
             s->cfg.no_timing ? baud != s->host_baud : sim_baud_mismatch(baud, s->host_baud);
+        if (s->cfg.link_fail_above && baud > s->cfg.link_fail_above)
+            mismatch = true; /* the link-fault model (sim_config_t.link_fail_above) */
         buf[n++] = mismatch ? sim_garble(b, baud, s->host_baud) : b;
     }
     return n;

@@ -47,6 +47,12 @@ typedef struct sim_config {
     bool secure_download;   /* Secure Download Mode (S2 and later) */
     bool no_timing;         /* everything instantaneous (fast functional tests) */
     bool start_in_run_mode; /* power up running the app instead of in download mode */
+    /* Link-fault model, not chip behaviour: a marginal cable or USB bridge that garbles every
+     * byte, both ways, while the UART runs above this rate (0 = a perfect link). */
+    uint32_t link_fail_above;
+    /* Chip revision as major * 100 + minor, burnt into the revision eFuses where the chip's
+     * layout is modelled (ESP32-P4 only for now); 0 = the chip table's default. */
+    uint16_t revision;
 } sim_config_t;
 
 typedef struct sim sim_t;

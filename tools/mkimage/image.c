@@ -66,6 +66,9 @@ static void write_app_desc(uint8_t *p, mk_prng_t *rng)
     eh_app_desc_write(&d, p);
 }
 
+/* Room for the code and RAM segments after the first MMU page (a few KB each). */
+#define MIN_AFTER_PAGE 0x4000u
+
 int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, char *err,
                    size_t err_len)
 {
@@ -99,11 +102,14 @@ int mk_image_build(const mk_image_opts_t *o, uint8_t **out, size_t *out_len, cha
     uint32_t seg_len[4];
     uint32_t used = 0;
     bool mmu_align = o->kind == MK_IMAGE_APP && ext;
-    if (mmu_align && content < 2 * MMU_PAGE) {
+    /* The rodata segment takes at least one 64 KB MMU page; the code and RAM segments need
+     * room after it. The minimum is stated rounded up, so asking for it works. */
+    uint32_t min_content = MMU_PAGE + MIN_AFTER_PAGE;
+    if (mmu_align && content < min_content) {
         snprintf(err, err_len,
                  "%s apps must be at least %u KB (the flash-mapped segments are "
                  "laid out on 64 KB MMU pages)",
-                 c->name, (unsigned)(fixed + 2 * MMU_PAGE) / 1024);
+                 c->name, (unsigned)((fixed + min_content + 1023) / 1024));
         return -1;
     }
     unsigned first = 0, share = 100;
