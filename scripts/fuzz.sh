@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Fuzz the simulator's frame and command handling, and esploader-sim's RFC2217 server codec,
-# with libFuzzer for a short while.
+# Fuzz the simulator's frame and command handling, esploader-sim's RFC2217 server codec and the
+# core's deflate compressor (inflate(compress(x)) == x), with libFuzzer for a short while.
 #
-#   scripts/fuzz.sh [SECONDS]        (default 20, shared by the two targets; FUZZ_BUILD=dir
+#   scripts/fuzz.sh [SECONDS]        (default 20, shared by the three targets; FUZZ_BUILD=dir
 #                                     to build elsewhere, FUZZ_CC=clang-NN to pick a compiler)
 #
-# Builds tests/fuzz/fuzz_sim_frames.c (with the sim core and link) and tests/fuzz/fuzz_rfc2217.c
+# Builds tests/fuzz/fuzz_sim_frames.c (with the sim core and link), tests/fuzz/fuzz_rfc2217.c and
+# tests/fuzz/fuzz_deflate.c (src/deflate.c, checked with zlib; needs zlib1g-dev)
 # using clang -fsanitize=fuzzer,address,undefined outside the CMake build, seeds the corpora
 # (the golden ROM traces' host frames and built-in sessions for every chip; a client session
 # for RFC2217), and runs each. Exits non-zero if libFuzzer finds a crash, a sanitizer report
@@ -49,15 +50,25 @@ echo "fuzz.sh: building with $CC"
 "$CC" "${common[@]}" -fsanitize=fuzzer -o "$OUT/fuzz_rfc2217" tests/fuzz/fuzz_rfc2217.c \
   sim/app/rfc2217_server.c
 
-rm -rf "$OUT/seeds" "$OUT/seeds-rfc2217"
-mkdir -p "$OUT/seeds" "$OUT/corpus" "$OUT/seeds-rfc2217" "$OUT/corpus-rfc2217"
+defl=(-std=c99 -g -O1 -fno-omit-frame-pointer -Iinclude -Isrc -Itests/deflate
+      -fsanitize=address,undefined -fno-sanitize-recover=all tests/fuzz/fuzz_deflate.c
+      tests/deflate/deflate_check.c src/deflate.c src/proto.c -lz)
+"$CC" "${defl[@]}" -DFUZZ_DEFLATE_REPLAY -o "$OUT/fuzz_deflate_replay"
+"$CC" "${defl[@]}" -fsanitize=fuzzer -o "$OUT/fuzz_deflate"
+
+rm -rf "$OUT/seeds" "$OUT/seeds-rfc2217" "$OUT/seeds-deflate"
+mkdir -p "$OUT/seeds" "$OUT/corpus" "$OUT/seeds-rfc2217" "$OUT/corpus-rfc2217" \
+  "$OUT/seeds-deflate" "$OUT/corpus-deflate"
 "$OUT/fuzz_replay" --write-corpus "$OUT/seeds" --builtin --traces tests/traces
 "$OUT/fuzz_rfc2217_replay" --mutations 0 --write-seed "$OUT/seeds-rfc2217/client-session"
 
-# The chip model gets most of the time; the telnet codec is small.
+"$OUT/fuzz_deflate_replay" --inputs 60 --write-seeds "$OUT/seeds-deflate" >/dev/null
+
+# The chip model gets most of the time; the telnet codec and the compressor are small.
 rfc_seconds=$((SECONDS_TO_RUN / 5))
 if [ "$rfc_seconds" -lt 2 ]; then rfc_seconds=2; fi
-frame_seconds=$((SECONDS_TO_RUN - rfc_seconds))
+defl_seconds=$rfc_seconds
+frame_seconds=$((SECONDS_TO_RUN - rfc_seconds - defl_seconds))
 if [ "$frame_seconds" -lt 2 ]; then frame_seconds=2; fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -70,4 +81,7 @@ echo "fuzz.sh: fuzzing the simulator's frame handling for ${frame_seconds} s"
 echo "fuzz.sh: fuzzing esploader-sim's RFC2217 codec for ${rfc_seconds} s"
 ./fuzz_rfc2217 -max_total_time="$rfc_seconds" -timeout=10 -max_len=4096 \
   -print_final_stats=1 corpus-rfc2217 seeds-rfc2217 || status=$?
+echo "fuzz.sh: fuzzing the core's deflate compressor for ${defl_seconds} s"
+./fuzz_deflate -max_total_time="$defl_seconds" -timeout=20 -max_len=131072 \
+  -print_final_stats=1 corpus-deflate seeds-deflate || status=$?
 exit $status

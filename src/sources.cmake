@@ -4,6 +4,7 @@ set(ESPLOADER_CORE_SOURCES
     baud.c
     chip_info.c
     connect.c
+    deflate.c
     diag.c
     erase.c
     flash_buffer.c
