@@ -33,7 +33,8 @@ static void usage(FILE *f)
         "                           starts at 115200)\n"
         "  -c, --chip CHIP          auto (default), esp8266, esp32, esp32s2, esp32s3, "
         "esp32c2,\n"
-        "                           esp32c3, esp32c5, esp32c6, esp32c61, esp32h2, esp32p4\n"
+        "                           esp32c3, esp32c5, esp32c6, esp32c61, esp32h2, esp32p4,\n"
+        "                           esp32s31, esp32e22, esp32h21, esp32h4\n"
         "  --before ACTION          default-reset | no-reset | no-reset-no-sync | usb-reset |\n"
         "                           classic | unix-tight | custom:\"D0|R1|W0.1|D1|R0|W0.05|D0\"\n"
         "  --after ACTION           hard-reset (default) | soft-reset | no-reset | "
@@ -205,7 +206,8 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             if (!cli_chip_parse(val, &o->chip)) {
                 fprintf(stderr,
                         "error: unknown chip '%s' (auto, esp8266, esp32, esp32s2, esp32s3, "
-                        "esp32c2, esp32c3, esp32c5, esp32c6, esp32c61, esp32h2, esp32p4)\n",
+                        "esp32c2, esp32c3, esp32c5, esp32c6, esp32c61, esp32h2, esp32p4, "
+                        "esp32s31, esp32e22, esp32h21, esp32h4)\n",
                         val);
                 return -1;
             }

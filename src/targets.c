@@ -10,8 +10,11 @@
 #define ESP_COL_SPI(chip, name, magic, id, boot, mac, date, spi, flags)   spi,
 
 #define CHIPS (ESPLOADER_CHIP_COUNT - 1)
-static const uint32_t col_magic[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_MAGIC)};
-static const uint8_t col_id[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_ID)}; /* ESP8266: 0xFF, unused */
+/* Magic values of the first rows only (ESP_CHIP_TABLE_MAGIC); the others have none. */
+static const uint32_t col_magic[] = {ESP_CHIP_TABLE_MAGIC(ESP_COL_MAGIC)};
+#define MAGIC_CHIPS ((int)(sizeof(col_magic) / sizeof(col_magic[0])))
+/* Chip ids of the rows after them (ESP_CHIP_TABLE_ID), the ones detected by chip id. */
+static const uint8_t col_id[] = {ESP_CHIP_TABLE_ID(ESP_COL_ID)};
 static const uint8_t col_flags[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_FLAGS)};
 static const uint32_t col_mac[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_MAC)};
 static const uint32_t col_spi[CHIPS] = {ESP_CHIP_TABLE(ESP_COL_SPI)};
@@ -35,8 +38,8 @@ esploader_chip_t espl_target_find(uint32_t v, int by_id)
 {
     int i;
     for (i = 0; i < CHIPS; i++) {
-        if (by_id ? (col_magic[i] == 0 && col_id[i] == v)
-                  : (col_magic[i] != 0 && col_magic[i] == v)) {
+        if (i < MAGIC_CHIPS ? (!by_id && col_magic[i] == v)
+                            : (by_id && col_id[i - MAGIC_CHIPS] == v)) {
             return (esploader_chip_t)(i + 1);
         }
     }

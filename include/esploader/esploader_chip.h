@@ -23,6 +23,12 @@ typedef enum esploader_chip {
     ESPLOADER_CHIP_ESP32C61,
     ESPLOADER_CHIP_ESP32H2,
     ESPLOADER_CHIP_ESP32P4,
+    /* Appended, so the values above keep their numbers (a program built against an older
+     * header still names the same chips). */
+    ESPLOADER_CHIP_ESP32S31,
+    ESPLOADER_CHIP_ESP32E22,
+    ESPLOADER_CHIP_ESP32H21,
+    ESPLOADER_CHIP_ESP32H4,
     ESPLOADER_CHIP_COUNT
 } esploader_chip_t;
 

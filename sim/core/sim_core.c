@@ -15,10 +15,12 @@
 #define EN_RC_US 1000u /* EN rises slowly through the RC on dev boards: straps sampled later */
 
 static const char *const chip_aliases[][2] = {
-    {"esp8266", "esp8266"},   {"esp32", "esp32"},     {"esp32s2", "esp32s2"},
-    {"esp32s3", "esp32s3"},   {"esp32c2", "esp32c2"}, {"esp8684", "esp32c2"},
-    {"esp32c3", "esp32c3"},   {"esp32c5", "esp32c5"}, {"esp32c6", "esp32c6"},
-    {"esp32c61", "esp32c61"}, {"esp32h2", "esp32h2"}, {"esp32p4", "esp32p4"},
+    {"esp8266", "esp8266"},   {"esp32", "esp32"},       {"esp32s2", "esp32s2"},
+    {"esp32s3", "esp32s3"},   {"esp32c2", "esp32c2"},   {"esp8684", "esp32c2"},
+    {"esp32c3", "esp32c3"},   {"esp32c5", "esp32c5"},   {"esp32c6", "esp32c6"},
+    {"esp32c61", "esp32c61"}, {"esp32h2", "esp32h2"},   {"esp32p4", "esp32p4"},
+    {"esp32s31", "esp32s31"}, {"esp32e22", "esp32e22"}, {"esp32h21", "esp32h21"},
+    {"esp32h4", "esp32h4"},
 };
 
 bool sim_chip_from_name(const char *name, sim_chip_id_t *out)

@@ -31,6 +31,10 @@ typedef enum sim_chip_id {
     SIM_CHIP_ESP32C61,
     SIM_CHIP_ESP32H2,
     SIM_CHIP_ESP32P4,
+    SIM_CHIP_ESP32S31,
+    SIM_CHIP_ESP32E22,
+    SIM_CHIP_ESP32H21,
+    SIM_CHIP_ESP32H4,
     SIM_CHIP_COUNT
 } sim_chip_id_t;
 

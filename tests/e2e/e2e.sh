@@ -8,7 +8,8 @@ D=$E2E_TMP
 
 image_id() { # chip slug -> image chip id
     case $1 in esp32) echo 0 ;; esp32s2) echo 2 ;; esp32s3) echo 9 ;; esp32c3) echo 5 ;;
-    esp32c2) echo 12 ;; esp32c6) echo 13 ;; esp32h2) echo 16 ;; esp32p4) echo 18 ;; *) echo 0 ;; esac
+    esp32c2) echo 12 ;; esp32c6) echo 13 ;; esp32h2) echo 16 ;; esp32p4) echo 18 ;;
+    esp32s31) echo 32 ;; esp32e22) echo 31 ;; esp32h21) echo 25 ;; esp32h4) echo 28 ;; *) echo 0 ;; esac
 }
 
 # Core commands over raw TCP with the ROM loader only.
@@ -18,6 +19,9 @@ case_tcp_rom() {
     MK blob "$D/blob.bin" 20000
     cli -p "$PORT_A" --no-stub chip-id
     expect "$chip rom chip-id" 0 "Connected to" "MAC: "
+    case $chip in esp8266 | esp32 | esp32s2) ;; *)
+        expect "$chip rom chip id" 0 "Chip ID (image id): $(image_id "$chip")," ;;
+    esac
     cli -p "$PORT_A" --no-stub read-mac
     expect "$chip rom read-mac" 0 "MAC: "
     cli -p "$PORT_A" --no-stub flash-id

@@ -36,14 +36,27 @@ static int chip_id(const char *name)
     static const struct {
         const char *name;
         int id;
-    } ids[] = {{"ESP8266", -1},   {"ESP32", 0},     {"ESP32-S2", 2},  {"ESP32-S3", 9},
-               {"ESP32-C2", 12},  {"ESP32-C3", 5},  {"ESP32-C5", 23}, {"ESP32-C6", 13},
-               {"ESP32-C61", 20}, {"ESP32-H2", 16}, {"ESP32-P4", 18}};
+    } ids[] = {{"ESP8266", -1},   {"ESP32", 0},      {"ESP32-S2", 2},  {"ESP32-S3", 9},
+               {"ESP32-C2", 12},  {"ESP32-C3", 5},   {"ESP32-C5", 23}, {"ESP32-C6", 13},
+               {"ESP32-C61", 20}, {"ESP32-H2", 16},  {"ESP32-P4", 18}, {"ESP32-S31", 32},
+               {"ESP32-E22", 31}, {"ESP32-H21", 25}, {"ESP32-H4", 28}};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         if (strcmp(ids[i].name, name) == 0)
             return ids[i].id;
     }
     return -2;
+}
+
+/* Whole address span of the chips' memory maps (esptool's MEMORY_MAP): 0x3C000000..0x50000000
+ * for all but the ESP32-S31 (RAM at 0x2F000000, flash window up to 0x54000000) and the
+ * ESP32-E22 (RAM at 0x30FE0000, flash window below 0x40000000). */
+static int in_memory_map(const char *chip, uint32_t a)
+{
+    if (strcmp(chip, "ESP32-S31") == 0)
+        return a >= 0x2E000000u && a < 0x54000000u;
+    if (strcmp(chip, "ESP32-E22") == 0)
+        return a >= 0x30000000u && a < 0x40000000u;
+    return a >= 0x3C000000u && a < 0x50000000u;
 }
 
 /*
@@ -62,9 +75,13 @@ static int flash_mapped(const char *chip, uint32_t a)
         return (a >= 0x3C000000u && a < 0x3E000000u) || (a >= 0x42000000u && a < 0x44000000u);
     if (strcmp(chip, "ESP32-P4") == 0)
         return a >= 0x40000000u && a < 0x44000000u;
+    if (strcmp(chip, "ESP32-S31") == 0) /* esptool: IROM = DROM = 0x40000000..0x54000000 */
+        return a >= 0x40000000u && a < 0x54000000u;
+    if (strcmp(chip, "ESP32-E22") == 0) /* esptool: IROM = DROM = 0x3C000000..0x40000000 */
+        return a >= 0x3C000000u && a < 0x40000000u;
     if (strcmp(chip, "ESP8266") == 0)
         return 0;                               /* its own flash mapping; not checked here */
-    return a >= 0x42000000u && a < 0x44000000u; /* C5, C6, C61, H2 */
+    return a >= 0x42000000u && a < 0x44000000u; /* C5, C6, C61, H2, H21, H4 */
 }
 
 static int sha256_self_test(void)
@@ -129,7 +146,7 @@ static int check_image(const uint8_t *img, long len, const char *chip)
         long at = (long)g->offset - 8;
         if (g->len % 4 != 0)
             return fail("segment length not a multiple of 4", at + 4);
-        if (g->addr < 0x3C000000u || g->addr >= 0x50000000u)
+        if (!in_memory_map(chip, g->addr))
             return fail("segment load address outside the chips' memory maps", at);
         if (flash_mapped(chip, g->addr) && ((uint32_t)g->offset & 0xFFFFu) != (g->addr & 0xFFFFu))
             return fail("flash-mapped segment not at its address modulo 64 KB", at);

@@ -174,6 +174,10 @@ static void stub_addresses(sim_chip_id_t chip, uint32_t *text, uint32_t *entry)
         [SIM_CHIP_ESP32C61] = {0x40800000, 0x40801130},
         [SIM_CHIP_ESP32H2] = {0x40800000, 0x40800E92},
         [SIM_CHIP_ESP32P4] = {0x4FF50000, 0x4FF51456},
+        [SIM_CHIP_ESP32S31] = {0x2F001000, 0x2F00221E},
+        [SIM_CHIP_ESP32E22] = {0x30FE0000, 0x30FE1000}, /* no stub exists: made up */
+        [SIM_CHIP_ESP32H21] = {0x40800000, 0x40800E92}, /* no stub exists: made up */
+        [SIM_CHIP_ESP32H4] = {0x40810000, 0x40810E92},
     };
     *text = tab[chip][0];
     *entry = tab[chip][1];

@@ -40,6 +40,14 @@ const h_chip_t h_chips[SIM_CHIP_COUNT] = {
      0x600B0844, 0x40800000, 0x40830000},
     {SIM_CHIP_ESP32P4, ESPLOADER_CHIP_ESP32P4, "esp32p4", true, true, true, true, true, true,
      0x5012D044, 0x4FF10000, 0x4FF40000},
+    {SIM_CHIP_ESP32S31, ESPLOADER_CHIP_ESP32S31, "esp32s31", true, true, true, true, true, true,
+     0x20715050, 0x2F010000, 0x2F040000},
+    {SIM_CHIP_ESP32E22, ESPLOADER_CHIP_ESP32E22, "esp32e22", true, true, true, true, true, true,
+     0xC4008044, 0x30FE0000, 0x31040000},
+    {SIM_CHIP_ESP32H21, ESPLOADER_CHIP_ESP32H21, "esp32h21", true, true, true, true, true, true,
+     0x600B4044, 0x40800000, 0x40830000},
+    {SIM_CHIP_ESP32H4, ESPLOADER_CHIP_ESP32H4, "esp32h4", true, true, true, true, true, true,
+     0x600B1844, 0x40810000, 0x40840000},
 };
 
 const h_chip_t *h_chip(sim_chip_id_t id)

@@ -191,8 +191,12 @@ static void test_personalities(void)
         {SIM_CHIP_ESP32C61, 0x33F0206F, 20, 5, 0, 0, 0x600B4844, 0x600B4848},
         {SIM_CHIP_ESP32H2, 0xD7B73E80, 20, 5, 0, 0, 0x600B0844, 0x600B0848},
         {SIM_CHIP_ESP32P4, 0x0ADDBAD0, 20, 5, 0, 0, 0x5012D044, 0x5012D048},
+        {SIM_CHIP_ESP32S31, 0, 20, 5, 0, 0, 0x20715050, 0x20715054},
+        {SIM_CHIP_ESP32E22, 0, 20, 5, 0xC3102014, 347, 0xC4008044, 0xC4008048},
+        {SIM_CHIP_ESP32H21, 0, 20, 5, 0, 0, 0x600B4044, 0x600B4048},
+        {SIM_CHIP_ESP32H4, 0, 20, 5, 0, 0, 0x600B1844, 0x600B1848},
     };
-    static const uint8_t ids[] = {0, 0, 2, 9, 12, 5, 23, 13, 20, 16, 18};
+    static const uint8_t ids[] = {0, 0, 2, 9, 12, 5, 23, 13, 20, 16, 18, 32, 31, 25, 28};
     uint64_t macs[SIM_CHIP_COUNT];
     for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
         const expect_t *e = &ex[i];

@@ -681,9 +681,10 @@ void fp_chip_rom(fake_port_t *fp, esploader_chip_t chip)
         esploader_chip_t chip;
         uint32_t id;
     } ids[] = {
-        {ESPLOADER_CHIP_ESP32S3, 9},  {ESPLOADER_CHIP_ESP32C2, 12}, {ESPLOADER_CHIP_ESP32C3, 5},
-        {ESPLOADER_CHIP_ESP32C5, 23}, {ESPLOADER_CHIP_ESP32C6, 13}, {ESPLOADER_CHIP_ESP32C61, 20},
-        {ESPLOADER_CHIP_ESP32H2, 16}, {ESPLOADER_CHIP_ESP32P4, 18},
+        {ESPLOADER_CHIP_ESP32S3, 9},   {ESPLOADER_CHIP_ESP32C2, 12},  {ESPLOADER_CHIP_ESP32C3, 5},
+        {ESPLOADER_CHIP_ESP32C5, 23},  {ESPLOADER_CHIP_ESP32C6, 13},  {ESPLOADER_CHIP_ESP32C61, 20},
+        {ESPLOADER_CHIP_ESP32H2, 16},  {ESPLOADER_CHIP_ESP32P4, 18},  {ESPLOADER_CHIP_ESP32S31, 32},
+        {ESPLOADER_CHIP_ESP32E22, 31}, {ESPLOADER_CHIP_ESP32H21, 25}, {ESPLOADER_CHIP_ESP32H4, 28},
     };
     static const struct {
         esploader_chip_t chip;
@@ -700,6 +701,10 @@ void fp_chip_rom(fake_port_t *fp, esploader_chip_t chip)
         {ESPLOADER_CHIP_ESP32C61, 0x60003000, 0x20, 0x58},
         {ESPLOADER_CHIP_ESP32H2, 0x60003000, 0x20, 0x58},
         {ESPLOADER_CHIP_ESP32P4, 0x5008D000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32S31, 0x20501000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32E22, 0xC3003000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32H21, 0x60003000, 0x20, 0x58},
+        {ESPLOADER_CHIP_ESP32H4, 0x60099000, 0x20, 0x58},
     };
     size_t i;
     for (i = 0; i < sizeof(spi) / sizeof(spi[0]); i++) {

@@ -28,9 +28,11 @@ static void connect_chip(fake_port_t *fp, esploader_t *l, esploader_chip_t chip,
 }
 
 static const esploader_chip_t all_chips[] = {
-    ESPLOADER_CHIP_ESP8266,  ESPLOADER_CHIP_ESP32,   ESPLOADER_CHIP_ESP32S2, ESPLOADER_CHIP_ESP32S3,
-    ESPLOADER_CHIP_ESP32C2,  ESPLOADER_CHIP_ESP32C3, ESPLOADER_CHIP_ESP32C5, ESPLOADER_CHIP_ESP32C6,
-    ESPLOADER_CHIP_ESP32C61, ESPLOADER_CHIP_ESP32H2, ESPLOADER_CHIP_ESP32P4,
+    ESPLOADER_CHIP_ESP8266,  ESPLOADER_CHIP_ESP32,    ESPLOADER_CHIP_ESP32S2,
+    ESPLOADER_CHIP_ESP32S3,  ESPLOADER_CHIP_ESP32C2,  ESPLOADER_CHIP_ESP32C3,
+    ESPLOADER_CHIP_ESP32C5,  ESPLOADER_CHIP_ESP32C6,  ESPLOADER_CHIP_ESP32C61,
+    ESPLOADER_CHIP_ESP32H2,  ESPLOADER_CHIP_ESP32P4,  ESPLOADER_CHIP_ESP32S31,
+    ESPLOADER_CHIP_ESP32E22, ESPLOADER_CHIP_ESP32H21, ESPLOADER_CHIP_ESP32H4,
 };
 
 static void test_detect_size_every_chip(void **state)
@@ -125,7 +127,9 @@ static void test_mac_every_new_chip(void **state)
         {ESPLOADER_CHIP_ESP32C2, 0x60008840},  {ESPLOADER_CHIP_ESP32C3, 0x60008844},
         {ESPLOADER_CHIP_ESP32C5, 0x600B4844},  {ESPLOADER_CHIP_ESP32C6, 0x600B0844},
         {ESPLOADER_CHIP_ESP32C61, 0x600B4844}, {ESPLOADER_CHIP_ESP32H2, 0x600B0844},
-        {ESPLOADER_CHIP_ESP32P4, 0x5012D044},
+        {ESPLOADER_CHIP_ESP32P4, 0x5012D044},  {ESPLOADER_CHIP_ESP32S31, 0x20715050},
+        {ESPLOADER_CHIP_ESP32E22, 0xC4008044}, {ESPLOADER_CHIP_ESP32H21, 0x600B4044},
+        {ESPLOADER_CHIP_ESP32H4, 0x600B1844},
     };
     /* mac0 = 0x9A0B1C2D, mac1 = 0x..7E8F (upper half: revision bits / MAC_EXT, ignored) */
     static const uint8_t want[6] = {0x7E, 0x8F, 0x9A, 0x0B, 0x1C, 0x2D};
@@ -183,7 +187,18 @@ static void test_chip_info_table(void **state)
          true, true, true},
         {ESPLOADER_CHIP_ESP32P4, "ESP32-P4", 0, 18, 0x2000, 0x5012D044, 0x500CA08C, 4, 5, true,
          true, true, true, true},
+        /* esptool 5.3's targets/esp32s31.py, esp32e22.py, esp32h21.py, esp32h4.py */
+        {ESPLOADER_CHIP_ESP32S31, "ESP32-S31", 0, 32, 0x2000, 0x20715050, 0x2038A08C, 4, 5, true,
+         true, true, true, true},
+        {ESPLOADER_CHIP_ESP32E22, "ESP32-E22", 0, 31, 0x0, 0xC4008044, 0xC310208C, 4, 5, true, true,
+         true, true, true},
+        {ESPLOADER_CHIP_ESP32H21, "ESP32-H21", 0, 25, 0x0, 0x600B4044, 0x6000007C, 4, 5, true, true,
+         true, true, true},
+        {ESPLOADER_CHIP_ESP32H4, "ESP32-H4", 0, 28, 0x2000, 0x600B1844, 0x6001207C, 4, 5, true,
+         true, true, true, true},
     };
+    /* every chip of the enum has a row here */
+    assert_int_equal(sizeof(t) / sizeof(t[0]), ESPLOADER_CHIP_COUNT - 1);
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {

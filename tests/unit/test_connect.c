@@ -123,6 +123,10 @@ CASES(ESP32C6)
 CASES(ESP32C61)
 CASES(ESP32H2)
 CASES(ESP32P4)
+CASES(ESP32S31)
+CASES(ESP32E22)
+CASES(ESP32H21)
+CASES(ESP32H4)
 
 /* The exact ESP32 chip-id trace: 8 x SYNC reply, 8 x the stale-opcode unsupported reply to
  * GET_SECURITY_INFO, then the magic, given as the trace's wire bytes. */
@@ -585,6 +589,10 @@ int main(void)
         DETECT(ESP32C61),
         DETECT(ESP32H2),
         DETECT(ESP32P4),
+        DETECT(ESP32S31),
+        DETECT(ESP32E22),
+        DETECT(ESP32H21),
+        DETECT(ESP32H4),
         cmocka_unit_test(test_esp32_trace_bytes),
         cmocka_unit_test(test_wrong_chip),
         cmocka_unit_test(test_right_chip_configured),

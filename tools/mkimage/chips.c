@@ -4,9 +4,9 @@
 #include <stddef.h>
 
 /*
- * Frequency codes (§11.1): 0xF is 80 MHz on ESP32/S2/S3/C3/C5/C61/P4, 60 MHz on C2, 48 MHz on
- * H2; on C6 80 MHz is encoded as 0 (ROM divider workaround); the ESP8266 and ESP32 defaults of
- * ESP-IDF are 40 MHz (0). Max revisions: a major version or two above today's silicon.
+ * Frequency codes (§11.1): 0xF is 80 MHz on ESP32/S2/S3/C3/C5/C61/P4/S31/E22, 60 MHz on C2,
+ * 48 MHz on H2/H21/H4; on C6 80 MHz is encoded as 0 (ROM divider workaround); the ESP8266 and ESP32
+ * defaults of ESP-IDF are 40 MHz (0). Max revisions: a major version or two above today's silicon.
  */
 static const mk_chip_t chips[] = {
     /* name        8266   riscv  maxrev  freq  drom        dram        iram        irom
@@ -33,6 +33,17 @@ static const mk_chip_t chips[] = {
      0x40849000, 0x40847000},
     {"ESP32-P4", false, true, 399, 0xF, 0x40800020, 0x4FF00000, 0x4FF10000, 0x40000020, 0x4FF2CBD0,
      0x4FF36000, 0x4FF2E000},
+    /* esptool 5.3's four newer chips (frequency codes from its targets/ modules; addresses
+     * inside its MEMORY_MAP windows: on S31 and E22 code and data share one flash window and
+     * one RAM window). The E22's ISA is not stated there: RISC-V shapes assumed. */
+    {"ESP32-S31", false, true, 199, 0xF, 0x40800020, 0x2F000000, 0x2F020000, 0x40000020, 0x2F060000,
+     0x2F070000, 0x2F068000},
+    {"ESP32-E22", false, true, 199, 0xF, 0x3E000020, 0x31000000, 0x30FE0000, 0x3C000020, 0x311A0000,
+     0x311D0000, 0x311C0000},
+    {"ESP32-H21", false, true, 199, 0xF, 0x42800020, 0x40800000, 0x40810000, 0x42000020, 0x4083EFD0,
+     0x40849000, 0x40847000},
+    {"ESP32-H4", false, true, 199, 0xF, 0x42800020, 0x40810000, 0x40820000, 0x42000020, 0x4084E000,
+     0x40858000, 0x40850000},
 };
 
 const mk_chip_t *mk_chip_find(const char *name)
