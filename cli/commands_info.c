@@ -305,11 +305,11 @@ int cli_run_load_ram(cli_session_t *s, void *ctx)
     }
     /* Every segment must land in internal RAM: check them all before loading any. */
     for (unsigned i = 0; i < img.segment_count; i++) {
-        if (!s->o->force && !in_ram(chip, img.seg_addr[i], img.seg_len[i])) {
+        if (!s->o->force && !in_ram(chip, img.seg[i].addr, img.seg[i].len)) {
             cli_error("%s: segment %u (0x%08x, %u bytes) is not in the %s's RAM: load-ram loads "
                       "RAM images only (flash-mapped segments need write-flash). Use --force to "
                       "load it anyway",
-                      r->path, i, (unsigned)img.seg_addr[i], (unsigned)img.seg_len[i],
+                      r->path, i, (unsigned)img.seg[i].addr, (unsigned)img.seg[i].len,
                       cli_chip_name(chip));
             return CLI_EXIT_USAGE;
         }
