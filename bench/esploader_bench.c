@@ -20,8 +20,10 @@
  * verification time, and the "flash only what changed" reflash of the app with one changed
  * 4 KB sector (ESPLOADER_WRITE_SKIP_UNCHANGED) against a full write.
  *
- * Usage: esploader-bench [--csv] [--baud N] [--chip NAME]   (--csv: machine-readable rows only;
- *        --chip: the same workload on another chip model, default esp32)
+ * Usage: esploader-bench [--csv] [--baud N] [--chip NAME] [--core-deflate]
+ *        (--csv: machine-readable rows only; --chip: the same workload on another chip model,
+ *        default esp32; --core-deflate: compress with the core's own deflate, src/deflate.c,
+ *        instead of zlib level 9, as a host MCU would)
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +40,7 @@
 #include "esp_sim.h"
 #include "esp_sim_link.h"
 #include "esploader/esploader.h"
+#include "esploader/esploader_deflate.h"
 
 #define FLASH_SIZE (4u << 20)
 static sim_chip_id_t chip = SIM_CHIP_ESP32; /* --chip: other chips, same workload */
@@ -72,6 +75,31 @@ typedef struct session {
 } session_t;
 
 static bool trace_on; /* --trace: one line per frame with the virtual time, on stderr */
+
+static bool core_deflate; /* --core-deflate: the core's compressor instead of zlib -9 */
+
+static uLong bench_bound(uLong n)
+{
+    uLong a = compressBound(n), b = ESPLOADER_DEFLATE_BOUND(n);
+    return a > b ? a : b;
+}
+
+/* The workload's compressor: zlib level 9, or the core's deflate (host CPU time is outside
+ * the virtual clock either way). */
+static int bench_compress(uint8_t *dst, uLongf *cap, const uint8_t *src, uLong n)
+{
+    static esploader_deflate_t dz;
+    size_t il = n, ol = *cap;
+    if (!core_deflate) {
+        return compress2(dst, cap, src, n, 9);
+    }
+    esploader_deflate_init(&dz, 0);
+    if (esploader_deflate(&dz, src, &il, dst, &ol, 1) != ESPLOADER_DEFLATE_DONE || il != n) {
+        return Z_BUF_ERROR;
+    }
+    *cap = ol;
+    return Z_OK;
+}
 
 static double ms(uint64_t us)
 {
@@ -252,9 +280,9 @@ static int write_image(session_t *s, const bench_image_t *im, const zimage_t *zi
         uint32_t len = n;
         uint8_t *z = NULL;
         if (compressed) { /* host CPU: outside the virtual clock */
-            uLongf cap = compressBound(n);
+            uLongf cap = bench_bound(n);
             z = malloc(cap);
-            if (z == NULL || compress2(z, &cap, src, n, 9) != Z_OK) {
+            if (z == NULL || bench_compress(z, &cap, src, n) != Z_OK) {
                 free(z);
                 return -1;
             }
@@ -347,9 +375,9 @@ static double run_segmented(const bench_image_t *app, uint32_t baud, bool compre
         uint8_t *z = NULL;
         uint32_t len = n;
         if (compressed) {
-            uLongf cap = compressBound(n);
+            uLongf cap = bench_bound(n);
             z = malloc(cap);
-            if (z == NULL || compress2(z, &cap, src, n, 9) != Z_OK) {
+            if (z == NULL || bench_compress(z, &cap, src, n) != Z_OK) {
                 free(z);
                 rc = -1;
                 break;
@@ -666,13 +694,16 @@ int main(int argc, char **argv)
                 fprintf(stderr, "unknown chip %s\n", argv[i]);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--core-deflate") == 0) {
+            core_deflate = true;
         } else if (strcmp(argv[i], "--no-plan") == 0) {
             no_plan = true;
         } else if (strcmp(argv[i], "--baud") == 0 && i + 1 < argc) {
             only_baud = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else {
             fprintf(stderr,
-                    "usage: %s [--csv] [--baud N] [--no-plan] [--chip NAME] [--trace] [--process "
+                    "usage: %s [--csv] [--baud N] [--no-plan] [--chip NAME] [--trace] "
+                    "[--core-deflate] [--process "
                     "PATH_TO_esploader-sim]\n",
                     argv[0]);
             return 2;
@@ -685,9 +716,10 @@ int main(int argc, char **argv)
     }
     uint64_t total_in = 0, total_z = 0;
     for (int i = 0; i < BENCH_NIMAGES; i++) {
-        uLongf cap = compressBound(imgs[i].size);
+        uLongf cap = bench_bound(imgs[i].size);
         zis[i].z = malloc(cap);
-        if (zis[i].z == NULL || compress2(zis[i].z, &cap, imgs[i].data, imgs[i].size, 9) != Z_OK) {
+        if (zis[i].z == NULL ||
+            bench_compress(zis[i].z, &cap, imgs[i].data, imgs[i].size) != Z_OK) {
             return 1;
         }
         zis[i].zlen = (uint32_t)cap;
@@ -728,8 +760,9 @@ int main(int argc, char **argv)
         printf("esploader-bench: %s on the in-process sim (virtual clock)\n", sim_chip_name(chip));
         printf("workload:");
         for (int i = 0; i < BENCH_NIMAGES; i++) {
-            printf(" %s %u B @0x%X (zlib-9 %.1f %%)%s", imgs[i].name, imgs[i].size, imgs[i].offset,
-                   100.0 * zis[i].zlen / imgs[i].size, i + 1 < BENCH_NIMAGES ? ";" : "\n");
+            printf(" %s %u B @0x%X (%s %.1f %%)%s", imgs[i].name, imgs[i].size, imgs[i].offset,
+                   core_deflate ? "core deflate" : "zlib-9", 100.0 * zis[i].zlen / imgs[i].size,
+                   i + 1 < BENCH_NIMAGES ? ";" : "\n");
         }
         printf("total %llu B -> %llu B compressed (%.1f %%)\n\n", (unsigned long long)total_in,
                (unsigned long long)total_z, 100.0 * (double)total_z / (double)total_in);
