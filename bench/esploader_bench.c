@@ -38,6 +38,7 @@
 #endif
 #include "esploader_port_sim.h"
 #include "esp_sim.h"
+#include "eh_timeline.h"
 #include "esp_sim_link.h"
 #include "esploader/esploader.h"
 #include "esploader/esploader_deflate.h"
@@ -59,6 +60,9 @@ typedef struct row {
     uint32_t blocks;
     double wire_ms, flash_ms, limit_ms, write_ms, data_ms, connect_ms, verify_ms, total_ms;
     double host_ms; /* library-chosen waits between a reply and the next command */
+    /* the whole job by phase (hostlib/eh_timeline.c: the CLI's --timings rule), and each
+     * phase's wire floor: its bytes, both directions, at the baud they went at */
+    double ph_ms[EH_PH_COUNT], ph_floor_ms[EH_PH_COUNT];
     bool ok, verified;
 } row_t;
 
@@ -72,6 +76,11 @@ typedef struct session {
      * is a wait the library chose (a sleep, a timeout, a needless read). */
     bool counting;
     uint64_t last_rx_us, turnaround_us;
+    eh_timeline_t tl;
+    uint32_t baud;        /* the link's rate now */
+    sim_stats_t ph_stats; /* at the last phase switch */
+    int ph_cur;           /* the phase those bytes belong to */
+    double ph_floor_ms[EH_PH_COUNT];
 } session_t;
 
 static bool trace_on; /* --trace: one line per frame with the virtual time, on stderr */
@@ -111,10 +120,35 @@ static uint64_t now_us(const session_t *s)
     return sim_link_now_us(s->link);
 }
 
+/* Charge the bytes since the last phase switch to that phase, at the current baud. */
+static void phase_bytes(session_t *s)
+{
+    sim_stats_t st;
+    sim_get_stats(s->sim, &st);
+    if (s->ph_cur >= 0 && s->ph_cur < EH_PH_COUNT) {
+        uint64_t b = st.bytes_from_host - s->ph_stats.bytes_from_host + st.bytes_to_host -
+                     s->ph_stats.bytes_to_host;
+        s->ph_floor_ms[s->ph_cur] += 10.0 * (double)b / s->baud * 1000.0;
+    }
+    s->ph_stats = st;
+    s->ph_cur = s->tl.cur;
+}
+
+static void phase_mark(session_t *s, eh_phase_t p)
+{
+    eh_tl_mark(&s->tl, p, sim_link_now_us(s->link));
+    phase_bytes(s);
+}
+
 static void trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
 {
     session_t *s = user;
     uint64_t now = sim_link_now_us(s->link);
+    int before = s->tl.cur;
+    eh_tl_frame(&s->tl, tx, f, len, now);
+    if (s->tl.cur != before) {
+        phase_bytes(s);
+    }
     if (!tx) {
         s->last_rx_us = now;
     } else if (s->counting && s->last_rx_us != UINT64_MAX) {
@@ -149,6 +183,9 @@ static int session_open(session_t *s)
     s->cfg.trace = trace_hook;
     s->cfg.hook_user = s;
     s->last_rx_us = UINT64_MAX;
+    eh_tl_init(&s->tl);
+    s->baud = 115200;
+    s->ph_cur = EH_PH_NONE;
     return esploader_init(&s->l, &s->cfg);
 }
 
@@ -161,18 +198,24 @@ static void session_close(session_t *s)
 /* Reset to ready-to-write. Returns 0 or the failing rc. */
 static int session_ready(session_t *s, bool stub, uint32_t baud)
 {
+    phase_mark(s, EH_PH_RESET_SYNC);
     int rc = esploader_connect(&s->l);
     /* raise the baud in the ROM first: the ~10 KB stub upload then goes at the fast rate
      * (DESIGN.md §7); the stub keeps the UART setting it starts with */
     if (rc == 0 && baud != 115200) {
+        phase_mark(s, EH_PH_BAUD);
         rc = esploader_change_baudrate(&s->l, baud);
+        s->baud = baud;
     }
     if (rc == 0 && stub) {
+        phase_mark(s, EH_PH_STUB);
         rc = esploader_run_stub(&s->l, bench_stub_image());
     }
     if (rc == 0) {
+        phase_mark(s, EH_PH_SETUP);
         rc = esploader_flash_set_size(&s->l, FLASH_SIZE);
     }
+    phase_mark(s, EH_PH_HOST);
     return rc;
 }
 
@@ -330,6 +373,12 @@ static void run_row(const bench_image_t *imgs, const zimage_t *zis, row_t *r)
     }
     r->total_ms = ms(now_us(&s) - t0);
     r->host_ms = ms(s.turnaround_us);
+    phase_bytes(&s);
+    eh_tl_stop(&s.tl, now_us(&s));
+    for (int p = 0; p < EH_PH_COUNT; p++) {
+        r->ph_ms[p] = ms(s.tl.us[p]);
+        r->ph_floor_ms[p] = s.ph_floor_ms[p];
+    }
     r->ok = rc == 0;
     if (rc != 0) {
         fprintf(stderr, "row %u %s %s failed in %s: %s (%d)\n", r->baud, r->stub ? "stub" : "rom",
@@ -638,6 +687,57 @@ static void run_calpoint(const calpoint_t *cp, calresult_t *out)
     session_close(&s);
 }
 
+/*
+ * The whole job by phase for the stub + compressed rows (the CLI's --timings phases), each
+ * next to its floor. Connect phases: their bytes on the wire (both directions) at the baud
+ * they went at; erase + data: the row's limit (max(wire, flash)); verify: the MD5 of the
+ * images as the sim models it (one command per image, so the measured time is its floor to
+ * within a round trip). The job floor is the one of issue 13: max(wire, flash) + one MD5 pass.
+ */
+static void print_phases(const row_t *rows, size_t n, bool csv)
+{
+    static const eh_phase_t cols[] = {EH_PH_RESET_SYNC, EH_PH_DETECT, EH_PH_BAUD, EH_PH_STUB,
+                                      EH_PH_SETUP};
+    const size_t nc = sizeof(cols) / sizeof(cols[0]);
+    if (csv) {
+        printf("\nphase_baud");
+        for (size_t c = 0; c < nc; c++) {
+            printf(",%s_ms,%s_floor_ms", eh_phase_name(cols[c]), eh_phase_name(cols[c]));
+        }
+        printf(",write_ms,write_floor_ms,verify_ms,total_ms,job_floor_ms,job_efficiency\n");
+    } else {
+        printf("\nthe whole job by phase (stub, compressed; virtual ms, each as measured/floor; "
+               "write = erase + data):\n");
+        printf("%8s", "baud");
+        for (size_t c = 0; c < nc; c++) {
+            printf(" %13s", eh_phase_name(cols[c]));
+        }
+        printf(" %13s %8s %8s %9s %5s\n", "write", "verify", "total", "job_floor", "eff");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const row_t *r = &rows[i];
+        double write = r->ph_ms[EH_PH_ERASE] + r->ph_ms[EH_PH_DATA];
+        double verify = r->ph_ms[EH_PH_VERIFY];
+        double job_floor = r->limit_ms + verify;
+        double eff = r->total_ms > 0 ? job_floor / r->total_ms : 0;
+        if (csv) {
+            printf("%u", r->baud);
+            for (size_t c = 0; c < nc; c++) {
+                printf(",%.1f,%.1f", r->ph_ms[cols[c]], r->ph_floor_ms[cols[c]]);
+            }
+            printf(",%.1f,%.1f,%.1f,%.1f,%.1f,%.4f\n", write, r->limit_ms, verify, r->total_ms,
+                   job_floor, eff);
+        } else {
+            printf("%8u", r->baud);
+            for (size_t c = 0; c < nc; c++) {
+                printf(" %6.0f/%-6.0f", r->ph_ms[cols[c]], r->ph_floor_ms[cols[c]]);
+            }
+            printf(" %6.0f/%-6.0f %8.0f %8.0f %9.0f %5.3f\n", write, r->limit_ms, verify,
+                   r->total_ms, job_floor, eff);
+        }
+    }
+}
+
 static void print_calibration(bool csv)
 {
     if (csv) {
@@ -777,6 +877,8 @@ int main(int argc, char **argv)
     }
     static const uint32_t bauds[] = {115200, 460800, 921600, 2000000};
     bool all_ok = true;
+    row_t phase_rows[4];
+    size_t nphase = 0;
     for (size_t b = 0; b < sizeof(bauds) / sizeof(bauds[0]); b++) {
         if (only_baud != 0 && bauds[b] != only_baud) {
             continue;
@@ -789,6 +891,9 @@ int main(int argc, char **argv)
                 r.compressed = z != 0;
                 run_row(imgs, zis, &r);
                 all_ok = all_ok && r.verified;
+                if (r.stub && r.compressed && nphase < 4) {
+                    phase_rows[nphase++] = r;
+                }
                 double eff = r.write_ms > 0 ? r.limit_ms / r.write_ms : 0;
                 double rate =
                     r.write_ms > 0 ? (double)r.image_bytes / 1024.0 / (r.write_ms / 1000.0) : 0;
@@ -815,6 +920,7 @@ int main(int argc, char **argv)
             }
         }
     }
+    print_phases(phase_rows, nphase, csv);
     if (!csv) {
         printf("\nreflash of the 1 MiB app with one changed 4 KB sector "
                "(write_buffer, SKIP_UNCHANGED vs full; both MD5-verified):\n");

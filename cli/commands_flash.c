@@ -11,6 +11,7 @@
 #include "idf.h"
 #include "eh_image.h"
 #include "output.h"
+#include "timeline.h"
 #include "util.h"
 
 #define SECTOR 0x1000u
@@ -173,6 +174,7 @@ static void on_progress(void *user, uint32_t done, uint32_t total)
 static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t addr,
                             const uint8_t *data, uint32_t len, uint32_t *clen_out)
 {
+    cli_tl_mark(EH_PH_HOST); /* compression: host time, not the diff or the write */
     uLongf clen = compressBound(len);
     uint8_t *z = cli_xmalloc(clen);
     if (compress2(z, &clen, data, len, s->o->compress_level) != Z_OK) {

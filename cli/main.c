@@ -47,6 +47,7 @@ static void usage(FILE *f)
         "                           drive IO0/EN from host GPIOs (libgpiod) instead of DTR/RTS\n"
         "  --json                   machine-readable output on stdout\n"
         "  --trace                  print every protocol frame on stderr\n"
+        "  --timings                print the time of each phase on stderr (also in --json)\n"
         "  -v, --verbose            more detail (twice: library log too)\n"
         "  -h, --help               this help; COMMAND --help for a command's help\n"
         "\n"
@@ -274,6 +275,8 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             o->json = true;
         } else if (IS("--trace")) {
             o->trace = true;
+        } else if (IS("--timings")) {
+            o->timings = true;
         } else if (IS("-v") || IS("--verbose")) {
             o->verbose++;
         } else if (IS("-z") || IS("--compress")) {

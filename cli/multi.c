@@ -1,4 +1,5 @@
 #include "multi.h"
+#include "timeline.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -33,6 +34,7 @@ int cli_run_board(const cli_opts_t *o, const cli_cmd_t *cmd, void *ctx, const ch
      * success only (a failed board stays in the loader, where it can be examined or retried). */
     bool after = ec == CLI_EXIT_OK && !cmd->leaves_loader;
     cli_session_close(&s, after);
+    cli_tl_report(o->timings);
     return ec;
 }
 

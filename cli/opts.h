@@ -49,7 +49,7 @@ typedef struct cli_opts {
     cli_after_t after;
     const char *stub; /* "auto", "none" or a path */
     uint32_t connect_attempts;
-    bool json, trace;
+    bool json, trace, timings;
     int verbose;
     const char *gpio_chip;
     int gpio_boot, gpio_reset;

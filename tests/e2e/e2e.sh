@@ -346,6 +346,13 @@ case_misc() {
     cli -p "$PORT_A" --json flash-id
     echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["flash_size"]==4*1024*1024' \
         && pass "flash-id --json" || fail "flash-id --json: $OUT"
+    # The phase timeline: in --json always, as a table on stderr with --timings. The phases
+    # tile the run: their sum is the total.
+    MK image 0 "$D/tl.bin" --size=20000
+    cli -p "$PORT_A" --json --timings write-flash 0x30000 "$D/tl.bin"
+    echo "$OUT" | python3 -c 'import json,sys; t=json.load(sys.stdin)["timings"]; s=sum(v for k,v in t.items() if k!="total_ms"); assert t["data_ms"]>0 and t["verify_ms"]>0 and t["stub_ms"]>0 and abs(s-t["total_ms"])<=1.0, t' \
+        && pass "write-flash --json timings" || fail "write-flash --json timings: $OUT"
+    echo "$ERR" | grep -q "^  verify .* ms" && pass "--timings table" || fail "--timings table: $ERR"
     MK image 0 "$D/ram.bin" --size=2048
     cli -p "$PORT_A" load-ram "$D/ram.bin"
     expect "load-ram" 0 "Loading segment 0: 2048 bytes at 0x3ffb0000" "Started at entry 0x40080000"
