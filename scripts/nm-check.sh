@@ -12,7 +12,8 @@
 #   - defines an external symbol without the project's prefixes: esploader_ (public API) or
 #     espl_ (core-internal), so the core links beside ESP-IDF or esp-serial-flasher,
 #   - does not compile warning-free with the core's stricter warnings (WARN below), with gcc
-#     and, when installed, clang.
+#     and, when installed, clang, riscv64-unknown-elf (RV32IMC) and xtensa-lx106-elf (the
+#     ESP8266 as a host).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -144,6 +145,14 @@ fi
 if command -v riscv64-unknown-elf-gcc >/dev/null 2>&1; then
     check_toolchain riscv64-unknown-elf riscv64-unknown-elf-gcc riscv64-unknown-elf-nm \
         riscv64-unknown-elf-objdump -march=rv32imc -mabi=ilp32 -ffreestanding
+fi
+# The ESP8266 as a host (Debian's gcc-xtensa-lx106, no libc: -ffreestanding). -mlongcalls as
+# the ESP8266 SDK builds, so calls can reach the ROM and flash-mapped code.
+if command -v xtensa-lx106-elf-gcc >/dev/null 2>&1; then
+    check_toolchain xtensa-lx106 xtensa-lx106-elf-gcc xtensa-lx106-elf-nm xtensa-lx106-elf-objdump \
+        -mlongcalls -ffreestanding
+else
+    status "xtensa-lx106-elf-gcc not found: ESP8266-host build skipped"
 fi
 
 if [ $fail -ne 0 ]; then

@@ -8,8 +8,11 @@ hooks) end a chain: their stack belongs to the port, not to the core. Calls to f
 no node (memcpy, memset, ...) count 0 bytes and are listed. Recursion or a frame that is not
 "static" (alloca, VLAs) makes the bound unknowable and fails the check.
 
-usage: stack-check.py [--limit BYTES] [--top N] file.ci...
+usage: stack-check.py [--limit BYTES] [--top N] [--root FN] [--indirect FN,FN...] file.ci...
 Exit 1 if the worst case exceeds --limit, or on recursion / dynamic frames.
+--root FN: also print the worst case below FN (a whole program's task entry, e.g. main).
+--indirect FN,...: a call through a pointer costs the worst of these functions instead of 0
+(the callbacks a program installs: port ops, log hooks, store functions).
 """
 import argparse
 import re
@@ -43,6 +46,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=512)
     ap.add_argument("--top", type=int, default=8)
+    ap.add_argument("--root", default=None)
+    ap.add_argument("--indirect", default="")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
 
@@ -55,13 +60,22 @@ def main():
     external = set()
     memo = {}
     on_path = set()
+    by_short = {}
+    for f in frames:
+        by_short.setdefault(short(f), f)
+    indirect = [by_short[n] for n in args.indirect.split(",") if n in by_short]
 
     def worst(fn):
         """(bytes, chain) of the deepest stack starting in fn."""
         if fn in memo:
             return memo[fn]
         if fn == "__indirect_call":
-            return (0, [])
+            best = (0, [])
+            for target in indirect:
+                sub = worst(target)
+                if sub[0] > best[0]:
+                    best = sub
+            return best
         if fn not in frames:
             external.add(fn)
             return (0, [])
@@ -96,6 +110,14 @@ def main():
     print("stack-check: deepest public entry points:")
     for total, chain, fn in public[: args.top]:
         print("    %5d B  %s" % (total, short(fn)))
+    if args.root:
+        if args.root not in by_short:
+            print("stack-check: FAIL: no function " + args.root)
+            return 1
+        total, chain = worst(by_short[args.root])
+        print("stack-check: worst case below %s: %d B" % (args.root, total))
+        print("stack-check: its chain: " +
+              " -> ".join("%s(%d)" % (short(f), frames[f]) for f in chain))
     if external:
         print("stack-check: counted as 0 B (outside the core): " + " ".join(sorted(external)))
     if problems:
