@@ -10,8 +10,9 @@
 #                      figures (in-process sim, virtual clock); built with the host tools
 #     --targets LIST   default "ESP32 ESP32-S2 ESP8266"
 #     --baud N         baud the flow raises to (default 921600; the ESP8266 ROM stays at 115200)
-#     --bench          also measure ESP32 at 115200 baud (ROM and stub, with and without
-#                      QEMU's -icount); the default runs measure it at --baud
+#     --bench          also measure ESP32 at 115200 baud and 921600 baud, ROM and stub, plain
+#                      and compressed on the MCU (the default runs: ROM, ROM compressed and
+#                      stub at --baud)
 #
 # Steps: install what is missing (scripts/deps.sh mcu), build the sim and the sample binaries
 # (CMake, host), build the firmware (arm-none-eabi-gcc -Os -mcpu=cortex-m4 -mthumb, newlib-nano),
@@ -88,8 +89,13 @@ make -s -C "$ROOT/examples/baremetal/flash_multiple_partitions" O="$OUT/fw" STUB
 FW=$OUT/fw/firmware.elf
 HAVE_STUBS=0
 [ -f "$OUT/fw/fw_stubs.c" ] && [ -n "$STUB_DIR" ] && HAVE_STUBS=1
+# Compression on the MCU needs the shared flow's compressor hook (the library's write pipeline).
+HAVE_Z=0
+grep -q 'esploader_compressor_t \*compressor' "$ROOT/examples/flash_multiple_partitions/flash_flow.h" &&
+    HAVE_Z=1
 
 # ---- 2. runs --------------------------------------------------------------------------------
+rm -f "$OUT"/*.log "$OUT"/*.flash "$OUT"/*.port "$OUT"/*.sim.out "$OUT"/*.sim.err # earlier runs
 SIM_PID=""
 QEMU_PID=""
 cleanup() {
@@ -100,7 +106,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# run TAG CHIP BAUD MODE(rom|stub) ICOUNT(1|0): one QEMU run against a fresh sim; writes
+# run TAG CHIP BAUD MODE(rom|stub|rom+z|stub+z) ICOUNT(1|0): one QEMU run against a fresh sim
+# (+z: compressed on the MCU with the core's deflate); writes
 # $OUT/TAG.log; returns non-zero on any failure. Sets WALL (seconds).
 run() {
     local tag=$1 chip=$2 baud=$3 mode=$4 icount=$5
@@ -121,7 +128,8 @@ run() {
     ep=$(cat "$portf")
     port=${ep##*:}
     local args=(--binaries "$BINS" --baud "$baud" --chip "$chip")
-    [ "$mode" = stub ] && args+=(--stub)
+    case $mode in stub*) args+=(--stub) ;; esac
+    case $mode in *+z) args+=(--compress) ;; esac
     local icount_opt=()
     # -icount shift=5: every instruction advances the virtual clock by 2^5 = 32 ns (a
     # 31.25 MIPS core); sleep=on: while the CPU sleeps in WFI the clock follows real time.
@@ -147,7 +155,9 @@ run() {
         tail -25 "$log" | sed 's/^/    /'
         return 1
     fi
-    grep -q "packet: 1  written: 1024 B" "$log" || { say "$tag: no packet lines"; return 1; }
+    local first="packet: 1  written: 1024 B"
+    case $mode in *+z) first="packet: 1  written: " ;; esac
+    grep -q "$first" "$log" || { say "$tag: no packet lines"; return 1; }
     grep -q "Finished programming: 3 images" "$log" || { say "$tag: not finished"; return 1; }
     # Byte-for-byte: each image at the offset the firmware logged.
     local n=0 bytes=0 line file size off
@@ -178,21 +188,23 @@ throughput() {
 
 # The timing model's own answer for the same job: the Linux example with the in-process sim on
 # a virtual clock (no QEMU, no sockets; ROM loader only).
-model() { # CHIP BAUD
+model() { # CHIP BAUD [--compress]
     [ -x "$EXAMPLE" ] || { echo "-"; return; }
-    "$EXAMPLE" --sim "$1" --baud "$2" --binaries "$BINS" >"$OUT/model-$1-$2.log" 2>&1 || {
+    "$EXAMPLE" --sim "$1" --baud "$2" --binaries "$BINS" ${3:-} >"$OUT/model-$1-$2${3:-}.log" 2>&1 || {
         echo "failed"; return; }
-    throughput "$OUT/model-$1-$2.log"
+    echo "$(throughput "$OUT/model-$1-$2${3:-}.log")$([ -n "${3:-}" ] && echo " (zlib -9)")"
 }
 
 fail=0
 declare -a ROWS
+label() { case $1 in rom) echo ROM ;; rom+z) echo ROM+z ;; stub) echo stub ;; stub+z) echo stub+z ;; esac; }
 # row CHIP MODE BAUD CLOCK LOG: one line of the throughput table
 row() {
     local baud=$3
     grep -qE 'Baud rate changed' "$5" || baud=115200
     local m="-"
     [ "$2" = ROM ] && [ "$4" = host-clock ] && m=$(model "$1" "$baud")
+    [ "$2" = ROM+z ] && [ "$4" = host-clock ] && m=$(model "$1" "$baud" --compress)
     ROWS+=("$1 $2 $baud|$4|$(throughput "$5")|$WALL|$m")
 }
 for chip in $TARGETS; do
@@ -217,32 +229,44 @@ if [ $HAVE_STUBS = 1 ]; then
 else
     say "== stub mode skipped: no esptool-js stub JSONs (run 'npm ci'); the firmware has no stub"
 fi
-# The same ESP32 jobs with QEMU's instruction-counting clock (see the notes under the table).
-for mode in rom stub; do
+# Compressed on the MCU (raw images from the "filesystem", the core's deflate, FLASH_DEFL_*).
+if [ $HAVE_Z = 1 ]; then
+    say "== ESP32: ROM loader, compressed on the MCU (core deflate through the write pipeline)"
+    if run esp32-rom-z ESP32 "$BAUD" rom+z 0; then
+        grep -E "compressing|packet: 1  written|total" "$OUT/esp32-rom-z.log" | sed 's/^/    /'
+        row ESP32 ROM+z "$BAUD" host-clock "$OUT/esp32-rom-z.log"
+    else
+        fail=1
+    fi
+else
+    say "== compression on the MCU skipped: flash_flow.h has no compressor hook in this tree"
+fi
+# The ESP32 jobs again with QEMU's instruction-counting clock (see the notes under the table).
+for mode in rom rom+z stub; do
     [ $mode = stub ] && [ $HAVE_STUBS = 0 ] && continue
+    [ $mode = rom+z ] && [ $HAVE_Z = 0 ] && continue
     tag=esp32-$mode-icount
-    say "== ESP32 $mode loader again with -icount shift=5 (virtual clock)"
+    say "== ESP32 $mode again with -icount shift=5 (virtual clock)"
     if run "$tag" ESP32 "$BAUD" $mode 1; then
-        row ESP32 "$([ $mode = rom ] && echo ROM || echo stub)" "$BAUD" icount "$OUT/$tag.log"
+        row ESP32 "$(label $mode)" "$BAUD" icount "$OUT/$tag.log"
     else
         fail=1
     fi
 done
 if [ $BENCH = 1 ]; then
-    for mode in rom stub; do
-        [ $mode = stub ] && [ $HAVE_STUBS = 0 ] && continue
-        for b in 115200 921600; do
-            [ $b = "$BAUD" ] && continue # measured above
-            for ic in 0 1; do
-                tag=bench-esp32-$mode-$b-ic$ic
-                say "== bench: ESP32 $mode $b baud, $([ $ic = 1 ] && echo "-icount shift=5" || echo "no icount")"
-                if run "$tag" ESP32 "$b" $mode $ic; then
-                    row ESP32 "$([ $mode = rom ] && echo ROM || echo stub)" "$b" \
-                        "$([ $ic = 1 ] && echo icount || echo host-clock)" "$OUT/$tag.log"
-                else
-                    fail=1
-                fi
-            done
+    for b in 115200 921600; do
+        for mode in rom rom+z stub stub+z; do
+            case $mode in stub*) [ $HAVE_STUBS = 0 ] && continue ;; esac
+            case $mode in *+z) [ $HAVE_Z = 0 ] && continue ;; esac
+            # measured above at --baud
+            [ "$b" = "$BAUD" ] && [ $mode != stub+z ] && continue
+            tag=bench-esp32-$mode-$b
+            say "== bench: ESP32 $mode $b baud"
+            if run "$tag" ESP32 "$b" $mode 0; then
+                row ESP32 "$(label $mode)" "$b" host-clock "$OUT/$tag.log"
+            else
+                fail=1
+            fi
         done
     done
 fi
@@ -258,13 +282,13 @@ say "(.heap and .stack are reservations of the linker script: 4 KB heap, unused;
 
 echo
 say "== stack of the flashing task (main: the flow, the library, the port, the log hook)"
-for f in "$OUT"/*-rom.log "$OUT"/esp32-stub.log; do
+for f in "$OUT"/*-rom.log "$OUT"/esp32-rom-z.log "$OUT"/esp32-stub.log; do
     [ -f "$f" ] || continue
     hw=$(sed -nE 's/.*mcu: stack high-water mark: ([0-9]+) B of ([0-9]+) B.*/\1 B of \2 B/p' "$f")
     say "    measured (painted stack, checked after the run), $(basename "$f" .log): $hw"
 done
 python3 "$ROOT/scripts/stack-check.py" --limit 16384 --root main \
-    --indirect cmsdk_write,cmsdk_read,cmsdk_set_lines,cmsdk_set_baudrate,cmsdk_delay_ms,cmsdk_now_ms,flow_log,flow_now,lib_log,sh_open,sh_read,sh_close,sh_list \
+    --indirect cmsdk_write,cmsdk_read,cmsdk_set_lines,cmsdk_set_baudrate,cmsdk_delay_ms,cmsdk_now_ms,flow_log,flow_now,lib_log,sh_open,sh_read,sh_close,sh_list,dc_begin,dc_run \
     "$OUT"/fw/core/*.ci "$OUT"/fw/app/*.ci >"$OUT/stack-static.txt" 2>&1 || true
 sed -nE 's/stack-check: worst case below main: ([0-9]+) B/\1/p' "$OUT/stack-static.txt" >"$OUT/stack-static.val"
 say "    static bound (-fstack-usage/-fcallgraph-info, calls through pointers = the worst callback): $(cat "$OUT/stack-static.val") B"
@@ -294,7 +318,11 @@ icount: QEMU -icount shift=5,sleep=on: every guest instruction advances the cloc
   not an instruction, so it is invisible here: this clock leaves out both QEMU's I/O cost and
   the host-to-target wire time the sim overlaps with it; a lower bound for a real MCU.
 timing model: the same images and baud through the Linux example with the in-process sim on
-  its virtual clock (ROM loader): the sim's model of a real chip, with a host that costs nothing.
+  its virtual clock (ROM loader): the sim's model of a real chip, with a host that costs nothing
+  (for +z rows the Linux example compresses with zlib -9, not the core's deflate).
++z: compressed on the MCU: the raw images from the semihosting "filesystem" go through the
+  core's deflate (esploader_deflate.h, 2 KB window, fixed Huffman) as the write pipeline's
+  compressor and out as FLASH_DEFL_* blocks; "written" in the packet lines counts raw bytes.
 wall: the whole QEMU run on the host's clock, connect and reset included.
 EOF
 

@@ -15,8 +15,11 @@
  *   --baud N         baud after connecting (default 921600; the ESP8266 ROM stays at 115200)
  *   --chip NAME      the expected target (default: whatever is detected)
  *   --stub           upload the flasher stub first (only if the build generated the stubs)
+ *   --compress       compress on the MCU with the core's deflate (FLASH_DEFL_*) through the
+ *                    write pipeline's compressor interface; the files stay raw
  *
- * The flow is examples/flash_multiple_partitions/flash_flow.c, unchanged. At the end the
+ * The flow is examples/flash_multiple_partitions/flash_flow.c, unchanged (it writes through the
+ * library's write pipeline, esploader_flash_write_job()). At the end the
  * firmware prints "mcu: ..." lines for scripts/mcu-demo.sh (stack high-water mark, result)
  * and exits QEMU through semihosting with 0 on success.
  */
@@ -26,6 +29,7 @@
 
 #include "binaries_semihost.h"
 #include "board.h"
+#include "esploader/esploader_deflate.h"
 #include "esploader/esploader.h"
 #include "esploader_port_cmsdk.h"
 #include "flash_flow.h"
@@ -119,6 +123,7 @@ typedef struct options {
     uint32_t baud;
     esploader_chip_t chip;
     int stub;
+    int compress;
 } options_t;
 
 static char g_cmdline[512];
@@ -129,6 +134,7 @@ static int parse_options(options_t *o)
     o->baud = 921600;
     o->chip = ESPLOADER_CHIP_AUTO;
     o->stub = 0;
+    o->compress = 0;
     if (semihost_cmdline(g_cmdline, sizeof g_cmdline) != 0)
         return 0; /* no command line: defaults */
     char *argv[16];
@@ -146,6 +152,8 @@ static int parse_options(options_t *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--stub")) {
             o->stub = 1;
+        } else if (!strcmp(a, "--compress")) {
+            o->compress = 1;
         } else if (v && !strcmp(a, "--binaries")) {
             o->binaries = v;
             i++;
@@ -204,6 +212,10 @@ int main(void)
     static semihost_store_t store;
     static esploader_t loader;
     static example_flow_t flow;
+#if FW_FLOW_HAS_COMPRESSOR
+    static esploader_deflate_t deflate_state;
+    static esploader_compressor_t compressor;
+#endif
     options_t opt;
 
     console_init();
@@ -250,6 +262,18 @@ int main(void)
         flow.log = flow_log;
         flow.now_ms = flow_now;
         flow.read_back = NULL; /* the ESP8266 ROM cannot read flash: the script checks it */
+        if (opt.compress) {
+#if FW_FLOW_HAS_COMPRESSOR
+            esploader_deflate_compressor(&compressor, &deflate_state, 0);
+            flow.compressor = &compressor;
+            console_printf("I (%lu) mcu: compressing on the MCU (core deflate, %lu B state)\n",
+                           (unsigned long)esploader_cmsdk_millis(),
+                           (unsigned long)sizeof deflate_state);
+#else
+            console_printf("E (0) mcu: --compress: this flow_flow.c has no compressor hook\n");
+            return 2;
+#endif
+        }
         uint32_t t0 = esploader_cmsdk_millis();
         rc = example_flow_run(&flow);
         console_printf("I (%lu) mcu: flow %s in %lu ms (firmware clock)\n",
