@@ -200,13 +200,13 @@ if command -v $XCC >/dev/null 2>&1; then
         xobjs+=("$obj")
     done
     xtensa-lx106-elf-ar rcs "$xdir/libcore.a" "${xobjs[@]}"
-    for f in null_port typical all_ops; do
+    for f in null_port typical all_ops deflate; do
         $XCC -std=c99 -Wall -Wextra -Werror "${XFLAGS[@]}" -DESPLOADER_LOG_LEVEL=0 -I"$xdir/include" \
             -I"$ROOT/include" -c "$ROOT/scripts/footprint/$f.c" -o "$xdir/$f.o"
     done
     $XCC "${XFLAGS[@]}" -c "$xdir/mem.c" -I"$xdir/include" -o "$xdir/mem.o"
     echo "footprint: $XCC ${XFLAGS[*]} (ESP8266 as a host; log off)"
-    for prog in typical all_ops; do
+    for prog in typical all_ops deflate; do
         $XCC "${XFLAGS[@]}" -nostdlib -Wl,--gc-sections -Wl,-e,main -Wl,-Map="$xdir/$prog.map" \
             -Wl,--defsym=__udivsi3=0x40000000 -Wl,--defsym=__umodsi3=0x40000010 \
             -Wl,--defsym=__divsi3=0x40000020 -Wl,--defsym=__muldi3=0x40000030 \
