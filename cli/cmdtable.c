@@ -11,13 +11,16 @@
 #define NEED_ERASE    (CLI_NEED_STUB | CLI_NEED_FLASH)
 
 #define WRITE_DETAILS                                                                              \
-    "  -z, --compress          compress (default with the stub)\n"                                 \
-    "  -u, --no-compress       don't compress (default without the stub)\n"                        \
+    "  -z, --compress          compress (the default wherever the loader inflates: every stub\n"   \
+    "                          and every ROM but the ESP8266's)\n"                                 \
+    "  -u, --no-compress       don't compress\n"                                                   \
     "  --flash-mode, -fm MODE  qio|qout|dio|dout|keep (patches the bootloader image header)\n"     \
     "  --flash-freq, -ff FREQ  e.g. 40m, 80m (chip dependent) | keep\n"                            \
     "  --flash-size, -fs SIZE  1MB..128MB | detect | keep\n"                                       \
     "  --no-verify             don't compare the MD5 after writing\n"                              \
     "  --no-diff               write even regions/sectors that already hold the data\n"            \
+    "  --diff                  skip unchanged sectors (the default wherever the loader has MD5:\n" \
+    "                          every stub and every ROM but the ESP8266's)\n"                      \
     "  --force                 write images built for another chip\n"                              \
     "  Addresses take 0x..., decimal, or k/M suffixes. Files are padded to 4 bytes; unaligned\n"   \
     "  addresses are written from the start of their 4 KB sector with 0xFF in front.\n"

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <zlib.h>
 
 #include "chipname.h"
 #include "commands.h"
+#include "esploader_zlib_compress.h"
 #include "idf.h"
 #include "eh_image.h"
 #include "output.h"
@@ -161,173 +161,38 @@ static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
     return CLI_EXIT_OK;
 }
 
-typedef struct progress_ctx {
-    const char *what;
-} progress_ctx_t;
-
 static void on_progress(void *user, uint32_t done, uint32_t total)
 {
-    progress_ctx_t *p = user;
-    cli_progress(p->what, done, total);
+    (void)user;
+    cli_progress("Writing", done, total);
 }
 
-static int write_compressed(cli_session_t *s, const cli_region_t *r, uint32_t addr,
-                            const uint8_t *data, uint32_t len, uint32_t *clen_out)
+/* What the loader running now can do: MD5 (for skipping and verifying), FLASH_DEFL_*. */
+static void loader_caps(cli_session_t *s, bool *can_md5, bool *can_defl)
 {
-    cli_tl_mark(EH_PH_HOST); /* compression: host time, not the diff or the write */
-    uLongf clen = compressBound(len);
-    uint8_t *z = cli_xmalloc(clen);
-    if (compress2(z, &clen, data, len, s->o->compress_level) != Z_OK) {
-        free(z);
-        cli_error("%s: compression failed", r->path);
-        return CLI_EXIT_FAILED;
-    }
-    if (clen >= len) {
-        /* Already-compressed or random data: deflate would only add bytes to the wire
-         * (docs/protocol.md §5.8: esptool skips compression then too). */
-        free(z);
-        *clen_out += len;
-        cli_info("Writing %s at 0x%08x: %u bytes (incompressible: sent uncompressed)", r->path,
-                 (unsigned)addr, (unsigned)len);
-        progress_ctx_t pc = {"Writing"};
-        int rc = esploader_flash_write_buffer(&s->loader, addr, data, len,
-                                              s->o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0,
-                                              on_progress, &pc);
-        if (rc != 0) {
-            return cli_lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
-        }
-        return CLI_EXIT_OK;
-    }
-    *clen_out += (uint32_t)clen;
-    cli_info("Writing %s at 0x%08x: %u bytes (%u compressed)", r->path, (unsigned)addr,
-             (unsigned)len, (unsigned)clen);
-    uint32_t block = s->stub ? 0x4000u : 0x400u;
-    int rc = esploader_flash_defl_start(&s->loader, addr, len, (uint32_t)clen, block);
-    for (uint32_t off = 0; rc == 0 && off < clen; off += block) {
-        uint32_t n = (uint32_t)clen - off < block ? (uint32_t)clen - off : block;
-        rc = esploader_flash_defl_write(&s->loader, z + off, n);
-        cli_progress("Writing", off + n, (uint32_t)clen);
-    }
-    free(z);
-    if (rc != 0) {
-        return cli_lib_fail(s, "writing", rc);
-    }
-    uint8_t md5[16];
-    esploader_md5_t m;
-    esploader_md5_init(&m);
-    esploader_md5_update(&m, data, len);
-    esploader_md5_final(&m, md5);
-    rc = esploader_flash_defl_finish(&s->loader, s->o->no_verify ? NULL : md5,
-                                     s->o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0);
-    if (rc != 0) {
-        return cli_lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "finishing the write",
-                            rc);
-    }
-    return CLI_EXIT_OK;
+    const esploader_chip_info_t *info = esploader_chip_info(esploader_get_target(&s->loader));
+    bool sdm = esploader_secure_download_mode(&s->loader);
+    *can_md5 = !sdm && (s->stub || (info && info->rom_has_md5));
+    *can_defl = s->stub || (info && info->rom_has_deflate);
 }
 
-#define DIFF_MAX_RUNS 64
-#define DIFF_BLOCK    0x10000u
-
-typedef struct diff_run {
-    uint32_t off, len; /* relative to the region start */
-} diff_run_t;
-
-static bool same_on_flash(cli_session_t *s, uint32_t addr, const uint8_t *data, uint32_t len,
-                          int *err)
-{
-    esploader_md5_t m;
-    uint8_t md5[16];
-    esploader_md5_init(&m);
-    esploader_md5_update(&m, data, len);
-    esploader_md5_final(&m, md5);
-    int rc = esploader_flash_verify_md5(&s->loader, addr, len, md5);
-    if (rc != 0 && rc != ESPLOADER_ERR_VERIFY) {
-        *err = rc;
-    }
-    return rc == 0;
-}
-
-/* The runs of 4 KB sectors whose flash contents differ from data: the whole region first,
- * then 64 KB blocks, then the sectors of the blocks that differ. Returns the number of runs
- * (0 = identical), or -1 if the loader could not compute an MD5 (then write everything). */
-static int find_changed(cli_session_t *s, uint32_t addr, const uint8_t *data, uint32_t len,
-                        diff_run_t *runs, int max, uint32_t *changed)
-{
-    int n = 0, err = 0;
-    *changed = 0;
-    uint8_t have[16], want[16], erased[16];
-    if (esploader_flash_md5(&s->loader, addr, len, have) != 0) {
-        return -1;
-    }
-    esploader_md5_t m;
-    esploader_md5_init(&m);
-    esploader_md5_update(&m, data, len);
-    esploader_md5_final(&m, want);
-    if (memcmp(have, want, 16) == 0) {
-        return 0;
-    }
-    /* Freshly erased flash (the usual first flash): everything differs, don't search. */
-    uint8_t ff[256];
-    memset(ff, 0xFF, sizeof(ff));
-    esploader_md5_init(&m);
-    for (uint32_t k = 0; k < len; k += sizeof(ff)) {
-        esploader_md5_update(&m, ff, len - k < sizeof(ff) ? len - k : sizeof(ff));
-    }
-    esploader_md5_final(&m, erased);
-    if (memcmp(have, erased, 16) == 0) {
-        runs[0].off = 0;
-        runs[0].len = len;
-        *changed = len;
-        return 1;
-    }
-    for (uint32_t b = 0; b < len; b += DIFF_BLOCK) {
-        uint32_t blen = len - b < DIFF_BLOCK ? len - b : DIFF_BLOCK;
-        if (len > DIFF_BLOCK && same_on_flash(s, addr + b, data + b, blen, &err)) {
-            continue;
-        }
-        for (uint32_t o = b; o < b + blen; o += SECTOR) {
-            uint32_t slen = b + blen - o < SECTOR ? b + blen - o : SECTOR;
-            if (same_on_flash(s, addr + o, data + o, slen, &err)) {
-                continue;
-            }
-            if (err) {
-                return -1;
-            }
-            *changed += slen;
-            if (n > 0 && runs[n - 1].off + runs[n - 1].len == o) {
-                runs[n - 1].len += slen;
-            } else if (n < max) {
-                runs[n].off = o;
-                runs[n].len = slen;
-                n++;
-            } else {
-                /* Out of run slots: the last run takes everything up to here. */
-                *changed += o - (runs[n - 1].off + runs[n - 1].len);
-                runs[n - 1].len = o + slen - runs[n - 1].off;
-            }
-        }
-        if (err) {
-            return -1;
-        }
-    }
-    return n;
-}
-
+/* One region through the library's write pipeline (esploader_flash_write_job): unchanged
+ * sectors skipped (by MD5), the rest compressed through zlib, each written run verified. */
 static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
 {
     const cli_opts_t *o = s->o;
-    esploader_chip_t chip = esploader_get_target(&s->loader);
-    const esploader_chip_info_t *info = esploader_chip_info(chip);
-    bool rom = !s->stub;
-    bool can_md5 = s->stub || (info && info->rom_has_md5);
-    bool can_defl = s->stub || (info && info->rom_has_deflate);
-    bool compress = o->compress == CLI_COMPRESS_ON || (o->compress == CLI_COMPRESS_DEFAULT && !rom);
+    bool can_md5, can_defl;
+    loader_caps(s, &can_md5, &can_defl);
+    /* Defaults, the same for ROM and stub where the loader can (issue 12 item 8, as esptool):
+     * compressed wherever the loader inflates, unchanged sectors skipped wherever it MD5s. */
+    bool compress = o->compress != CLI_COMPRESS_OFF;
     if (compress && !can_defl) {
-        cli_warn("%s cannot take compressed data; writing uncompressed", rom ? "this ROM" : "");
+        if (o->compress == CLI_COMPRESS_ON) {
+            cli_warn("this ROM cannot take compressed data; writing uncompressed");
+        }
         compress = false;
     }
-    bool diff = s->stub && !o->no_diff && can_md5;
+    bool diff = !o->no_diff && can_md5;
 
     /* The loaders write whole 4 KB sectors: start at a sector boundary, filling with 0xFF as
      * esptool does (the layout check made sure no other file shares that sector). */
@@ -342,99 +207,87 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         cli_warn("%s: 0x%x is not 4 KB aligned: writing from 0x%x with 0xFF in front", r->path,
                  (unsigned)r->addr, (unsigned)addr);
     }
+    esploader_compressor_t zc = {0};
+    if (compress && esploader_zlib_compressor_open(&zc, o->compress_level) != 0) {
+        cli_error("%s: cannot set up the zlib compressor", r->path);
+        if (lead) {
+            free(buf);
+        }
+        return CLI_EXIT_FAILED;
+    }
+    /* Work memory: one 16 KB block of compressed output (the stub's block size). */
+    static uint8_t work[0x4000];
+    esploader_write_job_t job = {0};
+    job.offset = addr;
+    job.size = len;
+    job.data = buf;
+    job.compressor = compress ? &zc : NULL;
+    job.work = work;
+    job.work_size = sizeof(work);
+    job.flags = (o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0) |
+                (diff ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0);
+    job.progress = on_progress;
+
+    cli_info("Writing %s at 0x%08x: %u bytes%s%s", r->path, (unsigned)addr, (unsigned)len,
+             compress ? ", compressed" : "", diff ? ", unchanged sectors skipped" : "");
+    double t0 = cli_now_s();
+    int rc = esploader_flash_write_job(&s->loader, &job);
+    double dt = cli_now_s() - t0;
+    esploader_zlib_compressor_close(&zc);
+    if (lead) {
+        free(buf);
+    }
+    bool skipped = rc == 0 && job.changed == 0;
+    bool verified = rc == 0 && esploader_flash_verified(&s->loader);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddItemToArray(arr, j);
     cJSON_AddStringToObject(j, "file", r->path);
     cJSON_AddNumberToObject(j, "address", addr);
     cJSON_AddNumberToObject(j, "size", len);
-    cJSON_AddBoolToObject(j, "compressed", compress);
-    double t0 = cli_now_s();
-    int ec = CLI_EXIT_OK;
-    bool skipped = false, diffed = false;
-    uint32_t changed_total = len;
-    uint32_t clen = 0;
-    if (diff && compress) {
-        /* Only the sectors that differ go over the wire: MD5s cost a round trip each, a
-         * sector of data costs far more (and the stub is flash-bound at high baud). */
-        diff_run_t runs[DIFF_MAX_RUNS];
-        uint32_t changed = 0;
-        changed_total = 0;
-        int n = find_changed(s, addr, buf, len, runs, DIFF_MAX_RUNS, &changed);
-        if (n == 0) {
-            skipped = true;
-            cli_info("%s at 0x%08x: unchanged, skipped (--no-diff to write anyway)", r->path,
-                     (unsigned)addr);
-        } else if (n > 0) {
-            if (changed < len) {
-                cli_info("%s at 0x%08x: %u of %u bytes differ from the flash, writing only those",
-                         r->path, (unsigned)addr, (unsigned)changed, (unsigned)len);
-            }
-            cJSON_AddNumberToObject(j, "changed_bytes", changed);
-            changed_total = changed;
-            for (int i = 0; i < n && ec == CLI_EXIT_OK; i++) {
-                ec = write_compressed(s, r, addr + runs[i].off, buf + runs[i].off, runs[i].len,
-                                      &clen);
-            }
-            diffed = true;
-        }
-    }
-    if (!skipped && !diffed) {
-        if (compress) {
-            ec = write_compressed(s, r, addr, buf, len, &clen);
-        } else {
-            cli_info("Writing %s at 0x%08x: %u bytes", r->path, (unsigned)addr, (unsigned)len);
-            uint32_t flags = (o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0) |
-                             (diff ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0);
-            progress_ctx_t pc = {"Writing"};
-            int rc =
-                esploader_flash_write_buffer(&s->loader, addr, buf, len, flags, on_progress, &pc);
-            if (rc != 0) {
-                ec = cli_lib_fail(s, rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing", rc);
-            }
-        }
-    }
+    cJSON_AddBoolToObject(j, "compressed", job.deflated > 0);
     if (compress) {
-        cJSON_AddNumberToObject(j, "compressed_size", clen);
+        cJSON_AddNumberToObject(j, "compressed_size", job.wire);
     }
-    uint8_t *buf_for_verify = buf;
-    double dt = cli_now_s() - t0;
+    if (diff) {
+        cJSON_AddNumberToObject(j, "changed_bytes", job.changed);
+    }
+    cJSON_AddNumberToObject(j, "md5_requests", job.md5s);
     cJSON_AddBoolToObject(j, "skipped", skipped);
     cJSON_AddNumberToObject(j, "seconds", dt);
-    if (ec != CLI_EXIT_OK) {
-        if (lead) {
-            free(buf_for_verify);
-        }
-        return ec;
-    }
-    bool verified = !o->no_verify && (skipped || esploader_flash_verified(&s->loader));
-    if (diffed && !o->no_verify) {
-        /* Each written run was verified; check the region as a whole once more. */
-        esploader_md5_t m;
-        uint8_t md5[16];
-        esploader_md5_init(&m);
-        esploader_md5_update(&m, buf_for_verify, len);
-        esploader_md5_final(&m, md5);
-        int rc = esploader_flash_verify_md5(&s->loader, addr, len, md5);
-        if (rc != 0) {
-            if (lead) {
-                free(buf_for_verify);
-            }
-            return cli_lib_fail(s, "verification", rc);
-        }
-        verified = true;
-    }
-    if (lead) {
-        free(buf_for_verify);
-    }
     cJSON_AddBoolToObject(j, "verified", verified);
-    if (diffed && changed_total < len) {
-        cli_info("Updated %u bytes at 0x%08x in %.2f s%s", (unsigned)len, (unsigned)addr, dt,
-                 verified ? ", hash verified" : "");
-    } else if (!skipped) {
-        cli_info("Wrote %u bytes at 0x%08x in %.2f s (%.1f KB/s)%s", (unsigned)len, (unsigned)addr,
-                 dt, dt > 0 ? len / dt / 1024 : 0.0,
-                 verified ? ", hash verified"
-                          : (o->no_verify ? "" : ", NOT verified (this loader has no MD5)"));
+    if (rc != 0) {
+        char what[200];
+        snprintf(what, sizeof(what), "%s: %s at 0x%08x", r->path,
+                 rc == ESPLOADER_ERR_VERIFY ? "verification" : "writing",
+                 (unsigned)job.fail_offset);
+        if (rc == ESPLOADER_ERR_HOST) {
+            cli_error("%s failed: the zlib compressor failed (%d)", what, job.host_err);
+            return CLI_EXIT_FAILED;
+        }
+        return cli_lib_fail(s, what, rc);
+    }
+    const char *v = verified       ? ", hash verified"
+                    : o->no_verify ? ""
+                                   : ", NOT verified (this loader has no MD5)";
+    if (skipped) {
+        cli_info("%s at 0x%08x: unchanged, skipped (--no-diff to write anyway)%s", r->path,
+                 (unsigned)addr, v);
+        return CLI_EXIT_OK;
+    }
+    char z[64] = "";
+    if (compress && job.deflated == 0) {
+        snprintf(z, sizeof(z), ", incompressible: sent uncompressed");
+    } else if (compress) {
+        snprintf(z, sizeof(z), ", %u bytes compressed", (unsigned)job.wire);
+    }
+    if (job.changed < len) {
+        cli_info("%s at 0x%08x: %u of %u bytes differ from the flash, wrote only those%s", r->path,
+                 (unsigned)addr, (unsigned)job.changed, (unsigned)len, z);
+        cli_info("Updated %u bytes at 0x%08x in %.2f s (%u MD5 requests)%s", (unsigned)len,
+                 (unsigned)addr, dt, (unsigned)job.md5s, v);
+    } else {
+        cli_info("Wrote %u bytes at 0x%08x in %.2f s (%.1f KB/s%s)%s", (unsigned)len,
+                 (unsigned)addr, dt, dt > 0 ? len / dt / 1024 : 0.0, z, v);
     }
     return CLI_EXIT_OK;
 }

@@ -298,6 +298,8 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             o->no_verify = false; /* esptool v4 option: verifying is the default here */
         } else if (IS("--no-diff")) {
             o->no_diff = true;
+        } else if (IS("--diff")) {
+            o->no_diff = false; /* the default; the last of --diff / --no-diff wins */
         } else if (IS("--force")) {
             o->force = true;
         } else if (IS("--file")) {

@@ -1,137 +1,341 @@
 /*
- * Whole-buffer writes with the recovery rule and skip-unchanged (docs/library.md). A rejected
- * block cannot be re-sent (the ROM's sequence counter already moved on), so a failed range is
- * restarted with a new FLASH_BEGIN at the sector holding the first unwritten byte.
+ * The write pipeline (esploader.h "The write pipeline", docs/library.md): skip what the flash
+ * already holds, send the rest (compressed where the loader inflates and a compressor is
+ * given), verify each written run. A rejected block cannot be re-sent (the ROM's sequence
+ * counter already moved on), so a failed run is restarted with a new BEGIN.
  */
 #include "loader.h"
 
 #define MAX_RESTARTS 3
-#define DIFF_CHUNK   0x10000u /* first comparison granularity before going down to sectors */
+#define DIFF_BLOCK   0x10000u /* first comparison granularity below the whole region */
+#define MIN_BLOCK    0x400u   /* the default block size is halved down to this to fit work */
+#define NO_RUN       0xFFFFFFFFu
 
 typedef struct {
-    const uint8_t *data;
-    uint32_t offset, size, done;
-    esploader_progress_fn progress;
-    void *user;
+    esploader_write_job_t *j;
+    const uint8_t *data; /* j->data, or NULL: j->read */
+    uint8_t *work;
+    uint32_t block; /* transfer block size */
+    uint32_t stage; /* read staging bytes: work + (defl ? block : 0) */
+    uint32_t done;  /* image bytes done, for progress */
+    uint32_t told;  /* the last done value progress() reported */
+    uint8_t defl;   /* runs go compressed */
+    uint8_t verify; /* runs get a target MD5 */
 } job_t;
 
-/* Write data[from, to) with up to MAX_RESTARTS restarts; no verification here. */
-static int write_range(esploader_t *l, job_t *j, uint32_t from, uint32_t to)
+static int host_fail(job_t *s, int err)
 {
-    uint32_t pos = from, restarts = 0, resume;
+    s->j->host_err = (int16_t)(err < -32768 ? -32768 : err);
+    return ESPLOADER_ERR_HOST;
+}
+
+/* Job bytes [pos, pos + n) (n <= s->stage for a read source): a pointer into the caller's
+ * buffer, or read into buf. */
+static int fetch(job_t *s, uint32_t pos, uint32_t n, uint8_t *buf, const uint8_t **p)
+{
+    int r;
+
+    if (s->data != NULL) {
+        *p = s->data + pos;
+        return 0;
+    }
+    r = s->j->read(s->j->read_user, pos, buf, n);
+    *p = buf;
+    return r < 0 ? host_fail(s, r) : 0;
+}
+
+static void report(job_t *s, uint32_t done)
+{
+    s->told = done;
+    if (s->j->progress != NULL) {
+        s->j->progress(s->j->progress_user, done, s->j->size);
+    }
+}
+
+/* The host MD5 of job bytes [pos, pos + n), or (ff) of n bytes of erased flash. */
+static int host_md5(esploader_t *l, job_t *s, uint32_t pos, uint32_t n, int ff, uint8_t d[16])
+{
+    const uint8_t *p = l->frame;
+    uint32_t c, i;
+    int r;
+
+    for (i = 0; ff && i < sizeof(l->frame); i++) {
+        l->frame[i] = 0xFF; /* the reply buffer is free between commands */
+    }
+    esploader_md5_init(&l->md5);
+    for (; n > 0; pos += c, n -= c) {
+        c = ff ? (uint32_t)sizeof(l->frame) : s->data != NULL ? n : s->j->work_size;
+        c = c < n ? c : n;
+        if (!ff && (r = fetch(s, pos, c, s->work, &p)) != 0) {
+            return r;
+        }
+        esploader_md5_update(&l->md5, p, c);
+    }
+    esploader_md5_final(&l->md5, d);
+    return 0;
+}
+
+/* Job bytes [pos, pos + n) against the flash: 0 same, 1 different, 2 different and the flash
+ * there is erased (asked with erased only), < 0 error. */
+static int compare(esploader_t *l, job_t *s, uint32_t pos, uint32_t n, int erased)
+{
+    uint8_t host[16], target[16];
+    int r = esploader_flash_md5(l, s->j->offset + pos, n, target);
+
+    s->j->md5s++;
+    if (r == 0 && (r = host_md5(l, s, pos, n, 0, host)) == 0 && !espl_mem_equal(host, target, 16)) {
+        r = 1;
+        if (erased && host_md5(l, s, 0, n, 1, host) == 0 && espl_mem_equal(host, target, 16)) {
+            r = 2;
+        }
+    }
+    return r;
+}
+
+/* After a failed transfer: worth a new BEGIN (the link may recover), or not. */
+static int restartable(int r, uint32_t *restarts)
+{
+    return r != ESPLOADER_ERR_INVALID_ARG && r != ESPLOADER_ERR_UNSUPPORTED &&
+           r != ESPLOADER_ERR_STATE && r != ESPLOADER_ERR_IO && r != ESPLOADER_ERR_HOST &&
+           (*restarts)++ < MAX_RESTARTS;
+}
+
+/* Plain FLASH_* transfer of job bytes [from, to), restarted at the resume offset on failure. */
+static int send_plain(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
+{
+    uint32_t pos = from, restarts = 0, n, resume;
+    const uint8_t *p;
     int r;
 
     for (;;) {
-        r = esploader_flash_start(l, j->offset + pos, to - pos, 0);
+        s->j->transfers++;
+        r = espl_begin(l, ESP_OP_FLASH_BEGIN, s->j->offset + pos, to - pos, to - pos, s->block);
         while (r == 0 && pos < to) {
-            uint32_t n = to - pos < l->xfer_block ? to - pos : l->xfer_block;
-            r = esploader_flash_write(l, j->data + pos, n);
-            if (r == 0) {
+            n = to - pos < s->block ? to - pos : s->block;
+            if ((r = fetch(s, pos, n, s->work, &p)) != 0) {
+                return r;
+            }
+            if ((r = espl_block(l, ESP_STATE_FLASH, p, n)) == 0) {
                 pos += n;
-                j->done += n;
-                if (j->progress != NULL) {
-                    j->progress(j->user, j->done, j->size);
-                }
+                s->j->wire += n;
+                report(s, s->done += n);
             }
         }
         if (r == 0) {
             return esploader_flash_finish(l, ESPLOADER_FINISH_NO_VERIFY);
         }
-        if (r == ESPLOADER_ERR_INVALID_ARG || r == ESPLOADER_ERR_UNSUPPORTED ||
-            r == ESPLOADER_ERR_STATE || r == ESPLOADER_ERR_IO || restarts++ >= MAX_RESTARTS) {
+        if (!restartable(r, &restarts)) {
             return r;
         }
         ESP_LOG(l, ESPLOADER_LOG_WARN, "restarting write at", l->resume_offset);
         espl_drain(l, 50);
-        resume = l->resume_offset < j->offset + from ? from : l->resume_offset - j->offset;
-        j->done -= pos - resume;
+        resume = l->resume_offset < s->j->offset + from ? from : l->resume_offset - s->j->offset;
+        s->done -= pos - resume;
         pos = resume;
     }
 }
 
-/* Host MD5 of data[from, from + n) vs. the target's. 1 = differs, 0 = same, < 0 error. */
-static int differs(esploader_t *l, const job_t *j, uint32_t from, uint32_t n)
+/*
+ * One compression pass over job bytes [from, to). send = 0 only counts, and stops as soon as
+ * the output reaches limit (the input's size: it goes plain then). send = 1 sends each full
+ * block (and the last one) as FLASH_DEFL_DATA, and fails if the output exceeds limit (what
+ * the counting pass found). Both passes make the same compressor calls (the contract's
+ * determinism rule). Returns the compressed length or < 0.
+ */
+static int32_t deflate_pass(esploader_t *l, job_t *s, uint32_t from, uint32_t to, uint32_t limit,
+                            int send)
 {
-    uint8_t host[16], target[16];
-    int r = esploader_flash_md5(l, j->offset + from, n, target);
+    const esploader_compressor_t *c = s->j->compressor;
+    uint8_t *stage = s->work + s->block;
+    uint32_t pos = from, spos = from, have = 0, total = 0, olen = 0;
+    size_t used, made;
+    const uint8_t *in;
+    int r = c->ops->begin(c->ctx), stall = 0;
 
-    if (r != 0) {
-        return r;
+    while (r >= 0) {
+        uint32_t n;
+        if (s->data != NULL) {
+            in = s->data + pos;
+            n = to - pos;
+        } else {
+            if (pos == spos + have && pos < to) { /* staging used up: refill */
+                spos = pos;
+                have = to - pos < s->stage ? to - pos : s->stage;
+                if ((r = fetch(s, pos, have, stage, &in)) != 0) {
+                    return r;
+                }
+            }
+            in = stage + (pos - spos);
+            n = spos + have - pos;
+        }
+        used = made = 0;
+        r = c->ops->run(c->ctx, n ? in : NULL, n, &used, s->work + olen, s->block - olen, &made,
+                        pos + n == to);
+        stall = used + made == 0 ? stall + 1 : 0;
+        if (r < 0 || used > n || made > s->block - olen || stall > 2) {
+            break; /* failed, or broke the contract */
+        }
+        pos += (uint32_t)used;
+        olen += (uint32_t)made;
+        if (olen == s->block || (r == ESPLOADER_COMPRESS_END && olen > 0)) {
+            total += olen;
+            if (send && total > limit) {
+                break; /* not what the counting pass found: not deterministic */
+            }
+            if (send) {
+                int e = espl_block(l, ESP_STATE_DEFL, s->work, olen);
+                if (e != 0) {
+                    return e;
+                }
+                report(s, s->done + (pos - from));
+            } else if (total >= limit) {
+                return (int32_t)total; /* does not shrink: stop counting */
+            }
+            olen = 0;
+        }
+        if (r == ESPLOADER_COMPRESS_END) {
+            return (int32_t)total;
+        }
     }
-    esploader_md5_init(&l->md5);
-    esploader_md5_update(&l->md5, j->data + from, n);
-    esploader_md5_final(&l->md5, host);
-    return !espl_mem_equal(host, target, 16);
+    ESP_LOG(l, ESPLOADER_LOG_ERROR, "compressor failed at", s->j->offset + pos);
+    return host_fail(s, r < 0 ? r : ESPLOADER_ERR_PROTOCOL);
 }
 
-/* Write data[from, to) and, unless no_verify, check that run alone with a target MD5. */
-static int rewrite_run(esploader_t *l, job_t *j, uint32_t from, uint32_t to, int no_verify)
+/* Compressed transfer of job bytes [from, to); 1 = does not shrink, send it plain. */
+static int send_defl(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
 {
-    int r = write_range(l, j, from, to);
+    uint32_t restarts = 0;
+    int32_t clen, sent;
+    int r;
 
-    if (r == 0 && !no_verify && (r = differs(l, j, from, to - from)) > 0) {
-        ESP_LOG(l, ESPLOADER_LOG_ERROR, "MD5 mismatch at", j->offset + from);
+    for (;;) {
+        if ((clen = deflate_pass(l, s, from, to, to - from, 0)) < 0) {
+            return clen;
+        }
+        if ((uint32_t)clen >= to - from) {
+            return 1;
+        }
+        s->j->transfers++;
+        s->j->deflated++;
+        r = espl_begin(l, ESP_OP_FLASH_DEFL_BEGIN, s->j->offset + from, to - from, (uint32_t)clen,
+                       s->block);
+        if (r == 0 && (sent = deflate_pass(l, s, from, to, (uint32_t)clen, 1)) != clen) {
+            /* a sending pass that differs from the counting pass: the compressor is not
+             * deterministic (see esploader_compress.h) */
+            r = sent < 0 ? sent : host_fail(s, ESPLOADER_ERR_PROTOCOL);
+        }
+        if (r == 0) {
+            s->j->wire += (uint32_t)clen;
+            s->done += to - from;
+            return esploader_flash_defl_finish(l, NULL, ESPLOADER_FINISH_NO_VERIFY);
+        }
+        if (!restartable(r, &restarts)) {
+            return r;
+        }
+        ESP_LOG(l, ESPLOADER_LOG_WARN, "restarting compressed write at", s->j->offset + from);
+        espl_drain(l, 50);
+    }
+}
+
+/* Write job bytes [from, to) and check them with one target MD5. */
+static int write_run(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
+{
+    int r = s->defl ? send_defl(l, s, from, to) : 1;
+
+    if (r == 1) {
+        r = send_plain(l, s, from, to);
+    }
+    if (r == 0 && s->verify && (r = compare(l, s, from, to - from, 0)) == 1) {
+        ESP_LOG(l, ESPLOADER_LOG_ERROR, "MD5 mismatch at", s->j->offset + from);
         r = ESPLOADER_ERR_VERIFY;
+    }
+    s->j->changed += to - from;
+    if (r != 0) {
+        s->j->fail_offset = s->j->offset + from;
     }
     return r;
 }
 
-/* End of the flash-aligned unit of `gran` bytes holding data[pos], capped at the data's end. */
-static uint32_t unit_end(const job_t *j, uint32_t pos, uint32_t gran)
+/* End of the flash-aligned unit of `gran` bytes holding job byte pos, capped at the end. */
+static uint32_t unit_end(const job_t *s, uint32_t pos, uint32_t gran)
 {
-    uint32_t left = gran - ((j->offset + pos) & (gran - 1));
-    return j->size - pos < left ? j->size : pos + left;
+    uint32_t left = gran - ((s->j->offset + pos) & (gran - 1));
+    return s->j->size - pos < left ? s->j->size : pos + left;
 }
 
 /*
- * One comparison pass: a target MD5 per flash-aligned 64 KB block of the region; inside a
- * block that differs, one per 4 KB sector. Differing sectors are gathered into runs (across
- * block borders) and each run is written, then verified with its own MD5. The sectors left
- * alone were just proven equal by the target's MD5 against the host's data, so the whole
- * region is covered without a second MD5 pass over it (docs/library.md).
+ * The comparison (one pass over the region on the target, then over the differing blocks):
+ * whole region, then 64 KB flash blocks, then 4 KB sectors inside the blocks that differ and
+ * are not erased. Runs of differing sectors (across block borders too) are written as soon as
+ * an equal sector (or the end) closes them.
  */
-static int write_changed(esploader_t *l, job_t *j, int no_verify)
+static int write_changed(esploader_t *l, job_t *s)
 {
-    uint32_t pos, s, e, end, run = 0;
-    int cd, sd, have_run = 0;
+    uint32_t size = s->j->size, pos, end, sec, e, run = NO_RUN;
+    int whole = compare(l, s, 0, size, 1), cd, sd;
 
-    for (pos = 0; pos < j->size; pos = end) {
-        end = unit_end(j, pos, DIFF_CHUNK);
-        if ((cd = differs(l, j, pos, end - pos)) < 0) {
-            return cd;
-        }
-        for (s = pos; s < end; s = e) {
-            e = unit_end(j, s, ESP_SECTOR);
-            sd = cd && e - s < end - pos ? differs(l, j, s, e - s) : cd;
+    if (whole <= 0 || whole == 2 || size <= ESP_SECTOR) {
+        s->done = whole == 0 ? size : 0;
+        return whole <= 0 ? whole : write_run(l, s, 0, size);
+    }
+    for (pos = 0; pos < size; pos = end) {
+        end = unit_end(s, pos, DIFF_BLOCK);
+        cd = end - pos == size ? whole : compare(l, s, pos, end - pos, 1);
+        for (sec = pos; cd >= 0 && sec < end; sec = e) {
+            e = unit_end(s, sec, ESP_SECTOR);
+            sd = cd == 1 && e - sec < end - pos ? compare(l, s, sec, e - sec, 0) : cd;
             if (sd < 0) {
                 return sd;
             }
-            if (!sd) {
-                j->done += e - s; /* unchanged: counts as done */
-                if (have_run && (sd = rewrite_run(l, j, run, s, no_verify)) != 0) {
+            if (sd == 0) {
+                s->done += e - sec; /* unchanged: counts as done */
+                if (run != NO_RUN && (sd = write_run(l, s, run, sec)) != 0) {
                     return sd;
                 }
-                have_run = 0;
-            } else if (!have_run) {
-                run = s;
-                have_run = 1;
+                run = NO_RUN;
+            } else if (run == NO_RUN) {
+                run = sec;
             }
         }
+        if (cd < 0) {
+            return cd;
+        }
     }
-    return have_run ? rewrite_run(l, j, run, j->size, no_verify) : ESPLOADER_OK;
+    return run != NO_RUN ? write_run(l, s, run, size) : ESPLOADER_OK;
 }
 
-int esploader_flash_write_buffer(esploader_t *l, uint32_t offset, const void *data, uint32_t size,
-                                 uint32_t flags, esploader_progress_fn progress, void *user)
+int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *j)
 {
-    job_t j;
-    uint8_t digest[16];
+    job_t s;
+    uint32_t need;
     int r, can_md5 = !espl_is_8266_rom(l) && !l->sdm;
 
-    if (data == NULL || size == 0 || offset + size < offset) {
+    j->changed = j->wire = j->fail_offset = 0;
+    j->md5s = j->transfers = j->deflated = 0;
+    j->host_err = 0;
+    s.j = j;
+    s.data = (const uint8_t *)j->data;
+    s.work = (uint8_t *)j->work;
+    s.done = s.told = 0;
+    s.defl = j->compressor != NULL && !espl_is_8266_rom(l);
+    s.verify = can_md5 && !(j->flags & ESPLOADER_FINISH_NO_VERIFY);
+    s.block = j->block_size ? j->block_size : l->stub ? 0x4000u : MIN_BLOCK;
+    for (;;) {
+        /* compressed: one block of output, plus staging after it for a read source;
+         * plain: one block of staging for a read source */
+        s.stage = s.data != NULL ? 0 : s.defl ? j->work_size - s.block : s.block;
+        need = (s.defl ? s.block : 0) + (s.data != NULL ? 0 : s.defl ? 1 : s.block);
+        if (need <= j->work_size || j->block_size || s.block <= MIN_BLOCK) {
+            break;
+        }
+        s.block /= 2;
+    }
+    if ((s.data == NULL && j->read == NULL) || j->size == 0 || j->offset + j->size < j->offset ||
+        need > j->work_size || (need && s.work == NULL) ||
+        (s.defl && (j->compressor->ops == NULL || s.block == 0))) {
         return ESPLOADER_ERR_INVALID_ARG;
     }
-    if (can_md5 && !l->stub && l->flash_size == 0 && offset + size > 0x200000) {
+    if (can_md5 && !l->stub && l->flash_size == 0 && j->offset + j->size > 0x200000) {
         /* The ROMs assume 2 MB until told the real size (SPI_SET_PARAMS): detect it, and fail
          * loudly if that is impossible, rather than write past a wrong limit. */
         uint32_t flash_size;
@@ -143,30 +347,17 @@ int esploader_flash_write_buffer(esploader_t *l, uint32_t offset, const void *da
             return r;
         }
     }
-    j.data = (const uint8_t *)data;
-    j.offset = offset;
-    j.size = size;
-    j.done = 0;
-    j.progress = progress;
-    j.user = user;
     l->verified = 0;
-    if ((flags & ESPLOADER_WRITE_SKIP_UNCHANGED) && can_md5) {
-        r = write_changed(l, &j, flags & ESPLOADER_FINISH_NO_VERIFY);
-        l->verified = r == 0 && !(flags & ESPLOADER_FINISH_NO_VERIFY);
-    } else {
-        r = write_range(l, &j, 0, size);
-        if (r != 0 || (flags & ESPLOADER_FINISH_NO_VERIFY) || !can_md5) {
-            return r;
+    r = (j->flags & ESPLOADER_WRITE_SKIP_UNCHANGED) && can_md5 ? write_changed(l, &s)
+                                                               : write_run(l, &s, 0, j->size);
+    if (r == 0) {
+        l->verified = s.verify;
+        if (s.told != j->size) {
+            report(&s, j->size);
         }
-        /* One MD5 over the whole region at the end, not one per range. */
-        esploader_md5_init(&l->md5);
-        esploader_md5_update(&l->md5, data, size);
-        esploader_md5_final(&l->md5, digest);
-        r = esploader_flash_verify_md5(l, offset, size, digest);
-        l->verified = r == 0;
-    }
-    if (r == 0 && (flags & ESPLOADER_FINISH_REBOOT)) {
-        espl_flash_leave(l, ESP_OP_FLASH_END);
+        if (j->flags & ESPLOADER_FINISH_REBOOT) {
+            espl_flash_leave(l, ESP_OP_FLASH_END);
+        }
     }
     return r;
 }

@@ -126,8 +126,9 @@ const char *esploader_strerror(int err)
         "unsupported by this chip/loader/mode",
         "invalid argument",
         "call out of order",
+        "host data source or compressor failed",
     };
-    if (err > 0 || err < ESPLOADER_ERR_STATE) {
+    if (err > 0 || err < ESPLOADER_ERR_HOST) {
         return "unknown error";
     }
     return text[-err];

@@ -190,10 +190,66 @@ static int read_back_check(example_flow_t *f, const char *file, uint32_t offset)
     return rc;
 }
 
+/* The write pipeline reads the image by position (it compares, compresses in two passes and
+ * verifies, so it may read a range more than once); the store reads forward. Reading forward
+ * from where the last read ended is the common case; anything else reopens and skips. */
+typedef struct image_source {
+    example_flow_t *f;
+    const char *file;
+    void *h;
+    uint32_t at; /* the store's read position */
+} image_source_t;
+
+static int source_read(void *user, uint32_t pos, void *buf, uint32_t len)
+{
+    image_source_t *src = user;
+    example_flow_t *f = src->f;
+    uint8_t *p = buf;
+    if (src->h == NULL || pos < src->at) {
+        uint32_t size;
+        if (src->h)
+            f->store->close(f->store->ctx, src->h);
+        src->h = f->store->open(f->store->ctx, f->folder, src->file, &size);
+        src->at = 0;
+        if (src->h == NULL)
+            return -1;
+    }
+    while (src->at < pos) { /* skip forward, through buf */
+        uint32_t n = pos - src->at < len ? pos - src->at : len;
+        int32_t got = f->store->read(f->store->ctx, src->h, buf, n);
+        if (got <= 0)
+            return -1;
+        src->at += (uint32_t)got;
+    }
+    for (uint32_t done = 0; done < len;) {
+        int32_t got = f->store->read(f->store->ctx, src->h, p + done, len - done);
+        if (got <= 0)
+            return -1;
+        done += (uint32_t)got;
+        src->at += (uint32_t)got;
+    }
+    return 0;
+}
+
+typedef struct packet_log {
+    example_flow_t *f;
+    example_image_result_t *r;
+} packet_log_t;
+
+/* One line per acknowledged packet (the pipeline calls this after each block). */
+static void on_packet(void *user, uint32_t done, uint32_t total)
+{
+    packet_log_t *pl = user;
+    (void)total;
+    pl->r->blocks++;
+    say(pl->f, 'I', "packet: %u  written: %u B", (unsigned)pl->r->blocks, (unsigned)done);
+}
+
 static int flash_one(example_flow_t *f, const char *file, uint32_t offset, uint32_t limit,
                      example_image_result_t *r)
 {
-    uint8_t block[ROM_BLOCK];
+    /* Work memory for the pipeline: a 1 KB packet, and 1 KB of file data to compress from. */
+    uint8_t work[2 * ROM_BLOCK];
     uint32_t size = 0;
     void *h = f->store->open(f->store->ctx, f->folder, file, &size);
     if (!h) {
@@ -212,61 +268,55 @@ static int flash_one(example_flow_t *f, const char *file, uint32_t offset, uint3
         return EXAMPLE_ERR_IMAGE;
     }
 
-    /* The ROM only takes 1 KB blocks; a running stub would take 16 KB. The buffer here is
-     * 1 KB, so stay with ROM-sized blocks either way (a stub accepts smaller blocks too). */
-    uint32_t block_size = ROM_BLOCK;
+    /* The library's write pipeline: sectors the flash already holds are skipped (where the
+     * loader has MD5), the rest goes compressed when the host gave a compressor and the
+     * loader inflates, each written run is MD5-verified. The file is read in chunks from the
+     * store, never held whole. The ROM takes 1 KB packets; a stub would take 16 KB, but the
+     * buffer here is 1 KB, so stay with ROM-sized packets either way. */
+    image_source_t src = {f, file, h, 0};
+    packet_log_t pl = {f, r};
+    esploader_write_job_t job = {0};
+    job.offset = offset;
+    job.size = size;
+    job.read = source_read;
+    job.read_user = &src;
+    job.compressor = f->compressor;
+    job.work = work;
+    job.work_size = sizeof work;
+    job.block_size = ROM_BLOCK;
+    job.flags = ESPLOADER_WRITE_SKIP_UNCHANGED;
+    job.progress = on_packet;
+    job.progress_user = &pl;
     uint32_t t0 = now(f);
-    int err = esploader_flash_start(f->loader, offset, size, block_size);
-    if (err != ESPLOADER_OK) {
-        say_lib_error(f, "flash_start", err);
-        f->store->close(f->store->ctx, h);
-        return EXAMPLE_ERR_FLASH;
-    }
-    say(f, 'I', "flash_start: region erased in %u ms, now writing %u packets of %u B",
-        (unsigned)(now(f) - t0), (unsigned)((size + block_size - 1) / block_size),
-        (unsigned)block_size);
-
-    uint32_t written = 0;
-    while (written < size) {
-        uint32_t want = size - written < block_size ? size - written : block_size;
-        uint32_t got = 0;
-        while (got < want) {
-            int32_t n = f->store->read(f->store->ctx, h, block + got, want - got);
-            if (n <= 0)
-                break;
-            got += (uint32_t)n;
-        }
-        if (got != want) {
-            say(f, 'E', "%s: short read at %u of %u B", file, (unsigned)written, (unsigned)size);
-            f->store->close(f->store->ctx, h);
-            return EXAMPLE_ERR_STORE;
-        }
-        err = esploader_flash_write(f->loader, block, want);
-        if (err != ESPLOADER_OK) {
-            say_lib_error(f, "flash_write", err);
-            say(f, 'E',
-                "Packet %u of %s was not written; a new flash_start from 0x%x would "
-                "resume",
-                (unsigned)(r->blocks + 1), file,
-                (unsigned)esploader_flash_resume_offset(f->loader));
-            f->store->close(f->store->ctx, h);
-            return EXAMPLE_ERR_FLASH;
-        }
-        written += want;
-        r->blocks++;
-        say(f, 'I', "packet: %u  written: %u B", (unsigned)r->blocks, (unsigned)written);
-    }
-    f->store->close(f->store->ctx, h);
-
-    err = esploader_flash_finish(f->loader, 0);
+    int err = esploader_flash_write_job(f->loader, &job);
+    if (src.h)
+        f->store->close(f->store->ctx, src.h);
     if (err == ESPLOADER_ERR_VERIFY) {
-        say(f, 'E', "%s: MD5 of the flash differs from the file: the write went wrong", file);
+        say(f, 'E', "%s: MD5 of the flash at 0x%x differs from the file: the write went wrong",
+            file, (unsigned)job.fail_offset);
         return EXAMPLE_ERR_VERIFY;
     }
+    if (err == ESPLOADER_ERR_HOST) {
+        say(f, 'E', "%s: reading the file or compressing failed (%d) at 0x%x", file, job.host_err,
+            (unsigned)job.fail_offset);
+        return EXAMPLE_ERR_STORE;
+    }
     if (err != ESPLOADER_OK) {
-        say_lib_error(f, "flash_finish", err);
+        say_lib_error(f, "flash_write", err);
+        say(f, 'E',
+            "Packet %u of %s was not written; a new flash_start from 0x%x would "
+            "resume",
+            (unsigned)(r->blocks + 1), file, (unsigned)esploader_flash_resume_offset(f->loader));
         return EXAMPLE_ERR_FLASH;
     }
+    if (job.changed == 0)
+        say(f, 'I', "%s: the flash already holds it (MD5): nothing written", file);
+    else if (job.changed < size)
+        say(f, 'I', "%s: %u of %u B differed from the flash: only those were written", file,
+            (unsigned)job.changed, (unsigned)size);
+    if (job.deflated)
+        say(f, 'I', "%s: %u B compressed to %u B on the wire", file, (unsigned)job.changed,
+            (unsigned)job.wire);
     if (esploader_flash_verified(f->loader)) {
         r->verified = EXAMPLE_VERIFIED_MD5;
         say(f, 'I', "%s: flash MD5 matches (computed by the target)", file);

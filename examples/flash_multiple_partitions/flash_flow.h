@@ -47,7 +47,7 @@ typedef struct example_image_result {
     const char *file; /* "bootloader.bin" */
     uint32_t offset, size;
     uint32_t ms;     /* flash_start to verified, on the port's clock */
-    uint32_t blocks; /* packets sent */
+    uint32_t blocks; /* packets sent (acknowledged) */
     example_verified_t verified;
 } example_image_result_t;
 
@@ -65,6 +65,10 @@ typedef struct example_flow {
      * ROM has neither SPI_FLASH_MD5 nor a read command). Return 0 on success. NULL: none. */
     int (*read_back)(void *user, uint32_t offset, void *buf, uint32_t len);
     void *user;
+    /* Optional: compress what is sent (esploader_compress.h), e.g. zlib on Linux, the core's
+     * deflate on an MCU. NULL: plain packets. Unchanged sectors are skipped either way where
+     * the loader can MD5. */
+    const esploader_compressor_t *compressor;
 
     /* Results, filled in as the images are written. */
     esploader_chip_t chip;

@@ -13,6 +13,7 @@
 
 #include "binaries_dir.h"
 #include "esploader_port_sim.h"
+#include "esploader_zlib_compress.h"
 #include "esp_sim.h"
 #include "esp_sim_link.h"
 #include "flash_flow.h"
@@ -36,6 +37,7 @@ typedef struct options {
     uint32_t baud;
     int check;
     int verbose, trace; /* library log messages / every SLIP frame, for diagnosing a board */
+    int compress;       /* --compress: zlib on the host, FLASH_DEFL_* on the target */
     long long sim_cut;  /* tests: the simulated line dies after this many host bytes (-1 = no) */
 } options_t;
 
@@ -70,6 +72,8 @@ static void usage(FILE *out)
 #endif
             "  --check          simulator only: afterwards compare the simulated flash with "
             "the binaries\n"
+            "  --compress       compress what is sent (zlib level 9 on this host; not the "
+            "ESP8266 ROM)\n"
             "  --verbose        also print the library's own log messages\n"
             "  --trace          also print every frame sent and received (hex)\n"
             "  --sim-cut N      simulator only: the line goes dead after N bytes from the host "
@@ -97,6 +101,10 @@ static int parse_options(int argc, char **argv, options_t *o)
         }
         if (strcmp(a, "--verbose") == 0) {
             o->verbose = 1;
+            continue;
+        }
+        if (strcmp(a, "--compress") == 0) {
+            o->compress = 1;
             continue;
         }
         if (strcmp(a, "--trace") == 0) {
@@ -318,7 +326,13 @@ int main(int argc, char **argv)
     int rc = esploader_init(&loader, &cfg);
     example_flow_t flow;
     memset(&flow, 0, sizeof flow);
+    esploader_compressor_t zc = {0};
+    if (rc == ESPLOADER_OK && o.compress && esploader_zlib_compressor_open(&zc, 9) != 0) {
+        host_say(&host, 'E', "cannot set up the zlib compressor");
+        rc = ESPLOADER_ERR_HOST;
+    }
     if (rc == ESPLOADER_OK) {
+        flow.compressor = o.compress ? &zc : NULL;
         flow.loader = &loader;
         flow.store = &store;
         flow.target = want;
@@ -331,6 +345,7 @@ int main(int argc, char **argv)
     } else {
         host_say(&host, 'E', "esploader_init: %s", esploader_strerror(rc));
     }
+    esploader_zlib_compressor_close(&zc);
 
     if (rc == EXAMPLE_OK && o.check) {
         size_t size;

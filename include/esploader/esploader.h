@@ -309,14 +309,92 @@ int esploader_flash_erase_region(esploader_t *l, uint32_t offset, uint32_t size)
 uint32_t esploader_stub_segment(uint32_t offset, uint32_t size);
 uint32_t esploader_stub_block(uint32_t left, uint32_t block_size);
 
-/* Write a whole buffer: start/write/finish with the recovery rule above applied
- * automatically (up to 3 restarts), verified unless flags say otherwise. If
- * ESPLOADER_WRITE_SKIP_UNCHANGED is set and the loader can MD5, sectors whose MD5 already
- * matches are not rewritten. progress (may be NULL) is called after each block. */
+/*
+ * The write pipeline: one call writes one region of flash from a buffer or a read callback,
+ * skipping what the flash already holds, compressing what it sends, verifying what it wrote
+ * (docs/library.md, "The write pipeline"). Steps:
+ *
+ *   1. Skip unchanged data (ESPLOADER_WRITE_SKIP_UNCHANGED, where the loader can MD5): one
+ *      SPI_FLASH_MD5 of the whole region; equal: done, nothing erased or sent. If the flash
+ *      there is erased (0xFF): write it all. Otherwise one MD5 per 64 KB flash block, and in
+ *      each block that differs (and is not erased) one per 4 KB sector; runs of differing
+ *      sectors are written as they are found.
+ *   2. Send each run (or the whole region): compressed through job.compressor with
+ *      FLASH_DEFL_* where the loader inflates (every stub and ROM but the ESP8266 ROM), in
+ *      two passes with identical compressor calls (count the compressed size that
+ *      FLASH_DEFL_BEGIN announces, then send); plainly with FLASH_* when there is no
+ *      compressor, the loader cannot inflate, or the data does not shrink. A rejected block
+ *      restarts the run (recovery rule below), up to 3 times.
+ *   3. Verify each written run with one target MD5 (unless ESPLOADER_FINISH_NO_VERIFY or the
+ *      loader has no MD5: ESP8266 ROM, Secure Download Mode; then esploader_flash_verified()
+ *      says false). Sectors left alone were proven equal by the comparison's MD5s.
+ *
+ * Data source: job.data (the whole image in memory), or job.read (NULL data): a positional
+ * read of job bytes [pos, pos + len) into buf, returning 0, or < 0 to fail the write with
+ * ESPLOADER_ERR_HOST (job.host_err keeps the callback's value). The pipeline reads in chunks
+ * of at most work_size bytes and may read a range more than once (comparison, both
+ * compression passes, verification), so an MCU streams from its filesystem with no copy of
+ * the image in RAM.
+ *
+ * Work memory (job.work, work_size; caller-owned, the core allocates nothing): a compressed
+ * transfer needs one block of output (block_size) plus, with job.read, at least 1 byte of
+ * input staging after it (more is faster: e.g. another block); a plain transfer from job.read
+ * needs one block. A plain write from job.data needs none. block_size 0 = the loader's
+ * default (ROM 1 KB, stub 16 KB), halved until it fits the work memory (down to 1 KB); an
+ * explicit block_size must fit, or ESPLOADER_ERR_INVALID_ARG.
+ *
+ * Offsets: the ROM loaders need a 4 KB-aligned offset (the stub does not). Flags:
+ * ESPLOADER_WRITE_SKIP_UNCHANGED, ESPLOADER_FINISH_NO_VERIFY, ESPLOADER_FINISH_REBOOT (leave
+ * the loader after the last run). progress (may be NULL) is called after each acknowledged
+ * block with the image bytes done so far (unchanged ones included) and size, and once at the
+ * end with done == size. On failure job.fail_offset is the flash address of the run that
+ * failed. The callbacks and the compressor run on the caller's stack inside this call.
+ */
 #define ESPLOADER_WRITE_SKIP_UNCHANGED (1u << 8)
 typedef void (*esploader_progress_fn)(void *user, uint32_t done, uint32_t total);
-int esploader_flash_write_buffer(esploader_t *l, uint32_t offset, const void *data, uint32_t size,
-                                 uint32_t flags, esploader_progress_fn progress, void *user);
+typedef int (*esploader_read_fn)(void *user, uint32_t pos, void *buf, uint32_t len);
+
+typedef struct esploader_write_job {
+    /* in */
+    uint32_t offset, size;                    /* flash address and image length (> 0) */
+    const void *data;                         /* the image, or NULL: read through read() */
+    esploader_read_fn read;                   /* when data is NULL */
+    void *read_user;                          /* passed to read() */
+    const esploader_compressor_t *compressor; /* NULL: plain writes */
+    void *work;                     /* work memory (see above), may be NULL if none is needed */
+    uint32_t work_size;             /* bytes at work */
+    uint32_t block_size;            /* 0: the loader's default, fitted to work */
+    uint32_t flags;                 /* ESPLOADER_WRITE_SKIP_UNCHANGED | ESPLOADER_FINISH_* */
+    esploader_progress_fn progress; /* may be NULL */
+    void *progress_user;
+    /* out (zeroed by the call) */
+    uint32_t changed;     /* image bytes written (all of them unless skipping found some equal) */
+    uint32_t wire;        /* data bytes sent in blocks (compressed size where compressed) */
+    uint32_t fail_offset; /* flash address of the failed run (on failure) */
+    uint16_t md5s;        /* SPI_FLASH_MD5 round trips (comparison + verification) */
+    uint16_t transfers;   /* BEGIN .. END transfers, restarts included */
+    uint16_t deflated;    /* how many of them were compressed */
+    int16_t host_err;     /* the read callback's / compressor's own error (ESPLOADER_ERR_HOST) */
+} esploader_write_job_t;
+
+int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *job);
+
+/* The pipeline for a buffer, plain (no compressor, no work memory): the job above with data,
+ * flags, progress and user; nothing else. Inline, so that the job lives on the caller's
+ * stack like every other caller-owned structure. */
+static inline int esploader_flash_write_buffer(esploader_t *l, uint32_t offset, const void *data,
+                                               uint32_t size, uint32_t flags,
+                                               esploader_progress_fn progress, void *user)
+{
+    esploader_write_job_t j = {0};
+    j.offset = offset;
+    j.size = size;
+    j.data = data;
+    j.flags = flags;
+    j.progress = progress;
+    j.progress_user = user;
+    return esploader_flash_write_job(l, &j);
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* RAM                                                                                         */

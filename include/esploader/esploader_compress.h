@@ -40,7 +40,8 @@
  *     for this ctx is begin().
  *   - Returns < 0: failure (e.g. the implementation's internal error). *in_used / *out_len are
  *     then undefined; the write fails with that error and the region named; nothing more of
- *     the stream is sent. The library calls begin() before using the compressor again.
+ *     the stream is sent (the write returns ESPLOADER_ERR_HOST, the job keeps this value). The
+ *     library calls begin() before using the compressor again.
  *   in may be NULL when in_len is 0. out is never NULL and out_cap is never 0.
  *
  * Determinism. The same sequence of calls after begin() (same input bytes in the same
@@ -51,7 +52,7 @@
  * sending pass, making identical calls both times. A compressor with hidden state across
  * begin() (a random seed, a time-based level, a dictionary carried over) breaks this; the
  * pipeline detects a sending pass that differs in length and fails the write with
- * ESPLOADER_ERR_PROTOCOL rather than send a stream the loader would misjudge.
+ * ESPLOADER_ERR_HOST rather than send a stream the loader would misjudge.
  *
  * Stack and memory. Both functions run on the caller's stack, called from inside
  * esploader_flash_write_job(); their own stack use comes on top of the library's (see

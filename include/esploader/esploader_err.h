@@ -20,6 +20,7 @@ typedef enum esploader_err {
     ESPLOADER_ERR_UNSUPPORTED = -6, /* this chip / loader / mode cannot do that */
     ESPLOADER_ERR_INVALID_ARG = -7, /* bad argument (alignment, range, NULL, ...) */
     ESPLOADER_ERR_STATE = -8,       /* call out of order (write without start, ...) */
+    ESPLOADER_ERR_HOST = -9,        /* a host callback failed: data source or compressor */
 } esploader_err_t;
 
 /* A short, static English description of an error code. */

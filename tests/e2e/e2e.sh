@@ -48,6 +48,9 @@ case_tcp_rom() {
         expect "esp8266 rom read-flash unsupported" 7 "use the flasher stub"
         cli -p "$PORT_A" --no-stub -z write-flash 0x30000 "$D/blob.bin"
         expect "esp8266 rom -z falls back" 0 "writing uncompressed"
+        # No MD5 in this ROM: nothing can be skipped, the write stands unverified.
+        cli -p "$PORT_A" --no-stub write-flash 0x30000 "$D/blob.bin"
+        expect "esp8266 rom rewrite (no MD5: no skipping)" 0 "Wrote 20000 bytes" "NOT verified"
     else
         cli -p "$PORT_A" --no-stub verify-flash 0x10000 "$D/blob.bin"
         expect "$chip rom verify-flash" 0 "verified (20000 bytes match)"
@@ -58,6 +61,17 @@ case_tcp_rom() {
         cli -p "$PORT_A" --no-stub -z write-flash 0x30000 "$D/blob2.bin"
         expect "$chip rom write-flash -z" 0 "compressed" "hash verified"
         flash_equals A 0x30000 "$D/blob2.bin"
+        # The ROM's defaults are the stub's (issue 12 item 8): compressed and unchanged
+        # sectors skipped, with nothing on the command line; -u / --no-diff turn them off.
+        yes "esploader text line 0123456789" | head -c 30000 >"$D/text.bin"
+        cli -p "$PORT_A" --no-stub write-flash 0x50000 "$D/text.bin"
+        expect "$chip rom compresses by default" 0 "bytes compressed" "hash verified"
+        flash_equals A 0x50000 "$D/text.bin"
+        cli -p "$PORT_A" --no-stub write-flash 0x50000 "$D/text.bin"
+        expect "$chip rom skips unchanged by default" 0 "unchanged, skipped"
+        cli -p "$PORT_A" --no-stub --no-diff -u write-flash 0x50000 "$D/text.bin"
+        expect "$chip rom --no-diff -u rewrites plain" 0 "Wrote 30000 bytes"
+        if printf '%s\n' "$OUT" | grep -q "compressed"; then fail "$chip rom -u still compressed"; fi
     fi
     stop_sim A
     flash_erased A 0x20000 0x2000

@@ -84,7 +84,8 @@ static void test_strerror(void **state)
                    ESPLOADER_ERR_VERIFY,
                    ESPLOADER_ERR_UNSUPPORTED,
                    ESPLOADER_ERR_INVALID_ARG,
-                   ESPLOADER_ERR_STATE};
+                   ESPLOADER_ERR_STATE,
+                   ESPLOADER_ERR_HOST};
     size_t i, j;
     (void)state;
     for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
