@@ -17,7 +17,10 @@
 
 #define RING_MASK (ESPLOADER_DEFLATE_RING - 1u)
 #define MAX_MATCH 258u
-#define LAZY_MAX  32u /* a match this long is taken without looking one byte further */
+#define LAZY_MAX  32u  /* a match this long is taken without looking one byte further */
+#define NLIT      286u /* literal/length symbols; the distance symbols follow them */
+#define NDIST     22u  /* distance codes 0..21 cover distances up to 2048 */
+#define MAXBITS   12u  /* code length limit (so code and length fit one uint16_t) */
 
 enum { ST_HEADER, ST_DATA, ST_DONE };
 
@@ -41,10 +44,16 @@ static void put_code(esploader_deflate_t *z, unsigned code, unsigned n)
     put_bits(z, r >> (12 - n), n);
 }
 
-/* Literal/length symbol 0..287 with its fixed code (RFC 1951 §3.2.6). */
+/* Symbol s of the literal/length (0..285) or distance (NLIT + 0..21) alphabet: counted for
+ * the next block's code, sent with this block's code (dynamic) or the fixed one. */
 static void put_sym(esploader_deflate_t *z, unsigned s)
 {
-    if (s < 144)
+    z->freq[s]++;
+    if (z->dyn)
+        put_bits(z, z->code[s] >> 4, z->code[s] & 15u);
+    else if (s >= NLIT)
+        put_code(z, s - NLIT, 5);
+    else if (s < 144)
         put_code(z, 0x30 + s, 8);
     else if (s < 256)
         put_code(z, 0x190 + s - 144, 9);
@@ -86,7 +95,7 @@ static void put_match(esploader_deflate_t *z, unsigned len, unsigned dist)
         put_bits(z, extra, n);
     }
     code = bucket(dist - 1, 1, &extra, &n);
-    put_code(z, code, 5);
+    put_sym(z, NLIT + code);
     put_bits(z, extra, n);
 }
 
@@ -142,6 +151,94 @@ static unsigned find_match(const esploader_deflate_t *z, uint32_t p, unsigned *d
     return best >= 3 ? best : 0;
 }
 
+/*
+ * Code lengths (<= MAXBITS) for n symbols from their counts + 1 (every symbol gets a code):
+ * Shannon lengths ceil(log2(total / f)), then the Kraft sum brought to exactly 2^MAXBITS
+ * (lengthen the rarest long codes while over, shorten the most frequent codes that fit while
+ * under), then canonical codes (RFC 1951 §3.2.2), stored bit-reversed above the length.
+ */
+static void build_code(uint16_t *code, const uint16_t *freq, unsigned n)
+{
+    uint32_t total = 0, kraft = 0;
+    unsigned i, len, next[MAXBITS + 1], count[MAXBITS + 1];
+
+    for (i = 0; i < n; i++)
+        total += freq[i] + 1u;
+    for (i = 0; i < n; i++) {
+        for (len = 1; len < MAXBITS && ((freq[i] + 1u) << len) < total; len++)
+            ;
+        code[i] = (uint16_t)len;
+        kraft += (1u << MAXBITS) >> len;
+    }
+    /* under: one pass shortening the shortest codes (the most frequent symbols) first */
+    for (len = 2; len <= MAXBITS; len++)
+        for (i = 0; i < n; i++)
+            if (code[i] == len && kraft + ((1u << MAXBITS) >> len) <= (1u << MAXBITS)) {
+                kraft += (1u << MAXBITS) >> len;
+                code[i] = (uint16_t)(len - 1);
+            }
+    while (kraft != (1u << MAXBITS)) {
+        unsigned best = n;
+        for (i = 0; i < n; i++) {
+            len = code[i];
+            if (kraft > (1u << MAXBITS)
+                    ? len < MAXBITS
+                    : len > 1 && (1u << MAXBITS >> len) <= (1u << MAXBITS) - kraft) {
+                /* over: the longest code, rarest first; under: the most frequent that fits */
+                if (best == n ||
+                    (kraft > (1u << MAXBITS)
+                         ? len > code[best] || (len == code[best] && freq[i] < freq[best])
+                         : freq[i] > freq[best]))
+                    best = i;
+            }
+        }
+        len = code[best];
+        if (kraft > (1u << MAXBITS)) {
+            kraft -= (1u << MAXBITS) >> (len + 1);
+            code[best] = (uint16_t)(len + 1);
+        } else {
+            kraft += (1u << MAXBITS) >> len;
+            code[best] = (uint16_t)(len - 1);
+        }
+    }
+    for (len = 0; len <= MAXBITS; len++)
+        count[len] = 0;
+    for (i = 0; i < n; i++)
+        count[code[i]]++;
+    next[1] = 0;
+    for (len = 2; len <= MAXBITS; len++)
+        next[len] = (next[len - 1] + count[len - 1]) << 1;
+    for (i = 0; i < n; i++) {
+        static const uint8_t rev4[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+        unsigned c = next[code[i]]++, r;
+        len = code[i];
+        r = (unsigned)rev4[c & 15] << 8 | (unsigned)rev4[c >> 4 & 15] << 4 | rev4[c >> 8 & 15];
+        code[i] = (uint16_t)((r >> (MAXBITS - len)) << 4 | len);
+    }
+}
+
+/* End the block and start a dynamic one whose code comes from the block just ended. The code
+ * lengths go out one per call afterwards (z->hdr), through the small output queue. */
+static void new_block(esploader_deflate_t *z)
+{
+    unsigned i;
+    put_sym(z, 256);
+    build_code(z->code, z->freq, NLIT);
+    build_code(z->code + NLIT, z->freq + NLIT, NDIST);
+    for (i = 0; i < NLIT + NDIST; i++)
+        z->freq[i] = 0;
+    put_bits(z, 4, 3);                                            /* not final, dynamic */
+    put_bits(z, (NLIT - 257) | (NDIST - 1) << 5 | 15u << 10, 14); /* HLIT HDIST HCLEN=19 */
+    /* code length code: lengths 0..15 all 4 bits long (code = the value), 16..18 unused;
+     * sent in the order 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1 15 */
+    put_bits(z, 0, 9);
+    for (i = 0; i < 16; i++)
+        put_bits(z, 4, 3);
+    z->dyn = 0;
+    z->hdr = 1;
+    z->block_end = z->pos + ESPLOADER_DEFLATE_BLOCK;
+}
+
 /* Encode what starts at z->pos: one literal or one match. */
 static void step(esploader_deflate_t *z)
 {
@@ -179,6 +276,7 @@ void esploader_deflate_init(esploader_deflate_t *z, unsigned max_chain)
 {
     espl_mem_fill(z, 0, sizeof(*z));
     z->adler = 1;
+    z->block_end = ESPLOADER_DEFLATE_FIRST_BLOCK;
     z->max_chain = (uint16_t)(max_chain ? max_chain : ESPLOADER_DEFLATE_CHAIN_DEFAULT);
 }
 
@@ -199,6 +297,15 @@ int esploader_deflate(esploader_deflate_t *z, const uint8_t *in, size_t *in_len,
         if (z->state == ST_DONE) {
             rc = ESPLOADER_DEFLATE_DONE;
             break;
+        }
+        if (z->hdr) { /* the next code length of the new block's header */
+            unsigned len = z->code[z->hdr - 1] & 15u;
+            put_code(z, len, 4);
+            if (++z->hdr > NLIT + NDIST) {
+                z->hdr = 0;
+                z->dyn = 1;
+            }
+            continue;
         }
         if (z->state == ST_HEADER) {
             put_bits(z, 0x1138, 16); /* CMF 0x38 (deflate, 2 KB window), FLG 0x11 */
@@ -224,11 +331,16 @@ int esploader_deflate(esploader_deflate_t *z, const uint8_t *in, size_t *in_len,
         if (z->pos == z->end) {
             put_sym(z, 256);   /* end of block */
             put_bits(z, 3, 3); /* final, fixed Huffman */
+            z->dyn = 0;
             put_sym(z, 256);
             put_bits(z, 0, (8u - z->nbits) & 7u);
             put_bits(z, z->adler >> 24 | (z->adler >> 8 & 0xff00u), 16);
             put_bits(z, (z->adler >> 8 & 0xffu) | (z->adler & 0xffu) << 8, 16);
             z->state = ST_DONE;
+            continue;
+        }
+        if (z->pos >= z->block_end) {
+            new_block(z);
             continue;
         }
         step(z);

@@ -13,9 +13,9 @@
 
 #include "esploader/esploader_deflate.h"
 
-#define SYST_CSR (*(volatile uint32_t *)0xe000e010u)
-#define SYST_RVR (*(volatile uint32_t *)0xe000e014u)
-#define SYST_CVR (*(volatile uint32_t *)0xe000e018u)
+#define SYST_CSR    (*(volatile uint32_t *)0xe000e010u)
+#define SYST_RVR    (*(volatile uint32_t *)0xe000e014u)
+#define SYST_CVR    (*(volatile uint32_t *)0xe000e018u)
 #define NS_PER_TICK 40u /* 25 MHz SysTick clock; 1 ns per instruction under -icount shift=0 */
 
 extern uint32_t _etext, _sdata, _edata, _sbss, _ebss, _stack_top;
@@ -59,7 +59,7 @@ static void put_hex(uint32_t v)
 static void exit_qemu(int code)
 {
     uint32_t args[2] = {0x20026u, (uint32_t)code}; /* ADP_Stopped_ApplicationExit */
-    semihost(0x20, args);                           /* SYS_EXIT_EXTENDED */
+    semihost(0x20, args);                          /* SYS_EXIT_EXTENDED */
     for (;;)
         ;
 }
@@ -89,9 +89,21 @@ static void fault_handler(void)
 }
 
 __attribute__((section(".vectors"), used)) static const void *const vectors[16] = {
-    &_stack_top,     (void *)reset_handler, (void *)fault_handler, (void *)fault_handler,
-    (void *)fault_handler, (void *)fault_handler, (void *)fault_handler, 0, 0, 0, 0,
-    (void *)fault_handler, (void *)fault_handler, 0, (void *)fault_handler,
+    &_stack_top,
+    (void *)reset_handler,
+    (void *)fault_handler,
+    (void *)fault_handler,
+    (void *)fault_handler,
+    (void *)fault_handler,
+    (void *)fault_handler,
+    0,
+    0,
+    0,
+    0,
+    (void *)fault_handler,
+    (void *)fault_handler,
+    0,
+    (void *)fault_handler,
     (void *)systick_handler};
 
 /* Monotonic SysTick count (24-bit down-counter + wrap interrupts). */
@@ -182,7 +194,7 @@ int main(void)
 
     SYST_RVR = 0xffffffu;
     SYST_CVR = 0;
-    SYST_CSR = 7; /* CPU clock, interrupt, enable */
+    SYST_CSR = 7;         /* CPU clock, interrupt, enable */
     while (SYST_CVR == 0) /* until the first reload */
         ;
     calibrate();

@@ -1,21 +1,26 @@
 /*
- * Streaming deflate compressor (RFC 1950 zlib stream of RFC 1951 fixed-Huffman blocks), for a
- * host MCU that sends raw images compressed (FLASH_DEFL_*). Freestanding: no allocation, no
- * static data; the caller owns the state (sizeof(esploader_deflate_t), about 7.2 KB), which
- * holds a 2 KB ring (history + lookahead), a 512-entry hash table and a 2048-entry hash chain.
+ * Streaming deflate compressor (RFC 1950 zlib stream of RFC 1951 Huffman blocks), for a host
+ * MCU that sends raw images compressed (FLASH_DEFL_*). Freestanding: no allocation, no static
+ * data; the caller owns the state (sizeof(esploader_deflate_t), 7,944 B), which holds a 2 KB
+ * ring (history + lookahead), a 256-entry hash table, a 2048-entry hash chain, and the symbol
+ * counts and code of the current block.
  *
  * Output: zlib header 38 11 (CINFO 3: a 2 KB window; no distance exceeds
- * ESPLOADER_DEFLATE_MAX_DIST = 1786 B), one fixed-Huffman block with LZ77 matches (hash chains,
- * one-step lazy evaluation), an empty final fixed block, the Adler-32 of the input. Any
- * inflater accepts it (zlib, miniz/tinfl as in the ESP ROMs and flasher stubs).
+ * ESPLOADER_DEFLATE_MAX_DIST = 1786 B); LZ77 matches (hash chains, one-step lazy evaluation)
+ * in a fixed-Huffman block for the first 4 KB, then one dynamic-Huffman block per 32 KB whose
+ * code is built from the previous block's symbol counts (so nothing is buffered: each symbol
+ * goes out as soon as it is found); an empty final fixed block; the Adler-32 of the input.
+ * Every dynamic code is complete and at most 12 bits long. Any inflater accepts it (zlib,
+ * miniz/tinfl as in the ESP ROMs and flasher stubs).
  *
  * Streaming: input and output are given piecewise, in chunks of any size (1 byte included).
  * Deterministic: the output bytes depend only on the input bytes and max_chain, never on how
  * input and output were split into calls. (So a caller can compress once to learn the size
  * FLASH_DEFL_BEGIN needs, and again to send, and get the same stream.)
  *
- * Worst case (incompressible input): ESPLOADER_DEFLATE_BOUND(n) bytes, about n * 9 / 8;
- * random bytes come out ~5.5 % larger than they went in (no stored blocks).
+ * Worst case: ESPLOADER_DEFLATE_BOUND(n) bytes (a symbol costs at most 12 bits per input
+ * byte, plus 163 B of code lengths per block); random bytes come out ~1-2 % larger than they
+ * went in (there are no stored blocks).
  */
 #ifndef ESPLOADER_DEFLATE_H
 #define ESPLOADER_DEFLATE_H
@@ -30,13 +35,17 @@ extern "C" {
 #endif
 
 #define ESPLOADER_DEFLATE_RING      2048u /* ring of history + lookahead, bytes */
-#define ESPLOADER_DEFLATE_HASH_BITS 9
+#define ESPLOADER_DEFLATE_HASH_BITS 8
 #define ESPLOADER_DEFLATE_LOOKAHEAD 262u /* a 258-byte match at pos + 1, plus 3 to hash */
 #define ESPLOADER_DEFLATE_MAX_DIST  (ESPLOADER_DEFLATE_RING - ESPLOADER_DEFLATE_LOOKAHEAD)
 /* Default hash-chain depth (candidates tried per position). 8 is ~4x faster for ~1 % more. */
 #define ESPLOADER_DEFLATE_CHAIN_DEFAULT 32u
+/* Blocks: the first (fixed Huffman) ends after FIRST_BLOCK input bytes, then one dynamic
+ * block per BLOCK bytes, each coded with the statistics of the block before it. */
+#define ESPLOADER_DEFLATE_FIRST_BLOCK 4096u
+#define ESPLOADER_DEFLATE_BLOCK       32768u
 /* Upper bound of the compressed size of n input bytes. */
-#define ESPLOADER_DEFLATE_BOUND(n) ((n) + ((n) >> 3) + 16u)
+#define ESPLOADER_DEFLATE_BOUND(n) ((n) + ((n) >> 1) + ((n) >> 7) + 200u)
 
 /* esploader_deflate() results. */
 #define ESPLOADER_DEFLATE_MORE 0 /* all input consumed, or the output is full: call again */
@@ -46,11 +55,16 @@ typedef struct esploader_deflate {
     uint8_t ring[ESPLOADER_DEFLATE_RING];
     uint16_t head[1u << ESPLOADER_DEFLATE_HASH_BITS]; /* newest position per hash (low 16 b) */
     uint16_t prev[ESPLOADER_DEFLATE_RING];            /* previous position with the same hash */
-    uint32_t pos;                                     /* stream offset of the next byte to encode */
-    uint32_t end;   /* stream offset one past the last byte taken in */
-    uint32_t ins;   /* positions below this are in the hash chains */
-    uint32_t adler; /* Adler-32 of the bytes taken in */
-    uint32_t bits;  /* bit accumulator, LSB first */
+    uint16_t freq[286 + 22]; /* symbol counts of this block: literal/length, then distance */
+    uint16_t code[286 + 22]; /* this block's code: bit-reversed code << 4 | length */
+    uint32_t block_end;      /* stream offset where this block ends */
+    uint16_t hdr;            /* 1 + index of the next code length to send, 0 = none */
+    uint8_t dyn;             /* this block uses code[] (else the fixed code) */
+    uint32_t pos;            /* stream offset of the next byte to encode */
+    uint32_t end;            /* stream offset one past the last byte taken in */
+    uint32_t ins;            /* positions below this are in the hash chains */
+    uint32_t adler;          /* Adler-32 of the bytes taken in */
+    uint32_t bits;           /* bit accumulator, LSB first */
     uint16_t max_chain;
     uint16_t peek_len, peek_dist; /* lazy match found at pos (when peek_len != 0) */
     uint8_t nbits, state, pend_pos, pend_len;

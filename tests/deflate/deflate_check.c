@@ -130,7 +130,7 @@ int dc_zlib_check(const uint8_t *zs, size_t zn, const uint8_t *want, size_t n, i
     return ret;
 }
 
-/* ---- the fixed-Huffman parser (RFC 1951 tables typed in, not derived) ---- */
+/* ---- the parser (RFC 1951 tables typed in, not derived from the compressor) ---- */
 static const uint16_t len_base[29] = {3,  4,  5,  6,   7,   8,   9,   10,  11, 13,
                                       15, 17, 19, 23,  27,  31,  35,  43,  51, 59,
                                       67, 83, 99, 115, 131, 163, 195, 227, 258};
@@ -184,6 +184,101 @@ static int fixed_sym(bitrd_t *b)
     return 144 + (int)c - 0x190;
 }
 
+/* A canonical Huffman decoder built from code lengths (RFC 1951 §3.2.2), decoded bit by bit. */
+typedef struct huff {
+    uint16_t count[16];
+    uint16_t symbol[320];
+} huff_t;
+
+static int huff_build(huff_t *h, const uint8_t *len, unsigned n)
+{
+    uint16_t offs[16];
+    int left = 1;
+    memset(h->count, 0, sizeof(h->count));
+    for (unsigned i = 0; i < n; i++)
+        h->count[len[i]]++;
+    for (unsigned l = 1; l < 16; l++) {
+        left <<= 1;
+        left -= h->count[l];
+        if (left < 0)
+            return -1; /* over-subscribed */
+    }
+    offs[1] = 0;
+    for (unsigned l = 1; l < 15; l++)
+        offs[l + 1] = (uint16_t)(offs[l] + h->count[l]);
+    for (unsigned i = 0; i < n; i++)
+        if (len[i])
+            h->symbol[offs[len[i]]++] = (uint16_t)i;
+    return left; /* 0: complete */
+}
+
+static int huff_decode(bitrd_t *b, const huff_t *h)
+{
+    int code = 0, first = 0, index = 0;
+    for (unsigned l = 1; l < 16; l++) {
+        int count = h->count[l];
+        code |= (int)getbit(b);
+        if (code - count < first)
+            return h->symbol[index + (code - first)];
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    return -1;
+}
+
+/* Read a dynamic block's code lengths (RFC 1951 §3.2.7); 0 if both codes are complete. */
+static int read_dynamic(bitrd_t *b, huff_t *lit, huff_t *dist)
+{
+    static const uint8_t order[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
+                                      11, 4,  12, 3, 13, 2, 14, 1, 15};
+    uint8_t len[320], cl[19];
+    huff_t clh;
+    unsigned hlit = getbits(b, 5) + 257, hdist = getbits(b, 5) + 1, hclen = getbits(b, 4) + 4, i;
+    memset(cl, 0, sizeof(cl));
+    for (i = 0; i < hclen; i++)
+        cl[order[i]] = (uint8_t)getbits(b, 3);
+    if (hlit > 286 || hdist > 30 || huff_build(&clh, cl, 19) != 0) {
+        fail("bad dynamic header (hlit %u hdist %u or code length code)", hlit, hdist);
+        return -1;
+    }
+    for (i = 0; i < hlit + hdist;) {
+        int sym = huff_decode(b, &clh);
+        unsigned rep = 0, val = 0;
+        if (sym < 0 || b->over) {
+            fail("bad code length symbol");
+            return -1;
+        }
+        if (sym < 16) {
+            len[i++] = (uint8_t)sym;
+            continue;
+        }
+        if (sym == 16) {
+            if (i == 0) {
+                fail("repeat with no previous length");
+                return -1;
+            }
+            val = len[i - 1];
+            rep = 3 + getbits(b, 2);
+        } else if (sym == 17) {
+            rep = 3 + getbits(b, 3);
+        } else {
+            rep = 11 + getbits(b, 7);
+        }
+        if (i + rep > hlit + hdist) {
+            fail("code lengths overrun");
+            return -1;
+        }
+        while (rep--)
+            len[i++] = (uint8_t)val;
+    }
+    if (huff_build(lit, len, hlit) != 0 || huff_build(dist, len + hlit, hdist) != 0) {
+        fail("incomplete or over-subscribed literal/length or distance code");
+        return -1;
+    }
+    return 0;
+}
+
 int dc_parse(const uint8_t *zs, size_t zn, const uint8_t *want, size_t n, dc_stats_t *st)
 {
     bitrd_t b = {zs, zn, 16, 0};
@@ -201,15 +296,20 @@ int dc_parse(const uint8_t *zs, size_t zn, const uint8_t *want, size_t n, dc_sta
     }
     while (!final) {
         unsigned type;
+        huff_t lit, dist;
         final = (int)getbit(&b);
         type = getbits(&b, 2);
         st->blocks++;
-        if (type != 1) {
-            fail("block %u has type %u, not fixed Huffman", st->blocks, type);
+        if (type == 2) {
+            st->dynamic_blocks++;
+            if (read_dynamic(&b, &lit, &dist) != 0)
+                goto done;
+        } else if (type != 1) {
+            fail("block %u has type %u, not Huffman coded", st->blocks, type);
             goto done;
         }
         for (;;) {
-            int sym = fixed_sym(&b);
+            int sym = type == 2 ? huff_decode(&b, &lit) : fixed_sym(&b);
             if (b.over) {
                 fail("stream ends inside block %u", st->blocks);
                 goto done;
@@ -223,28 +323,33 @@ int dc_parse(const uint8_t *zs, size_t zn, const uint8_t *want, size_t n, dc_sta
                 st->literals++;
             } else if (sym == 256) {
                 break;
-            } else if (sym > 285) {
+            } else if (sym < 0 || sym > 285) {
                 fail("invalid length symbol %d", sym);
                 goto done;
             } else {
                 unsigned len = len_base[sym - 257] + getbits(&b, len_extra[sym - 257]);
-                unsigned dc = 0, dist, i;
-                for (i = 0; i < 5; i++)
-                    dc = dc << 1 | getbit(&b);
+                unsigned dc = 0, d, i;
+                if (type == 2) {
+                    int ds = huff_decode(&b, &dist);
+                    dc = ds < 0 ? 99 : (unsigned)ds;
+                } else {
+                    for (i = 0; i < 5; i++)
+                        dc = dc << 1 | getbit(&b);
+                }
                 if (dc > 29) {
                     fail("invalid distance code %u", dc);
                     goto done;
                 }
-                dist = dist_base[dc] + getbits(&b, dist_extra[dc]);
-                if (dist > o || o + len > n) {
-                    fail("match dist %u len %u at %zu out of range", dist, len, o);
+                d = dist_base[dc] + getbits(&b, dist_extra[dc]);
+                if (d > o || o + len > n) {
+                    fail("match dist %u len %u at %zu out of range", d, len, o);
                     goto done;
                 }
                 for (i = 0; i < len; i++, o++)
-                    out[o] = out[o - dist];
+                    out[o] = out[o - d];
                 st->matches++;
-                if (dist > st->max_dist)
-                    st->max_dist = dist;
+                if (d > st->max_dist)
+                    st->max_dist = d;
                 if (len > st->max_len)
                     st->max_len = len;
             }

@@ -1,5 +1,5 @@
 /* Test support for the core's deflate compressor: chunked compression and two independent
- * decoders (zlib's inflate, and a small fixed-Huffman parser that also reports what the
+ * decoders (zlib's inflate, and a small Huffman-block parser that also reports what the
  * stream is made of). Shared by the unit tests, the fuzz target and the ratio benchmark. */
 #ifndef DEFLATE_CHECK_H
 #define DEFLATE_CHECK_H
@@ -32,12 +32,13 @@ int dc_zlib_check(const uint8_t *z, size_t zn, const uint8_t *want, size_t n, in
 
 /* What dc_parse found in a stream. */
 typedef struct dc_stats {
-    unsigned blocks, literals, matches, max_dist, max_len;
+    unsigned blocks, dynamic_blocks, literals, matches, max_dist, max_len;
     int final_seen;
 } dc_stats_t;
 
-/* Our own decoder for the fixed-Huffman streams the compressor makes (stored and dynamic
- * blocks are an error here): 0 if it decodes to want[0..n) with a matching Adler-32. */
+/* Our own decoder for the streams the compressor makes (fixed and dynamic Huffman blocks;
+ * stored blocks are an error here; every dynamic code must be complete): 0 if it decodes to
+ * want[0..n) with a matching Adler-32. */
 int dc_parse(const uint8_t *z, size_t zn, const uint8_t *want, size_t n, dc_stats_t *st);
 
 extern char dc_error[256];

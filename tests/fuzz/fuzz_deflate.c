@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the core's deflate compressor: inflate(compress(x)) == x through zlib
- * (2 KB window) and through our fixed-Huffman parser, with the input and output cut into
+ * (2 KB window) and through our own Huffman-block parser, with the input and output cut into
  * chunks drawn from the fuzzer's bytes, and the chunked output identical to the one-shot one.
  *
  * Input layout: byte 0 = chain depth selector, bytes 1..8 = chunking seed, bytes 9.. = data.
