@@ -321,7 +321,7 @@ timing model: the same images and baud through the Linux example with the in-pro
   its virtual clock (ROM loader): the sim's model of a real chip, with a host that costs nothing
   (for +z rows the Linux example compresses with zlib -9, not the core's deflate).
 +z: compressed on the MCU: the raw images from the semihosting "filesystem" go through the
-  core's deflate (esploader_deflate.h, 2 KB window, fixed Huffman) as the write pipeline's
+  core's deflate (esploader_deflate.h, 2 KB window, dynamic Huffman) as the write pipeline's
   compressor and out as FLASH_DEFL_* blocks; "written" in the packet lines counts raw bytes.
 wall: the whole QEMU run on the host's clock, connect and reset included.
 EOF
