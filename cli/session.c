@@ -250,7 +250,8 @@ static int load_stub(cli_session_t *s)
 {
     const cli_opts_t *o = s->o;
     esploader_chip_t chip = esploader_get_target(&s->loader);
-    char path[1024], err[768];
+    char path[1024], err[1024];
+    const char *source = "--stub";
     if (strcmp(o->stub, "auto") == 0) {
         const char *name = cli_chip_slug(chip);
         uint32_t w;
@@ -265,7 +266,8 @@ static int load_stub(cli_session_t *s)
                 name = "esp32p4-rev1";
             }
         }
-        if (cli_stub_find_named(chip, name, o->argv0, path, sizeof(path), err, sizeof(err)) != 0) {
+        if (cli_stub_find_named(chip, name, o->argv0, path, sizeof(path), &source, err,
+                                sizeof(err)) != 0) {
             cli_warn("%s; continuing with the ROM loader (slower)", err);
             return CLI_EXIT_OK;
         }
@@ -277,9 +279,9 @@ static int load_stub(cli_session_t *s)
         cli_error("%s", err);
         return CLI_EXIT_USAGE;
     }
-    cli_debug("stub: %s (text %u B @0x%08x, data %u B @0x%08x, entry 0x%08x)", path,
-              (unsigned)st.stub.text_size, (unsigned)st.stub.text_addr, (unsigned)st.stub.data_size,
-              (unsigned)st.stub.data_addr, (unsigned)st.stub.entry);
+    cli_debug("stub: %s, from %s (text %u B @0x%08x, data %u B @0x%08x, entry 0x%08x)", path,
+              source, (unsigned)st.stub.text_size, (unsigned)st.stub.text_addr,
+              (unsigned)st.stub.data_size, (unsigned)st.stub.data_addr, (unsigned)st.stub.entry);
     cli_tl_mark(EH_PH_STUB);
     int rc = esploader_run_stub(&s->loader, &st.stub);
     cli_stub_free(&st);
@@ -296,6 +298,7 @@ static int load_stub(cli_session_t *s)
     }
     s->stub = true;
     cJSON_AddStringToObject(cli_result(), "stub_file", path);
+    cJSON_AddStringToObject(cli_result(), "stub_source", source);
     return CLI_EXIT_OK;
 }
 

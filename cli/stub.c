@@ -1,6 +1,7 @@
 #include "stub.h"
 
 #include <cjson/cJSON.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include "chipname.h"
 #include "util.h"
 
-#define NPM_STUB_DIR "esptool-js/lib/targets/stub_flasher"
+#define NPM_ESPTOOL_JS  "esptool-js/lib/targets/stub_flasher"
+#define NPM_FLASHER_STB "esp-flasher-stub/stubs"
+#define PIP_STUB_DIR    "esptool/targets/stub_flasher"
 
 static int exists(const char *p)
 {
@@ -37,39 +40,169 @@ static void exe_dir(const char *argv0, char *out, size_t len)
     snprintf(out, len, "%s", buf);
 }
 
-int cli_stub_find(esploader_chip_t chip, const char *argv0, char *path, size_t path_len, char *err,
-                  size_t err_len)
+typedef struct finder {
+    const char *slug;
+    char *path;
+    size_t path_len;
+    const char **source;
+} finder_t;
+
+/* dir/<chip>.json readable? Then it is the answer (path and source set). */
+static int try_dir(finder_t *f, const char *dir, const char *source)
 {
-    return cli_stub_find_named(chip, cli_chip_slug(chip), argv0, path, path_len, err, err_len);
+    snprintf(f->path, f->path_len, "%s/%s.json", dir, f->slug);
+    if (!exists(f->path)) {
+        return 0;
+    }
+    *f->source = source;
+    return 1;
+}
+
+/* Every directory matching the glob pattern + "/" + sub (e.g. python3.* site-packages). */
+static int try_glob(finder_t *f, const char *pattern, const char *sub, const char *source)
+{
+    glob_t g;
+    int found = 0;
+    if (glob(pattern, 0, NULL, &g) != 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < g.gl_pathc && !found; i++) {
+        char d[PATH_MAX + 64];
+        snprintf(d, sizeof(d), "%s/%s", g.gl_pathv[i], sub);
+        found = try_dir(f, d, source);
+    }
+    globfree(&g);
+    return found;
+}
+
+/*
+ * The Python places an esptool installed by pip (system, --user, a virtualenv, pipx) or by a
+ * distribution package lives in, as glob patterns of site-packages / dist-packages dirs. No
+ * Python interpreter is run: the layout is looked up directly.
+ */
+static int try_python(finder_t *f, const char *family_dir, const char *source)
+{
+    char sub[64], pat[PATH_MAX];
+    snprintf(sub, sizeof(sub), PIP_STUB_DIR "/%s", family_dir);
+    /* PYTHONPATH entries, as Python itself would search them first */
+    const char *pp = getenv("PYTHONPATH");
+    if (pp && *pp) {
+        char buf[4096];
+        snprintf(buf, sizeof(buf), "%s", pp);
+        for (char *save = NULL, *e = strtok_r(buf, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
+            char d[PATH_MAX + 64];
+            snprintf(d, sizeof(d), "%s/%s", e, sub);
+            if (try_dir(f, d, source)) {
+                return 1;
+            }
+        }
+    }
+    const char *venv = getenv("VIRTUAL_ENV");
+    if (venv && *venv) {
+        snprintf(pat, sizeof(pat), "%s/lib/python3*/site-packages", venv);
+        if (try_glob(f, pat, sub, source)) {
+            return 1;
+        }
+    }
+    const char *home = getenv("HOME");
+    if (home && *home) {
+        static const char *const user[] = {
+            "%s/.local/lib/python3*/site-packages", /* pip install --user */
+            "%s/.local/share/pipx/venvs/esptool/lib/python3*/site-packages", /* pipx */
+            "%s/.local/pipx/venvs/esptool/lib/python3*/site-packages",
+            "%s/.pyenv/versions/*/lib/python3*/site-packages",
+        };
+        for (size_t i = 0; i < sizeof(user) / sizeof(user[0]); i++) {
+            snprintf(pat, sizeof(pat), user[i], home);
+            if (try_glob(f, pat, sub, source)) {
+                return 1;
+            }
+        }
+    }
+    static const char *const sys[] = {
+        "/usr/lib/python3/dist-packages",        /* Debian / Ubuntu python3-esptool */
+        "/usr/local/lib/python3*/dist-packages", /* Debian: sudo pip install */
+        "/usr/local/lib/python3*/site-packages", /* pip on most other systems */
+        "/usr/lib/python3*/site-packages",       /* Fedora, Arch, Alpine packages */
+        "/usr/lib64/python3*/site-packages",
+        "/opt/homebrew/lib/python3*/site-packages", /* macOS Homebrew */
+    };
+    for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+        if (try_glob(f, sys[i], sub, source)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One npm package's stub directory under the node_modules roots, local ones first. */
+static int try_npm(finder_t *f, const char *exe, const char *pkg_dir, const char *source)
+{
+    char d[PATH_MAX + 128];
+    snprintf(d, sizeof(d), "./node_modules/%s", pkg_dir);
+    if (try_dir(f, d, source)) {
+        return 1;
+    }
+    snprintf(d, sizeof(d), "%s/../node_modules/%s", exe, pkg_dir);
+    if (try_dir(f, d, source)) {
+        return 1;
+    }
+    snprintf(d, sizeof(d), "%s/../../node_modules/%s", exe, pkg_dir);
+    if (try_dir(f, d, source)) {
+        return 1;
+    }
+    snprintf(d, sizeof(d), "/usr/lib/node_modules/%s", pkg_dir);
+    if (try_dir(f, d, source)) {
+        return 1;
+    }
+    snprintf(d, sizeof(d), "/usr/local/lib/node_modules/%s", pkg_dir);
+    return try_dir(f, d, source);
+}
+
+int cli_stub_find(esploader_chip_t chip, const char *argv0, char *path, size_t path_len,
+                  const char **source, char *err, size_t err_len)
+{
+    return cli_stub_find_named(chip, cli_chip_slug(chip), argv0, path, path_len, source, err,
+                               err_len);
 }
 
 int cli_stub_find_named(esploader_chip_t chip, const char *name, const char *argv0, char *path,
-                        size_t path_len, char *err, size_t err_len)
+                        size_t path_len, const char **source, char *err, size_t err_len)
 {
-    char dirs[6][PATH_MAX + 128];
-    int n = 0;
-    const char *env = getenv("ESPLOADER_STUB_DIR");
-    if (env && *env) {
-        snprintf(dirs[n++], sizeof(dirs[0]), "%s", env);
-    }
-    snprintf(dirs[n++], sizeof(dirs[0]), "./node_modules/" NPM_STUB_DIR);
+    const char *dummy;
+    finder_t f = {name, path, path_len, source ? source : &dummy};
     char ed[PATH_MAX];
     exe_dir(argv0, ed, sizeof(ed));
-    snprintf(dirs[n++], sizeof(dirs[0]), "%s/../node_modules/" NPM_STUB_DIR, ed);
-    snprintf(dirs[n++], sizeof(dirs[0]), "%s/../../node_modules/" NPM_STUB_DIR, ed);
-    snprintf(dirs[n++], sizeof(dirs[0]), "/usr/lib/node_modules/" NPM_STUB_DIR);
-    snprintf(dirs[n++], sizeof(dirs[0]), "/usr/local/lib/node_modules/" NPM_STUB_DIR);
-    for (int i = 0; i < n; i++) {
-        snprintf(path, path_len, "%s/%s.json", dirs[i], name);
-        if (exists(path)) {
+    const char *env = getenv("ESPLOADER_STUB_DIR");
+    if (env && *env) {
+        char d[PATH_MAX + 16];
+        snprintf(d, sizeof(d), "%s/2", env);
+        if (try_dir(&f, env, "$ESPLOADER_STUB_DIR") ||
+            try_dir(&f, d, "$ESPLOADER_STUB_DIR/2 (esp-flasher-stub family)")) {
+            return 0;
+        }
+        snprintf(d, sizeof(d), "%s/1", env);
+        if (try_dir(&f, d, "$ESPLOADER_STUB_DIR/1 (legacy family)")) {
             return 0;
         }
     }
+    /* The newer family first wherever the source says which one it ships: npm
+     * esp-flasher-stub and esptool's stub_flasher/2 before stub_flasher/1. esptool-js keeps
+     * one flat folder (0.7.0 ships esp-flasher-stub images, see docs/chips.md). */
+    if (try_npm(&f, ed, NPM_ESPTOOL_JS, "npm esptool-js") ||
+        try_npm(&f, ed, NPM_FLASHER_STB, "npm esp-flasher-stub (esp-flasher-stub family)") ||
+        try_python(&f, "2", "esptool stub_flasher/2 (esp-flasher-stub family)") ||
+        try_python(&f, "1", "esptool stub_flasher/1 (legacy family)")) {
+        return 0;
+    }
     snprintf(err, err_len,
              "no flasher stub for %s found (%s.json; looked in $ESPLOADER_STUB_DIR, "
-             "./node_modules/" NPM_STUB_DIR ", next to the executable, /usr/lib and "
-             "/usr/local/lib node_modules). Get one with 'npm i esptool-js' (or 'npm ci' in "
-             "the esploader source tree), or point --stub at a stub JSON file",
+             "node_modules/" NPM_ESPTOOL_JS " and node_modules/" NPM_FLASHER_STB
+             " (./, next to the executable, /usr/lib, "
+             "/usr/local/lib), and an esptool installed by pip or a distribution package "
+             "(site-packages/" PIP_STUB_DIR "/2 and /1)). Get one with 'npm i esptool-js' (or "
+             "'npm ci' in the esploader source tree) or 'pip install esptool', or point --stub "
+             "at a stub JSON file",
              cli_chip_name(chip), name);
     return -1;
 }

@@ -18,6 +18,8 @@ void sim_app_usage(FILE *out)
             "  --flash-size SIZE    4MB (default), 512KB, 1MB, 2MB, 8MB, 16MB, ... or bytes\n"
             "  --flash-file FILE    keep the flash in FILE (created erased if missing)\n"
             "  --strict             also send the stale status bytes 1-3 real ROMs send\n"
+            "  --stub-family 1|2    conventions of the flasher stub once one is uploaded:\n"
+            "                       1 legacy esptool stub (default), 2 esp-flasher-stub\n"
             "  --secure-download    Secure Download Mode (ESP32-S2 and later)\n"
             "  --chip-revision X.Y  burn revision vX.Y into the eFuses (ESP32-P4 only; the\n"
             "                       default is the chip table's, P4 v1.0)\n"
@@ -154,11 +156,11 @@ int sim_app_parse_args(int argc, char **argv, sim_app_options_t *opt, char *err,
             snprintf(err, err_len, "unknown option '%.40s...'", a);
             return -1;
         }
-        bool takes_value = strcmp(name, "--chip") == 0 || strcmp(name, "--flash-size") == 0 ||
-                           strcmp(name, "--flash-file") == 0 || strcmp(name, "--listen") == 0 ||
-                           strcmp(name, "--port-file") == 0 ||
-                           strcmp(name, "--chip-revision") == 0 ||
-                           strcmp(name, "--link-fail-above") == 0;
+        bool takes_value =
+            strcmp(name, "--chip") == 0 || strcmp(name, "--flash-size") == 0 ||
+            strcmp(name, "--flash-file") == 0 || strcmp(name, "--listen") == 0 ||
+            strcmp(name, "--port-file") == 0 || strcmp(name, "--chip-revision") == 0 ||
+            strcmp(name, "--link-fail-above") == 0 || strcmp(name, "--stub-family") == 0;
         if (takes_value && val == NULL) {
             if (i + 1 >= argc) {
                 snprintf(err, err_len, "%s needs a value", name);
@@ -192,6 +194,12 @@ int sim_app_parse_args(int argc, char **argv, sim_app_options_t *opt, char *err,
             }
         } else if (strcmp(name, "--port-file") == 0) {
             opt->port_file = val;
+        } else if (strcmp(name, "--stub-family") == 0) {
+            if (strcmp(val, "1") != 0 && strcmp(val, "2") != 0) {
+                snprintf(err, err_len, "bad --stub-family '%s' (1 or 2)", val);
+                return -1;
+            }
+            opt->sim.stub_family = (uint8_t)(val[0] - '0');
         } else if (strcmp(name, "--strict") == 0) {
             opt->sim.strict = true;
         } else if (strcmp(name, "--secure-download") == 0) {

@@ -99,6 +99,22 @@ void sim_xf_end(sim_t *s)
     s->xf = XF_NONE;
 }
 
+uint8_t sim_checksum(const uint8_t *d, size_t n)
+{
+    uint8_t c = 0xEF;
+    for (size_t i = 0; i < n; i++)
+        c ^= d[i];
+    return c;
+}
+
+void sim_flash_md5(const sim_t *s, uint32_t addr, uint32_t len, uint8_t out[16])
+{
+    sim_md5_t m;
+    sim_md5_init(&m);
+    sim_md5_update(&m, s->flash.mem + addr, len);
+    sim_md5_final(&m, out);
+}
+
 void sim_erase_range(sim_t *s, uint32_t start, uint32_t end)
 {
     start &= ~0xFFFu;
@@ -117,6 +133,7 @@ static void reset_chip(sim_t *s, uint64_t t, bool download, banner_kind_t kind)
     sim_stream_cut(&s->tx, t);
     sim_xf_end(s);
     s->mode = download ? SIM_MODE_ROM : SIM_MODE_RUN;
+    s->stub_deferred = 0;
     s->chip_baud = s->chip->boot_baud;
     s->autobaud = true;
     s->listen_at = t + sim_us(s, s->chip->t.boot_us);
@@ -189,6 +206,11 @@ sim_t *sim_new(const sim_config_t *cfg, char *err, size_t err_len)
                  (unsigned)cfg->revision / 100, (unsigned)cfg->revision % 100);
         return NULL;
     }
+    if (cfg->stub_family > 2) {
+        snprintf(err, err_len, "stub family %u: 1 (legacy) or 2 (esp-flasher-stub)",
+                 (unsigned)cfg->stub_family);
+        return NULL;
+    }
     sim_t *s = calloc(1, sizeof(*s));
     if (!s) {
         snprintf(err, err_len, "out of memory");
@@ -196,6 +218,8 @@ sim_t *sim_new(const sim_config_t *cfg, char *err, size_t err_len)
     }
     s->cfg = *cfg;
     s->cfg.flash_file = NULL; /* only needed while opening */
+    if (s->cfg.stub_family == 0)
+        s->cfg.stub_family = 1;
     s->chip = chip;
     uint32_t size = cfg->flash_size ? cfg->flash_size : 4u * 1024 * 1024;
     if (sim_nor_open(&s->flash, size, cfg->flash_file, err, err_len) != 0) {

@@ -132,6 +132,36 @@ void sim_stream_cut(sim_stream_t *s, uint64_t t);
 uint8_t sim_garble(uint8_t b, uint32_t sent_baud, uint32_t recv_baud);
 bool sim_baud_mismatch(uint32_t a, uint32_t b);
 
+/* ---- command opcodes: ROM and stub alike (docs/protocol.md §5) ---- */
+
+enum {
+    OP_FLASH_BEGIN = 0x02,
+    OP_FLASH_DATA = 0x03,
+    OP_FLASH_END = 0x04,
+    OP_MEM_BEGIN = 0x05,
+    OP_MEM_END = 0x06,
+    OP_MEM_DATA = 0x07,
+    OP_SYNC = 0x08,
+    OP_WRITE_REG = 0x09,
+    OP_READ_REG = 0x0A,
+    OP_SPI_SET_PARAMS = 0x0B,
+    OP_SPI_ATTACH = 0x0D,
+    OP_READ_FLASH_SLOW = 0x0E, /* ROM only */
+    OP_CHANGE_BAUD = 0x0F,
+    OP_DEFL_BEGIN = 0x10,
+    OP_DEFL_DATA = 0x11,
+    OP_DEFL_END = 0x12,
+    OP_MD5 = 0x13,
+    OP_SECURITY_INFO = 0x14,
+    OP_ERASE_FLASH = 0xD0, /* stub only from here */
+    OP_ERASE_REGION = 0xD1,
+    OP_READ_FLASH = 0xD2,
+    OP_RUN_USER_CODE = 0xD3,
+    OP_FLASH_ENCRYPT_DATA = 0xD4,
+    OP_PLUGIN_FIRST = 0xD5, /* esp-flasher-stub plugin slots (SPI NAND on the S3) */
+    OP_PLUGIN_LAST = 0xEF,
+};
+
 /* ---- the chip ---- */
 
 #define SIM_RXCAP      (0x4000 + 64) /* ROM/stub receive buffer (largest legal frame + slack) */
@@ -209,6 +239,9 @@ struct sim {
     bool uploaded;         /* MEM_BEGIN seen since reset */
     uint64_t prog_done_at; /* stub: background programming finishes */
 
+    bool xf_dirty_seen;    /* stub family 2: a non-blank sector met, erase the rest blindly */
+    uint8_t stub_deferred; /* stub family 2: error of the last write, answered to the next cmd */
+
     /* stub READ_FLASH stream */
     bool rf_active;
     uint32_t rf_offset, rf_len, rf_sent, rf_pkt;
@@ -233,6 +266,10 @@ void sim_emit_raw(sim_t *s, uint64_t t, const uint8_t *d, size_t n);
 void sim_soft_reset(sim_t *s, uint64_t t, bool download);     /* software reset (banner) */
 void sim_erase_range(sim_t *s, uint32_t start, uint32_t end); /* sector granularity */
 void sim_xf_end(sim_t *s);
+/* The data checksum of MEM_DATA / FLASH_DATA / FLASH_DEFL_DATA: XOR seeded with 0xEF. */
+uint8_t sim_checksum(const uint8_t *d, size_t n);
+/* MD5 of flash [addr, addr + len) (the caller checks the range). */
+void sim_flash_md5(const sim_t *s, uint32_t addr, uint32_t len, uint8_t out[16]);
 
 /* sim_rom.c / sim_stub.c: execute the frame in rxb[0..rxlen) at time t */
 void sim_rom_command(sim_t *s, uint64_t t);

@@ -14,27 +14,6 @@
 #include <string.h>
 
 enum {
-    OP_FLASH_BEGIN = 0x02,
-    OP_FLASH_DATA = 0x03,
-    OP_FLASH_END = 0x04,
-    OP_MEM_BEGIN = 0x05,
-    OP_MEM_END = 0x06,
-    OP_MEM_DATA = 0x07,
-    OP_SYNC = 0x08,
-    OP_WRITE_REG = 0x09,
-    OP_READ_REG = 0x0A,
-    OP_SPI_SET_PARAMS = 0x0B,
-    OP_SPI_ATTACH = 0x0D,
-    OP_READ_FLASH_SLOW = 0x0E,
-    OP_CHANGE_BAUD = 0x0F,
-    OP_DEFL_BEGIN = 0x10,
-    OP_DEFL_DATA = 0x11,
-    OP_DEFL_END = 0x12,
-    OP_MD5 = 0x13,
-    OP_SECURITY_INFO = 0x14,
-};
-
-enum {
     ERR_PARAM = 0x01,
     ERR_FORMAT = 0x05,
     ERR_CHECKSUM = 0x07,
@@ -147,14 +126,6 @@ static void unsupported(sim_t *s, uint64_t t)
         sim_emit_frame(s, t, body, 8 + stlen);
 }
 
-static uint8_t data_checksum(const uint8_t *d, size_t n)
-{
-    uint8_t c = 0xEF;
-    for (size_t i = 0; i < n; i++)
-        c ^= d[i];
-    return c;
-}
-
 static uint64_t pages_of(uint32_t addr, uint32_t n)
 {
     if (n == 0)
@@ -249,7 +220,7 @@ static void cmd_data(sim_t *s, uint64_t t, uint8_t op, const uint8_t *d)
     }
     s->xf_seq++; /* traces: advances even when the checksum is wrong */
     const uint8_t *data = d + 16;
-    if (chk != data_checksum(data, len)) {
+    if (chk != sim_checksum(data, len)) {
         reply(s, t, op, 0, ERR_CHECKSUM);
         return;
     }
@@ -459,11 +430,8 @@ void sim_rom_command(sim_t *s, uint64_t t)
             reply(s, t, op, 32, ERR_FLASH_READ); /* sim choice */
             return;
         }
-        sim_md5_t m;
         uint8_t dig[16];
-        sim_md5_init(&m);
-        sim_md5_update(&m, s->flash.mem + addr, len);
-        sim_md5_final(&m, dig);
+        sim_flash_md5(s, addr, len, dig);
         static const char hex[] = "0123456789abcdef";
         for (int i = 0; i < 16; i++) {
             s->rb[2 * i] = (uint8_t)hex[dig[i] >> 4];

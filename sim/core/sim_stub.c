@@ -1,9 +1,11 @@
 /*
- * The flasher stub's conventions (docs/protocol.md §3.2, §5, §9; legacy stub v1 as in traces 7-8):
- * 2 status bytes with the error code first, value 0 except READ_REG, 16 KB blocks, exact
+ * The flasher stub's conventions (docs/protocol.md §3.2, §5, §9; legacy stub v1 as in traces
+ * 7-8): 2 status bytes with the error code first, value 0 except READ_REG, 16 KB blocks, exact
  * FLASH_BEGIN sizes with lazy erase, blocks acknowledged before they are written (double
  * buffered), zlib inflate per transfer, raw MD5, ERASE_FLASH/REGION and the ack-gated
- * READ_FLASH stream. The sim does not execute the uploaded stub; it plays its part.
+ * READ_FLASH stream. The sim does not execute the uploaded stub; it plays its part, as family
+ * 1 (legacy) or 2 (esp-flasher-stub, cfg.stub_family) — the differences, from
+ * esp-flasher-stub's src/command_handler.c, are marked "family 2" (docs/chips.md).
  */
 #include "sim_internal.h"
 
@@ -25,7 +27,8 @@ enum {
 };
 
 #define MAX_BLOCK        0x4000u
-#define FLASH_READ_NS_PB 100u /* SPI read at 40 MHz QIO-ish: ~10 MB/s */
+#define V2_READ_PKT_MAX  4096u /* family 2: READ_FLASH packet buffer */
+#define FLASH_READ_NS_PB 100u  /* SPI read at 40 MHz QIO-ish: ~10 MB/s */
 
 static void reply(sim_t *s, uint64_t t, uint8_t op, uint32_t value, const uint8_t *data, size_t n,
                   uint8_t err)
@@ -49,6 +52,26 @@ static void status(sim_t *s, uint64_t t, uint8_t op, uint8_t err)
     reply(s, t, op, 0, NULL, 0, err);
 }
 
+static bool family2(const sim_t *s)
+{
+    return s->cfg.stub_family == 2;
+}
+
+/* The error code a family uses for a case where the two differ. */
+static uint8_t by_family(const sim_t *s, uint8_t legacy, uint8_t v2)
+{
+    return family2(s) ? v2 : legacy;
+}
+
+static bool sector_blank(const sim_t *s, uint32_t a)
+{
+    for (uint32_t i = 0; i < 0x1000; i++) {
+        if (s->flash.mem[a + i] != 0xFF)
+            return false;
+    }
+    return true;
+}
+
 static uint64_t max64(uint64_t a, uint64_t b)
 {
     return a > b ? a : b;
@@ -60,6 +83,15 @@ static uint64_t erase_unit(sim_t *s)
 {
     const sim_timing_t *tm = &s->chip->t;
     uint32_t a = s->xf_erased_to;
+    if (family2(s) && !s->xf_dirty_seen) {
+        /* family 2 reads each sector first and leaves a blank one alone, until the first
+         * non-blank sector: from there on it erases without looking */
+        if (sector_blank(s, a)) {
+            s->xf_erased_to = a + 0x1000;
+            return (uint64_t)0x1000 * FLASH_READ_NS_PB / 1000;
+        }
+        s->xf_dirty_seen = true;
+    }
     if ((a & 0xFFFF) == 0 && s->xf_end_addr >= a && s->xf_end_addr - a >= 0x10000) {
         sim_nor_erase(&s->flash, a, 0x10000);
         s->stats.sectors_erased += 16;
@@ -110,14 +142,6 @@ static uint64_t flash_idle(const sim_t *s)
     return max64(s->prog_done_at, s->flash_busy);
 }
 
-static uint8_t checksum(const uint8_t *d, size_t n)
-{
-    uint8_t c = 0xEF;
-    for (size_t i = 0; i < n; i++)
-        c ^= d[i];
-    return c;
-}
-
 static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
 {
     if (size != 16 && size != 20) {
@@ -125,15 +149,16 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
         return;
     }
     uint32_t total = sim_le32(d), bsize = sim_le32(d + 8), offset = sim_le32(d + 12);
-    if (op != 0x05 && bsize > MAX_BLOCK) {
+    if (op != OP_MEM_BEGIN && bsize > MAX_BLOCK) {
         status(s, t, op, S_BAD_BLOCKSIZE);
         return;
     }
     t = max64(t, flash_idle(s)); /* the previous transfer's last write finishes first */
     sim_xf_end(s);
-    if (op == 0x05) {
+    if (op == OP_MEM_BEGIN) {
         s->xf = XF_MEM;
         s->xf_ptr = offset;
+        s->xf_remaining = total;
         s->xf_seq = 0;
         status(s, t, op, 0);
         s->busy_until = t;
@@ -144,7 +169,7 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
         s->busy_until = t;
         return;
     }
-    s->xf = op == 0x10 ? XF_DEFL : XF_FLASH;
+    s->xf = op == OP_DEFL_BEGIN ? XF_DEFL : XF_FLASH;
     s->xf_ptr = offset;
     s->xf_remaining = total;
     s->xf_total = total;
@@ -153,6 +178,7 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
     s->flash_busy = t;
     s->idle_from = t;
     s->xf_seq = 0;
+    s->xf_dirty_seen = false;
     if (s->xf == XF_DEFL) {
         memset(&s->zs, 0, sizeof(s->zs));
         s->zs_live = inflateInit(&s->zs) == Z_OK;
@@ -164,27 +190,39 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
 
 static void cmd_data(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8_t *d)
 {
-    int want = op == 0x07 ? XF_MEM : op == 0x11 ? XF_DEFL : XF_FLASH;
+    int want = op == OP_MEM_DATA ? XF_MEM : op == OP_DEFL_DATA ? XF_DEFL : XF_FLASH;
+    if (size < 16) {
+        /* family 2: NOT_ENOUGH_DATA, but BAD_DATA_LEN for FLASH_DEFL_DATA */
+        status(s, t, op,
+               op == OP_DEFL_DATA ? S_BAD_DATA_LEN : by_family(s, S_BAD_DATA_LEN, S_NOT_ENOUGH));
+        return;
+    }
     if ((int)s->xf != want) {
         status(s, t, op, S_NOT_FLASH_MODE);
         return;
     }
     uint32_t len = sim_le32(d);
-    if (size < 16 || len != (uint32_t)size - 16) {
-        status(s, t, op, S_BAD_DATA_LEN);
+    if (op == OP_MEM_DATA && family2(s) && len > s->xf_remaining) {
+        status(s, t, op, S_TOO_MUCH);
+        return;
+    }
+    if (len != (uint32_t)size - 16) {
+        status(s, t, op, by_family(s, S_BAD_DATA_LEN, S_TOO_MUCH));
         return;
     }
     const uint8_t *data = d + 16;
-    if (sim_le32(s->rxb + 4) != checksum(data, len)) {
+    /* family 2 does not check the checksum of MEM_DATA */
+    if (!(op == OP_MEM_DATA && family2(s)) && sim_le32(s->rxb + 4) != sim_checksum(data, len)) {
         status(s, t, op, S_BAD_CHECKSUM);
         return;
     }
-    if (op == 0x07) {
+    if (op == OP_MEM_DATA) {
         for (uint32_t i = 0; i < len; i++) {
             uint32_t a = s->xf_ptr + i;
             sim_reg_write(s, a, (uint32_t)data[i] << (8 * (a & 3)), 0xFFu << (8 * (a & 3)));
         }
         s->xf_ptr += len;
+        s->xf_remaining = len < s->xf_remaining ? s->xf_remaining - len : 0;
         status(s, t, op, 0);
         return;
     }
@@ -194,9 +232,9 @@ static void cmd_data(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint
     background_erase(s, ack);
     uint64_t busy = 0, cpu = 0;
     uint8_t err = 0;
-    if (op != 0x11) {
-        if (s->xf_remaining == 0 && len > 0) {
-            err = S_TOO_MUCH;
+    if (op != OP_DEFL_DATA) {
+        if (s->xf_remaining == 0 && len > 0 && !family2(s)) {
+            err = S_TOO_MUCH; /* family 2 drops what is beyond the announced size */
         } else {
             uint32_t w = len < s->xf_remaining ? len : s->xf_remaining; /* padding dropped */
             busy = stub_write(s, data, w);
@@ -215,7 +253,7 @@ static void cmd_data(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint
             produced += out;
             if (out > s->xf_remaining) {
                 out = s->xf_remaining;
-                err = S_TOO_MUCH;
+                err = family2(s) ? 0 : S_TOO_MUCH;
             }
             if (out)
                 busy += stub_write(s, s->scratch, out);
@@ -235,6 +273,12 @@ static void cmd_data(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint
     s->prog_done_at = start + sim_us(s, busy);
     s->flash_busy = s->prog_done_at;
     s->idle_from = s->prog_done_at;
+    if (family2(s) && err) {
+        /* family 2 acknowledges first and writes afterwards: a failure is the answer to the
+         * next command */
+        s->stub_deferred = err;
+        err = 0;
+    }
     status(s, ack, op, err);
     /* The stub's main loop writes the block after acknowledging it; the UART interrupt keeps
      * receiving the next frame meanwhile, but no command is handled before the write ends. */
@@ -250,7 +294,7 @@ static void cmd_end(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8
     uint32_t flag = sim_le32(d);
     t = max64(t, flash_idle(s)); /* answered after the last write (docs/protocol.md §5.7) */
     s->busy_until = t;
-    if (op == 0x06) { /* MEM_END */
+    if (op == OP_MEM_END) {
         sim_xf_end(s);
         status(s, t, op, 0);
         if (flag == 0)
@@ -261,7 +305,7 @@ static void cmd_end(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uint8
         status(s, t, op, S_NOT_FLASH_MODE);
         return;
     }
-    uint8_t err = s->xf_remaining != 0 ? S_NOT_ENOUGH : 0;
+    uint8_t err = s->xf_remaining != 0 ? by_family(s, S_NOT_ENOUGH, S_BAD_DATA_LEN) : 0;
     sim_xf_end(s);
     status(s, t, op, err);
     if (flag == 0)
@@ -299,20 +343,20 @@ static void read_flash_ack(sim_t *s, uint64_t t)
 static void cmd_read_flash(sim_t *s, uint64_t t, uint16_t size, const uint8_t *d)
 {
     if (size != 16) {
-        status(s, t, 0xD2, S_BAD_DATA_LEN);
+        status(s, t, OP_READ_FLASH, S_BAD_DATA_LEN);
         return;
     }
     uint32_t off = sim_le32(d), len = sim_le32(d + 4), pkt = sim_le32(d + 8);
     t = max64(t, flash_idle(s));
-    if (pkt == 0 || pkt > MAX_BLOCK) {
-        status(s, t, 0xD2, S_BAD_DATA_LEN);
+    if (pkt == 0 || pkt > (family2(s) ? V2_READ_PKT_MAX : MAX_BLOCK)) {
+        status(s, t, OP_READ_FLASH, S_BAD_DATA_LEN);
         return;
     }
     if ((uint64_t)off + len > s->flash.size) {
-        status(s, t, 0xD2, S_FAILED_SPI);
+        status(s, t, OP_READ_FLASH, S_FAILED_SPI);
         return;
     }
-    status(s, t, 0xD2, 0);
+    status(s, t, OP_READ_FLASH, 0);
     s->rf_active = true;
     s->rf_offset = off;
     s->rf_len = len;
@@ -336,7 +380,7 @@ static void cmd_erase(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
     uint32_t start = 0, end = s->flash.size;
     uint64_t us;
     uint32_t sectors;
-    if (op == 0xD0) {
+    if (op == OP_ERASE_FLASH) {
         if (size != 0) {
             status(s, t, op, S_BAD_DATA_LEN);
             return;
@@ -351,11 +395,11 @@ static void cmd_erase(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
         start = sim_le32(d);
         uint32_t len = sim_le32(d + 4);
         if (start & 0xFFF) {
-            status(s, t, op, S_ERASE_ADDR);
+            status(s, t, op, by_family(s, S_ERASE_ADDR, S_BAD_DATA_LEN));
             return;
         }
         if (len & 0xFFF) {
-            status(s, t, op, S_ERASE_LEN);
+            status(s, t, op, by_family(s, S_ERASE_LEN, S_BAD_DATA_LEN));
             return;
         }
         if ((uint64_t)start + len > s->flash.size) {
@@ -398,8 +442,14 @@ void sim_stub_command(sim_t *s, uint64_t t)
         status(s, t, op, S_BAD_DATA_LEN);
         return;
     }
+    if (s->stub_deferred) {
+        /* family 2: the last write failed after its block was acknowledged */
+        status(s, t, op, s->stub_deferred);
+        s->stub_deferred = 0;
+        return;
+    }
     switch (op) {
-    case 0x08: /* SYNC: 8 replies with value 0 (how esptool recognises a running stub) */
+    case OP_SYNC: /* 8 replies with value 0 (how esptool recognises a running stub) */
         if (size != 36) {
             status(s, t, op, S_BAD_DATA_LEN);
             return;
@@ -407,16 +457,16 @@ void sim_stub_command(sim_t *s, uint64_t t)
         for (int i = 0; i < 8; i++)
             status(s, t, op, 0);
         return;
-    case 0x0A:
+    case OP_READ_REG:
         if (size != 4) {
             status(s, t, op, S_BAD_DATA_LEN);
             return;
         }
         reply(s, t, op, sim_reg_read(s, sim_le32(d)), NULL, 0, 0);
         return;
-    case 0x09:
-        if (size % 16 != 0) {
-            status(s, t, op, S_BAD_DATA_LEN);
+    case OP_WRITE_REG:
+        if (size % 16 != 0 || (size == 0 && family2(s))) {
+            status(s, t, op, by_family(s, S_BAD_DATA_LEN, S_NOT_ENOUGH));
             return;
         }
         for (uint32_t i = 0; i < size / 16u; i++) {
@@ -427,27 +477,27 @@ void sim_stub_command(sim_t *s, uint64_t t)
         s->busy_until = t;
         status(s, t, op, 0);
         return;
-    case 0x05:
-    case 0x02:
-    case 0x10:
+    case OP_MEM_BEGIN:
+    case OP_FLASH_BEGIN:
+    case OP_DEFL_BEGIN:
         cmd_begin(s, t, op, size, d);
         return;
-    case 0x07:
-    case 0x03:
-    case 0x11:
+    case OP_MEM_DATA:
+    case OP_FLASH_DATA:
+    case OP_DEFL_DATA:
         cmd_data(s, t, op, size, d);
         return;
-    case 0xD4: /* FLASH_ENCRYPT_DATA: written plain (no encryption engine modelled) */
+    case OP_FLASH_ENCRYPT_DATA: /* written plain (no encryption engine modelled) */
         if (s->chip->id == SIM_CHIP_ESP8266)
             break;
-        cmd_data(s, t, 0x03, size, d);
+        cmd_data(s, t, OP_FLASH_DATA, size, d);
         return;
-    case 0x06:
-    case 0x04:
-    case 0x12:
+    case OP_MEM_END:
+    case OP_FLASH_END:
+    case OP_DEFL_END:
         cmd_end(s, t, op, size, d);
         return;
-    case 0x0B:
+    case OP_SPI_SET_PARAMS:
         if (size != 24) {
             status(s, t, op, S_BAD_DATA_LEN);
             return;
@@ -455,10 +505,10 @@ void sim_stub_command(sim_t *s, uint64_t t)
         s->stub_flash_size = sim_le32(d + 4);
         status(s, t, op, 0);
         return;
-    case 0x0D:
-        status(s, t, op, size == 4 || size == 8 ? 0 : S_BAD_DATA_LEN);
+    case OP_SPI_ATTACH: /* family 2 takes the 4-byte form only */
+        status(s, t, op, size == 4 || (size == 8 && !family2(s)) ? 0 : S_BAD_DATA_LEN);
         return;
-    case 0x0F: {
+    case OP_CHANGE_BAUD: {
         if (size != 8) {
             status(s, t, op, S_BAD_DATA_LEN);
             return;
@@ -470,7 +520,7 @@ void sim_stub_command(sim_t *s, uint64_t t)
         s->busy_until = s->tx.free_at;
         return;
     }
-    case 0x13: {
+    case OP_MD5: {
         if (size != 16) {
             status(s, t, op, S_BAD_DATA_LEN);
             return;
@@ -481,17 +531,14 @@ void sim_stub_command(sim_t *s, uint64_t t)
             status(s, t, op, S_FAILED_SPI);
             return;
         }
-        sim_md5_t m;
         uint8_t dig[16];
-        sim_md5_init(&m);
-        sim_md5_update(&m, s->flash.mem + addr, len);
-        sim_md5_final(&m, dig);
+        sim_flash_md5(s, addr, len, dig);
         t += sim_us(s, (uint64_t)len * tm->md5_ns_pb / 1000);
         reply(s, t, op, 0, dig, sizeof(dig), 0);
         s->busy_until = t;
         return;
     }
-    case 0x14: {
+    case OP_SECURITY_INFO: {
         const sim_chip_info_t *c = s->chip;
         if (c->secinfo_len == 0)
             break; /* ESP8266 / ESP32 stubs: not implemented */
@@ -504,17 +551,23 @@ void sim_stub_command(sim_t *s, uint64_t t)
         reply(s, t, op, 0, info, c->secinfo_len, 0);
         return;
     }
-    case 0xD0:
-    case 0xD1:
+    case OP_ERASE_FLASH:
+    case OP_ERASE_REGION:
         cmd_erase(s, t, op, size, d);
         return;
-    case 0xD2:
+    case OP_READ_FLASH:
         cmd_read_flash(s, t, size, d);
         return;
-    case 0xD3: /* RUN_USER_CODE: no reply, the stub leaves */
+    case OP_RUN_USER_CODE: /* no reply, the stub leaves */
         s->mode = SIM_MODE_RUN;
         return;
     default:
+        /* family 2 names an opcode it does not know INVALID_COMMAND; its plugin slots (no
+         * plugin loaded) and everything in family 1 answer CMD_NOT_IMPLEMENTED */
+        if (family2(s) && !(op >= OP_PLUGIN_FIRST && op <= OP_PLUGIN_LAST)) {
+            status(s, t, op, S_INVALID_CMD);
+            return;
+        }
         break;
     }
     status(s, t, op, S_NOT_IMPL);

@@ -57,6 +57,11 @@ typedef struct sim_config {
     /* Chip revision as major * 100 + minor, burnt into the revision eFuses where the chip's
      * layout is modelled (ESP32-P4 only for now); 0 = the chip table's default. */
     uint16_t revision;
+    /* Which flasher-stub family the stub mode plays once a stub is uploaded and started:
+     * 1 = the legacy esptool stub (default; 0 means 1), 2 = esp-flasher-stub (esptool >= 5.3,
+     * esptool-js 0.7). The sim does not run the uploaded code and an image names no family,
+     * so the host side chooses (docs/chips.md lists what differs). */
+    uint8_t stub_family;
 } sim_config_t;
 
 typedef struct sim sim_t;

@@ -24,6 +24,7 @@ start_sim() {
     [ "$mode" = tcp ] && listen=tcp:127.0.0.1:0
     [ "$mode" = rfc2217 ] && listen=rfc2217:127.0.0.1:0
     local pf="$E2E_TMP/$name.port" log="$E2E_TMP/$name.log" fl="$E2E_TMP/$name.flash"
+    rm -f "$pf" # a restarted sim of the same name must not be taken for its predecessor
     "$ESPLOADER_SIM" --chip "$chip" --listen "$listen" --port-file "$pf" --flash-file "$fl" \
         "$@" >"$E2E_TMP/$name.out" 2>"$log" &
     SIM_PIDS+=($!)
@@ -114,6 +115,18 @@ log_has() {
         fail "sim $1 log lacks '$2'"
         tail -n 20 "$log"
     fi
+}
+
+# have_stub CHIP: a stub JSON for CHIP is in $ESPLOADER_STUB_DIR (the npm packages the tests use).
+have_stub() {
+    [ -n "${ESPLOADER_STUB_DIR:-}" ] && [ -r "$ESPLOADER_STUB_DIR/$1.json" ]
+}
+
+# need_stub CHIP: end the test as skipped (exit 77, ctest SKIP_RETURN_CODE) without one.
+need_stub() {
+    have_stub "$1" && return 0
+    echo "SKIP: no flasher stub for $1 in ESPLOADER_STUB_DIR=${ESPLOADER_STUB_DIR:-} (run 'npm ci' in the source tree)"
+    exit 77
 }
 
 finish() {

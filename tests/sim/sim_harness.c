@@ -210,6 +210,7 @@ harness_t *h_new(sim_chip_id_t chip, const h_opts_t *opts)
     sc.strict = h->opts.strict;
     sc.secure_download = h->opts.secure_download;
     sc.no_timing = h->opts.no_timing;
+    sc.stub_family = h->opts.stub_family;
     char err[128] = "";
     h->sim = sim_new(&sc, err, sizeof(err));
     if (h->sim == NULL) {

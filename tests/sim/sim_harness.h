@@ -39,7 +39,8 @@ typedef struct h_opts {
     bool strict;
     bool secure_download;
     bool no_timing;
-    uint64_t budget_us; /* watchdog: virtual time one armed operation may take; 0 = 900 s */
+    uint8_t stub_family; /* the sim's stub conventions: 0/1 legacy, 2 esp-flasher-stub */
+    uint64_t budget_us;  /* watchdog: virtual time one armed operation may take; 0 = 900 s */
 } h_opts_t;
 
 /* Frame counters filled by the trace hook. */

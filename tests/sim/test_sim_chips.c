@@ -1,8 +1,8 @@
 /*
  * Library <-> sim, every public flash operation on one chip (argv[1], e.g. "esp32c3"; all
- * chips when absent), ROM and stub, plain and compressed, plus the ROM in strict mode (stale
- * status bytes). Each case: connect, detect, MAC, flash id/size, write + verify, read back,
- * MD5, erase region, rewrite with SKIP_UNCHANGED, chip erase (stub).
+ * chips when absent), ROM and stub (the sim playing either stub family), plain and compressed,
+ * plus the ROM in strict mode (stale status bytes). Each case: connect, detect, MAC, flash id/size,
+ * write + verify, read back, MD5, erase region, rewrite with SKIP_UNCHANGED, chip erase (stub).
  *
  * The flash is pre-filled with a background pattern so that any byte written or erased
  * outside the target region shows up.
@@ -27,6 +27,7 @@
 typedef struct tcase {
     sim_chip_id_t chip;
     bool stub, compressed, strict;
+    uint8_t family; /* stub family the sim plays */
     char name[48];
 } tcase_t;
 
@@ -44,7 +45,7 @@ static void assert_outside_untouched(const harness_t *h)
 static void test_flash_cycle(void **state)
 {
     const tcase_t *tc = *state;
-    h_opts_t o = {.flash_size = FLASH, .strict = tc->strict};
+    h_opts_t o = {.flash_size = FLASH, .strict = tc->strict, .stub_family = tc->family};
     harness_t *h = h_new(tc->chip, &o);
     assert_non_null(h);
     const h_chip_t *c = h->chip;
@@ -193,8 +194,8 @@ int main(int argc, char **argv)
 {
     h_wall_guard(300);
     h_fill_pattern(background, sizeof(background), 0xB6u);
-    static tcase_t cases[SIM_CHIP_COUNT * 6];
-    static struct CMUnitTest tests[SIM_CHIP_COUNT * 6];
+    static tcase_t cases[SIM_CHIP_COUNT * 8];
+    static struct CMUnitTest tests[SIM_CHIP_COUNT * 8];
     size_t n = 0;
     for (int ci = 0; ci < SIM_CHIP_COUNT; ci++) {
         const h_chip_t *c = &h_chips[ci];
@@ -203,11 +204,17 @@ int main(int argc, char **argv)
         }
         static const struct {
             bool stub, compressed, strict;
+            uint8_t family;
             const char *suffix;
         } modes[] = {
-            {false, false, false, "rom_plain"},       {false, true, false, "rom_deflate"},
-            {true, false, false, "stub_plain"},       {true, true, false, "stub_deflate"},
-            {false, false, true, "rom_plain_strict"}, {false, true, true, "rom_deflate_strict"},
+            {false, false, false, 1, "rom_plain"},
+            {false, true, false, 1, "rom_deflate"},
+            {true, false, false, 1, "stub_plain"},
+            {true, true, false, 1, "stub_deflate"},
+            {true, false, false, 2, "stub2_plain"},
+            {true, true, false, 2, "stub2_deflate"},
+            {false, false, true, 1, "rom_plain_strict"},
+            {false, true, true, 1, "rom_deflate_strict"},
         };
         for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
             tcase_t *tc = &cases[n];
@@ -215,6 +222,7 @@ int main(int argc, char **argv)
             tc->stub = modes[m].stub;
             tc->compressed = modes[m].compressed;
             tc->strict = modes[m].strict;
+            tc->family = modes[m].family;
             snprintf(tc->name, sizeof(tc->name), "%s_%s", c->key, modes[m].suffix);
             tests[n] = (struct CMUnitTest){tc->name, test_flash_cycle, NULL, NULL, tc};
             n++;

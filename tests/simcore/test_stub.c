@@ -26,6 +26,106 @@ static host_t *start(sim_chip_id_t chip, bool no_timing)
     return &h;
 }
 
+/* A sim whose stub mode plays the given family (1 legacy, 2 esp-flasher-stub). */
+static host_t *start_family(sim_chip_id_t chip, uint8_t family)
+{
+    static host_t h;
+    memset(&h, 0, sizeof(h));
+    sim_config_t cfg = {0};
+    cfg.chip = chip;
+    cfg.no_timing = true;
+    cfg.stub_family = family;
+    char err[128];
+    h.sim = sim_new(&cfg, err, sizeof(err));
+    CHECK(h.sim != NULL);
+    host_advance(&h, 100000);
+    CHECK_EQ(host_sync(&h), 8);
+    CHECK(host_start_stub(&h));
+    CHECK(sim_stub_running(h.sim));
+    return &h;
+}
+
+/* What differs between the two stub families (docs/chips.md), and what does not. */
+static void test_families(void)
+{
+    for (uint8_t fam = 1; fam <= 2; fam++) {
+        bool v2 = fam == 2;
+        host_t *h = start_family(SIM_CHIP_ESP32C3, fam);
+        uint8_t p[16 + 0x1000];
+        uint32_t chk;
+        frame_t f;
+        CHECK_EQ(host_cmd(h, 0xF5, NULL, 0, 0, NULL), v2 ? 0xC3 : 0xFF); /* unknown opcode */
+        CHECK_EQ(host_cmd(h, 0xD5, p, 4, 0, NULL), 0xFF);          /* plugin slot, nothing loaded */
+        CHECK_EQ(host_cmd(h, 0x0D, p, 8, 0, NULL), v2 ? 0xC0 : 0); /* SPI_ATTACH, 8 bytes */
+        CHECK_EQ(host_cmd(h, 0x0D, p, 4, 0, NULL), 0);
+        CHECK_EQ(host_cmd(h, 0x09, p, 12, 0, NULL), v2 ? 0xC8 : 0xC0); /* WRITE_REG length */
+        build_words(p, 2, 0x1001u, 0x1000u);
+        CHECK_EQ(host_cmd(h, 0xD1, p, 8, 0, NULL), v2 ? 0xC0 : 0x32); /* unaligned erase */
+        build_words(p, 4, 0u, 0x2000u, 0x2000u, 64u);
+        CHECK_EQ(host_cmd(h, 0xD2, p, 16, 0, NULL), v2 ? 0xC0 : 0); /* 8 KB read packets */
+        if (!v2) {
+            while (host_read_frame(h, &f, 100000)) /* legacy: the stream starts; drop it */
+                ;
+            host_free(h);
+            h = start_family(SIM_CHIP_ESP32C3, fam);
+        }
+        /* FLASH_END with bytes still announced */
+        build_words(p, 5, 8192u, 2u, 0x1000u, 0x10000u, 0u);
+        CHECK_EQ(host_cmd(h, 0x02, p, 20, 0, NULL), 0);
+        uint8_t end[4] = {1, 0, 0, 0};
+        CHECK_EQ(host_cmd(h, 0x04, end, 4, 0, NULL), v2 ? 0xC0 : 0xC8);
+        /* a bad deflate stream: legacy says so in the block's reply, family 2 in the reply to
+         * the next command, which it does not execute */
+        build_words(p, 5, 4096u, 1u, 0x1000u, 0x20000u, 0u);
+        CHECK_EQ(host_cmd(h, 0x10, p, 20, 0, NULL), 0);
+        uint8_t junk[64];
+        memset(junk, 0xA5, sizeof(junk));
+        size_t n = build_data(p, junk, sizeof(junk), 0, &chk);
+        CHECK_EQ(host_cmd(h, 0x11, p, n, chk, NULL), v2 ? 0 : 0xC7);
+        build_words(p, 1, 0x40001000u);
+        CHECK_EQ(host_cmd(h, 0x0A, p, 4, 0, NULL), v2 ? 0xC7 : 0);
+        CHECK_EQ(host_cmd(h, 0x0A, p, 4, 0, NULL), 0); /* and then it is over */
+        /* blank sectors: family 2 checks and skips them, legacy erases all it was told */
+        sim_stats_t before, after;
+        sim_get_stats(h->sim, &before);
+        rnd_fill(big, 0x3000, 9);
+        build_words(p, 5, 0x3000u, 3u, 0x1000u, 0x40000u, 0u);
+        CHECK_EQ(host_cmd(h, 0x02, p, 20, 0, NULL), 0);
+        for (uint32_t seq = 0; seq < 3; seq++) {
+            n = build_data(p, big + seq * 0x1000, 0x1000, seq, &chk);
+            CHECK_EQ(host_cmd(h, 0x03, p, n, chk, NULL), 0);
+        }
+        CHECK_EQ(host_cmd(h, 0x04, end, 4, 0, NULL), 0);
+        sim_get_stats(h->sim, &after);
+        CHECK_EQ(after.sectors_erased - before.sectors_erased, v2 ? 0u : 3u);
+        CHECK(memcmp(sim_flash(h->sim, NULL) + 0x40000, big, 0x3000) == 0);
+        /* rewriting the now-programmed sectors erases them in both families */
+        sim_get_stats(h->sim, &before);
+        rnd_fill(big, 0x3000, 10);
+        build_words(p, 5, 0x3000u, 3u, 0x1000u, 0x40000u, 0u);
+        CHECK_EQ(host_cmd(h, 0x02, p, 20, 0, NULL), 0);
+        for (uint32_t seq = 0; seq < 3; seq++) {
+            n = build_data(p, big + seq * 0x1000, 0x1000, seq, &chk);
+            CHECK_EQ(host_cmd(h, 0x03, p, n, chk, NULL), 0);
+        }
+        CHECK_EQ(host_cmd(h, 0x04, end, 4, 0, NULL), 0);
+        sim_get_stats(h->sim, &after);
+        CHECK_EQ(after.sectors_erased - before.sectors_erased, 3u);
+        CHECK(memcmp(sim_flash(h->sim, NULL) + 0x40000, big, 0x3000) == 0);
+        /* the same in both: raw 16-byte MD5, SYNC with value 0 */
+        build_words(p, 4, 0x40000u, 0x3000u, 0u, 0u);
+        CHECK_EQ(host_cmd(h, 0x13, p, 16, 0, &f), 0);
+        CHECK_EQ(f.d[2], 18);
+        host_free(h);
+    }
+    /* bad family values are refused */
+    sim_config_t cfg = {0};
+    cfg.chip = SIM_CHIP_ESP32;
+    cfg.stub_family = 3;
+    char err[128];
+    CHECK(sim_new(&cfg, err, sizeof(err)) == NULL);
+}
+
 static void test_conventions(void)
 {
     host_t *h = start(SIM_CHIP_ESP32, true);
@@ -241,6 +341,7 @@ int main(void)
     test_erase();
     test_double_buffering();
     test_leave_stub();
+    test_families();
     printf("%ld checks, %d failed\n", simhost_checks, simhost_failures);
     return simhost_failures ? 1 : 0;
 }
