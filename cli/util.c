@@ -31,10 +31,10 @@ bool cli_parse_u32(const char *s, uint32_t *out)
     if (*end != '\0') {
         return false;
     }
-    v *= mul;
-    if (v > 0xFFFFFFFFull) {
-        return false;
+    if (v > 0xFFFFFFFFull / mul) {
+        return false; /* checked before multiplying: "0x40000000000000M" must not wrap to 0 */
     }
+    v *= mul;
     *out = (uint32_t)v;
     return true;
 }

@@ -82,6 +82,10 @@ static void test_sizes(void)
     CHECK(!cli_parse_u32("12x", &v));
     CHECK(!cli_parse_u32("-1", &v));
     CHECK(!cli_parse_u32("8192M", &v)); /* > 4 GB */
+    /* found by fuzz_args: the multiplication wrapped (2^54 * 1M = 2^74 -> 0) and passed */
+    CHECK(!cli_parse_u32("0x40000000000000M", &v));
+    CHECK(!cli_parse_u32("18014398509481985k", &v));
+    CHECK(cli_parse_u32("4194303k", &v) && v == 4194303u * 1024u);
 }
 
 /* A 1-segment ESP32-C3 image with an appended SHA-256. */
