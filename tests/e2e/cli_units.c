@@ -112,6 +112,12 @@ static size_t make_image(uint8_t *img)
     return 96;
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+    p[3] = (uint8_t)(v >> 24);
+}
+
 static void test_image_patch(void)
 {
     uint8_t img[256];
@@ -133,6 +139,20 @@ static void test_image_patch(void)
     CHECK(eh_flash_freq_code(ESPLOADER_CHIP_ESP32H2, "48m") == 0xF);
     CHECK(eh_flash_freq_code(ESPLOADER_CHIP_ESP32C6, "80m") == 0x0);
     CHECK(eh_flash_size_code(ESPLOADER_CHIP_ESP8266, "4MB") == 0x40);
+    /* Found by fuzz_image: an ESP8266 image (8-byte header) whose byte 23 -- segment data --
+     * happens to be 1 got a SHA-256 written over the 32 bytes after its checksum. */
+    uint8_t e8[64];
+    memset(e8, 0x11, sizeof(e8));
+    e8[0] = 0xE9, e8[1] = 1, e8[2] = 0, e8[3] = 0x20;
+    put32(e8 + 8, 0x40100000);
+    put32(e8 + 12, 12); /* one 12-byte segment: data 16..27, checksum block ends at 32 */
+    e8[23] = 1;
+    uint8_t e8_copy[64];
+    memcpy(e8_copy, e8, sizeof(e8));
+    CHECK(eh_image_parse(e8, sizeof(e8), ESPLOADER_CHIP_ESP8266, &info) == EH_IMAGE_OK);
+    CHECK(eh_image_patch(e8, sizeof(e8), ESPLOADER_CHIP_ESP8266, "dio", NULL, NULL, note,
+                         sizeof(note)) == 1);
+    CHECK(e8[2] == 2 && memcmp(e8 + 32, e8_copy + 32, 32) == 0); /* header only */
     /* A truncated image does not parse, and is left alone. */
     uint8_t copy[256];
     memcpy(copy, img, len);
@@ -140,12 +160,6 @@ static void test_image_patch(void)
     CHECK(eh_image_patch(copy, 40, ESPLOADER_CHIP_ESP32C3, "dout", NULL, NULL, note,
                          sizeof(note)) == 0 &&
           copy[2] == img[2]);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
-    p[3] = (uint8_t)(v >> 24);
 }
 
 static void test_parttable(void)
