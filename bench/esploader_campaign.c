@@ -19,6 +19,9 @@
  *   HANG      the virtual-time / port-call watchdog fired, or the run exceeded its wall time
  *   CRASH     the run's process died on a signal (build with ESPLOADER_SANITIZE=ON for
  *             ASan/UBSan: any report aborts)
+ *   unverified  ESP8266 ROM only: the job reported success "not verified" (that ROM has no
+ *             MD5 and cannot read flash); counted apart, with how many of them hold wrong
+ *             bytes inside the region (outside it, any change is still SILENT)
  * Each run is forked, so a crash is counted and the campaign goes on. The last line is the
  * summary; the seeds of bad runs are printed before it, replay one with --seed S (-v).
  *
@@ -499,7 +502,18 @@ static int session(world_t *w, bool faults)
 
 /* ---- classification ------------------------------------------------------------------------ */
 
-enum cls { C_OK, C_CLEAN, C_SILENT, C_HANG, C_CRASH, C_RERUN_FAIL, C_SETUP };
+enum cls {
+    C_OK,
+    C_CLEAN,
+    C_SILENT,
+    C_HANG,
+    C_CRASH,
+    C_RERUN_FAIL,
+    C_SETUP,
+    C_UNVERIFIED,       /* ESP8266 ROM: success, reported as not verified; bytes right */
+    C_UNVERIFIED_WRONG, /* the same, and bytes inside the region wrong */
+    C_COUNT
+};
 
 typedef struct result {
     int cls;
@@ -547,10 +561,16 @@ static long check_flash(const world_t *w, bool *inside)
     return check_outside(w);
 }
 
+/* The ESP8266 ROM cannot compute an MD5 (nor read flash): a write through it can only end
+ * "done, not verified", which the library reports (esploader_flash_verified() false). */
+static bool unverifiable(const world_t *w)
+{
+    return !w->job->stub && !rom_can(w->job->chip);
+}
+
 static bool ended_verified(const world_t *w)
 {
-    /* The ESP8266 ROM cannot compute an MD5: there the flash comparison is the only check. */
-    return esploader_flash_verified(&w->l) || (!w->job->stub && !rom_can(w->job->chip));
+    return esploader_flash_verified(&w->l) || unverifiable(w);
 }
 
 static result_t run_job(const job_t *j)
@@ -604,9 +624,12 @@ static result_t run_job(const job_t *j)
         r.cls = C_HANG;
     } else if (r.rc == 0) {
         r.first_bad = check_flash(w, &r.inside);
-        r.cls = r.first_bad >= 0 || !ended_verified(w) ? C_SILENT : C_OK;
-        if (r.first_bad < 0 && !ended_verified(w)) {
-            r.cls = C_SILENT; /* reported success without verifying where it could */
+        if (unverifiable(w) && !esploader_flash_verified(&w->l) && (r.first_bad < 0 || r.inside)) {
+            /* success "not verified", as the library says: counted apart, with the bytes */
+            r.cls = r.first_bad < 0 ? C_UNVERIFIED : C_UNVERIFIED_WRONG;
+        } else {
+            /* wrong bytes, or success without verifying where it could */
+            r.cls = r.first_bad >= 0 || !ended_verified(w) ? C_SILENT : C_OK;
         }
     } else if ((r.first_bad = check_outside(w)) >= 0) {
         r.cls = C_SILENT; /* failed, and damaged flash it was never asked to touch */
@@ -724,12 +747,12 @@ int main(int argc, char **argv)
         return 2;
     }
     trace_on = getenv("CAMPAIGN_TRACE") != NULL;
-    uint64_t count[7] = {0}, rerun_ok = 0, by_err[9] = {0}, by_fault[FK_COUNT] = {0};
+    uint64_t count[C_COUNT] = {0}, rerun_ok = 0, by_err[9] = {0}, by_fault[FK_COUNT] = {0};
     uint64_t bytes = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    char bad[4096] = "";
-    size_t bad_len = 0;
+    char bad[4096] = "", uw[4096] = "";
+    size_t bad_len = 0, uw_len = 0;
     for (uint64_t s = first; s < first + runs; s++) {
         job_t j;
         make_job(s, max_image, &j);
@@ -742,8 +765,10 @@ int main(int argc, char **argv)
         }
         result_t r = run_forked(&j, wall_s, fork_it);
         count[r.cls]++;
-        static const char *const cls_name[] = {"ok",    "clean error",  "SILENT CORRUPTION", "HANG",
-                                               "CRASH", "RERUN FAILED", "SETUP FAILED"};
+        static const char *const cls_name[] = {
+            "ok",           "clean error", "SILENT CORRUPTION",
+            "HANG",         "CRASH",       "RERUN FAILED",
+            "SETUP FAILED", "unverified",  "unverified, bytes wrong"};
         if (r.cls == C_CLEAN) {
             rerun_ok++;
             by_err[-r.rc <= 8 ? -r.rc : 0]++;
@@ -751,7 +776,9 @@ int main(int argc, char **argv)
         if (r.cls == C_RERUN_FAIL) {
             by_err[-r.rc <= 8 && r.rc < 0 ? -r.rc : 0]++;
         }
-        if (verbose || single || (r.cls != C_OK && r.cls != C_CLEAN)) {
+        bool bad_run = r.cls != C_OK && r.cls != C_CLEAN && r.cls != C_UNVERIFIED &&
+                       r.cls != C_UNVERIFIED_WRONG;
+        if (verbose || single || bad_run || r.cls == C_UNVERIFIED_WRONG) {
             printf("seed %llu: %s (rc %s, rerun %s", (unsigned long long)s, cls_name[r.cls],
                    esploader_strerror(r.rc), esploader_strerror(r.rerun_rc));
             if (r.first_bad >= 0) {
@@ -763,9 +790,13 @@ int main(int argc, char **argv)
                 describe(&j, stdout);
             }
         }
-        if (r.cls != C_OK && r.cls != C_CLEAN && bad_len + 24 < sizeof(bad)) {
+        if (bad_run && bad_len + 24 < sizeof(bad)) {
             bad_len += (size_t)snprintf(bad + bad_len, sizeof(bad) - bad_len, " %llu",
                                         (unsigned long long)s);
+        }
+        if (r.cls == C_UNVERIFIED_WRONG && uw_len + 24 < sizeof(uw)) {
+            uw_len +=
+                (size_t)snprintf(uw + uw_len, sizeof(uw) - uw_len, " %llu", (unsigned long long)s);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -784,14 +815,20 @@ int main(int argc, char **argv)
     if (bad_len > 0) {
         printf("  bad seeds (replay with --seed S):%s\n", bad);
     }
+    if (uw_len > 0) {
+        printf("  unverified (ESP8266 ROM) with wrong bytes:%s\n", uw);
+    }
     if (count[C_SETUP] > 0) {
         printf("  %llu runs could not be set up\n", (unsigned long long)count[C_SETUP]);
     }
     uint64_t clean = count[C_CLEAN] + count[C_RERUN_FAIL];
+    uint64_t unver = count[C_UNVERIFIED] + count[C_UNVERIFIED_WRONG];
     printf("runs %llu, ok %llu, clean errors %llu (rerun ok %llu), silent corruptions %llu, "
-           "hangs %llu, crashes %llu\n",
+           "hangs %llu, crashes %llu; unverified (ESP8266 ROM, no MD5) %llu, bytes wrong in "
+           "%llu\n",
            (unsigned long long)runs, (unsigned long long)count[C_OK], (unsigned long long)clean,
            (unsigned long long)rerun_ok, (unsigned long long)count[C_SILENT],
-           (unsigned long long)count[C_HANG], (unsigned long long)count[C_CRASH]);
-    return count[C_OK] + rerun_ok == runs ? 0 : 1;
+           (unsigned long long)count[C_HANG], (unsigned long long)count[C_CRASH],
+           (unsigned long long)unver, (unsigned long long)count[C_UNVERIFIED_WRONG]);
+    return count[C_OK] + rerun_ok + unver == runs ? 0 : 1;
 }
