@@ -5,7 +5,9 @@
  *
  *   fuzz_replay [-v] [--builtin] [--traces DIR] [--write-corpus DIR] [FILE...]
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
