@@ -93,27 +93,3 @@ espl_slip_status_t espl_slip_dec_feed(espl_slip_dec_t *d, const uint8_t *in, siz
     *used = i;
     return st;
 }
-
-size_t espl_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
-                        size_t out_cap)
-{
-    size_t i = 0, o = 0;
-
-    for (; i < in_len; i++) {
-        uint8_t c = in[i];
-        if (c == ESP_SLIP_END || c == ESP_SLIP_ESC) {
-            if (o + 2 > out_cap) {
-                break;
-            }
-            out[o++] = ESP_SLIP_ESC;
-            out[o++] = c == ESP_SLIP_END ? ESP_SLIP_ESC_END : ESP_SLIP_ESC_ESC;
-        } else {
-            if (o >= out_cap) {
-                break;
-            }
-            out[o++] = c;
-        }
-    }
-    *in_used = i;
-    return o;
-}

@@ -58,11 +58,19 @@ espl_slip_status_t espl_slip_dec_feed(espl_slip_dec_t *d, const uint8_t *in, siz
 void espl_slip_dec_resync(espl_slip_dec_t *d, int open);
 
 /*
- * Escape up to in_len body bytes into out (no delimiters: the caller writes 0xC0 before and
- * after the frame body). Stops when out cannot take the next (possibly 2-byte) encoding.
- * Returns bytes written to out; *in_used = body bytes consumed.
+ * The SLIP encoder, one body byte at a time (the sender escapes straight into its transmit
+ * buffer, so a byte-wise encoder is all it needs): a byte for which espl_slip_is_special() holds
+ * goes on the wire as ESC (0xDB) then espl_slip_escaped(c): 0xC0 -> DB DC, 0xDB -> DB DD; any
+ * other byte goes as it is.
  */
-size_t espl_slip_encode(const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
-                        size_t out_cap);
+static inline int espl_slip_is_special(int c)
+{
+    return c == ESP_SLIP_END || c == ESP_SLIP_ESC;
+}
+
+static inline int espl_slip_escaped(int c)
+{
+    return c == ESP_SLIP_END ? ESP_SLIP_ESC_END : ESP_SLIP_ESC_ESC;
+}
 
 #endif

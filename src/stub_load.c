@@ -17,6 +17,7 @@ static int upload(esploader_t *l, uint32_t addr, const uint8_t *data, uint32_t s
 int esploader_run_stub(esploader_t *l, const esploader_stub_t *stub)
 {
     uint32_t deadline;
+    espl_proto_resp_t resp;
     int r, n;
 
     if (l->stub) {
@@ -50,10 +51,12 @@ int esploader_run_stub(esploader_t *l, const esploader_stub_t *stub)
             ESP_LOG(l, ESPLOADER_LOG_INFO, "stub running", 0);
             return ESPLOADER_OK;
         }
-        if (n >= 10 && l->frame[0] == 1 && l->frame[1] == ESP_OP_MEM_END && l->frame[8] != 0) {
+        /* the ROM's MEM_END reply, parsed like every other reply (it matters only if it failed) */
+        if (espl_proto_parse_resp(l->frame, (size_t)n, 0, &resp) == ESP_PROTO_RESP_OK &&
+            resp.op == ESP_OP_MEM_END && resp.status != 0) {
             l->failure.command = ESP_OP_MEM_END;
-            l->failure.status = l->frame[8];
-            l->failure.reason = l->frame[9];
+            l->failure.status = resp.status;
+            l->failure.reason = resp.reason;
             l->failure.stub = false;
             return ESPLOADER_ERR_TARGET;
         }

@@ -28,7 +28,8 @@ static int tx_byte(esploader_t *l, int c, uint32_t deadline)
 int espl_send(esploader_t *l, size_t cmd_len, const uint8_t *data, size_t len, size_t pad,
               uint32_t deadline)
 {
-    /* Three segments escaped straight into l->tx: the command, the data, the 0xFF padding. */
+    /* Three segments escaped straight into l->tx by the SLIP encoder: the command, the data,
+     * the 0xFF padding. */
     const uint8_t *p = l->cmd;
     size_t k, seg;
     int r;
@@ -41,9 +42,9 @@ int espl_send(esploader_t *l, size_t cmd_len, const uint8_t *data, size_t len, s
     for (seg = 0; seg < 3; seg++) {
         for (k = 0; k < cmd_len && r == 0; k++) {
             int c = seg == 2 ? 0xFF : p[k];
-            if (c == ESP_SLIP_END || c == ESP_SLIP_ESC) {
+            if (espl_slip_is_special(c)) {
                 r = tx_byte(l, ESP_SLIP_ESC, deadline);
-                c = c == ESP_SLIP_END ? ESP_SLIP_ESC_END : ESP_SLIP_ESC_ESC;
+                c = espl_slip_escaped(c);
             }
             if (r == 0) {
                 r = tx_byte(l, c, deadline);

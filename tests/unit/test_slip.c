@@ -297,15 +297,28 @@ static void test_set_buf(void **state)
     assert_int_equal(espl_slip_dec_feed(&d, wire, sizeof(wire), &used), ESP_SLIP_ERR_OVERSIZE);
 }
 
+/* A whole body through the byte-wise encoder, as the sender does it. */
+static size_t encode(const uint8_t *in, size_t n, uint8_t *out)
+{
+    size_t i, o = 0;
+    for (i = 0; i < n; i++) {
+        if (espl_slip_is_special(in[i])) {
+            out[o++] = ESP_SLIP_ESC;
+            out[o++] = (uint8_t)espl_slip_escaped(in[i]);
+        } else {
+            out[o++] = in[i];
+        }
+    }
+    return o;
+}
+
 static void test_encode_escapes(void **state)
 {
     static const uint8_t in[] = {0x01, 0xC0, 0xDB, 0x02, 0xDC, 0xDD};
     static const uint8_t want[] = {0x01, 0xDB, 0xDC, 0xDB, 0xDD, 0x02, 0xDC, 0xDD};
     uint8_t out[16];
-    size_t used = 0;
     (void)state;
-    assert_int_equal(espl_slip_encode(in, sizeof(in), &used, out, sizeof(out)), sizeof(want));
-    assert_int_equal(used, sizeof(in));
+    assert_int_equal(encode(in, sizeof(in), out), sizeof(want));
     assert_memory_equal(out, want, sizeof(want));
 }
 
@@ -315,78 +328,31 @@ static void test_encode_trace_frame(void **state)
     uint8_t body[32], wire[32], out[32];
     size_t bl = hex_bytes("00 0e 08 00 00 00 00 00 c0 00 01 00 40 00 00 00", body, sizeof(body));
     size_t wl = hex_bytes("db dc 00 01 00 40 00 00 00", wire, sizeof(wire));
-    size_t used = 0, n;
     (void)state;
     assert_int_equal(bl, 16);
-    n = espl_slip_encode(body, bl, &used, out, sizeof(out));
-    assert_int_equal(n, 17);
-    assert_int_equal(used, 16);
+    assert_int_equal(encode(body, bl, out), 17);
     assert_memory_equal(out, body, 8);
     assert_memory_equal(out + 8, wire, wl);
 }
 
-static void test_encode_boundary(void **state)
+static void test_encode_every_byte_round_trip(void **state)
 {
-    /* The escape of C0 needs two bytes: with one byte of room left it must not be split. */
-    static const uint8_t in[] = {0x01, 0xC0, 0x02, 0xDB};
-    uint8_t out[8];
-    size_t used = 99, n;
-    (void)state;
-    memset(out, 0xEE, sizeof(out));
-    n = espl_slip_encode(in, sizeof(in), &used, out, 2);
-    assert_int_equal(n, 1);
-    assert_int_equal(used, 1);
-    assert_int_equal(out[0], 0x01);
-    assert_int_equal(out[1], 0xEE); /* nothing half-written */
-
-    n = espl_slip_encode(in, sizeof(in), &used, out, 3);
-    assert_int_equal(n, 3);
-    assert_int_equal(used, 2);
-
-    n = espl_slip_encode(in, sizeof(in), &used, out, 0);
-    assert_int_equal(n, 0);
-    assert_int_equal(used, 0);
-
-    /* 5 bytes of room: 01, DB DC, 02 fit, the final DB DD does not */
-    n = espl_slip_encode(in, sizeof(in), &used, out, 5);
-    assert_int_equal(n, 4);
-    assert_int_equal(used, 3);
-}
-
-static void test_encode_in_pieces(void **state)
-{
-    /* Encoding through a tiny buffer, resuming at in_used, gives the one-shot output. */
-    uint8_t in[300], one[700], pieces[700], small[3];
-    size_t i, used, n1, total = 0, pos = 0;
+    /* Every byte value, twice, through the encoder and back through the decoder. */
+    uint8_t in[512], wire[1 + 1024 + 1], buf[600];
+    size_t i, n, u = 0;
+    espl_slip_dec_t d;
     (void)state;
     for (i = 0; i < sizeof(in); i++)
-        in[i] = (uint8_t)(i * 37 + (i % 5 == 0 ? 0xC0 : 0));
-    in[10] = 0xC0;
-    in[11] = 0xDB;
-    n1 = espl_slip_encode(in, sizeof(in), &used, one, sizeof(one));
-    assert_int_equal(used, sizeof(in));
-    while (pos < sizeof(in)) {
-        size_t n = espl_slip_encode(in + pos, sizeof(in) - pos, &used, small, sizeof(small));
-        assert_true(n > 0);
-        memcpy(pieces + total, small, n);
-        total += n;
-        pos += used;
-    }
-    assert_int_equal(total, n1);
-    assert_memory_equal(one, pieces, n1);
-    /* and the decoder gets the input back */
-    {
-        uint8_t wire[710], buf[400];
-        espl_slip_dec_t d;
-        size_t u = 0;
-        wire[0] = 0xC0;
-        memcpy(wire + 1, one, n1);
-        wire[n1 + 1] = 0xC0;
-        espl_slip_dec_init(&d, buf, sizeof(buf));
-        assert_int_equal(espl_slip_dec_feed(&d, wire, n1 + 2, &u), ESP_SLIP_FRAME);
-        assert_int_equal(d.len, sizeof(in));
-        assert_memory_equal(buf, in, sizeof(in));
-    }
+        in[i] = (uint8_t)(i * 37);
+    n = encode(in, sizeof(in), wire + 1);
+    assert_int_equal(n, sizeof(in) + 4); /* two C0 and two DB, each doubled */
+    wire[0] = wire[n + 1] = 0xC0;
+    for (i = 1; i <= n; i++)
+        assert_int_not_equal(wire[i], 0xC0); /* no delimiter inside the body */
+    espl_slip_dec_init(&d, buf, sizeof(buf));
+    assert_int_equal(espl_slip_dec_feed(&d, wire, n + 2, &u), ESP_SLIP_FRAME);
+    assert_int_equal(d.len, sizeof(in));
+    assert_memory_equal(buf, in, sizeof(in));
 }
 
 static void test_noise_after_empty_frame(void **state)
@@ -503,8 +469,7 @@ int main(void)
         cmocka_unit_test(test_set_buf),
         cmocka_unit_test(test_encode_escapes),
         cmocka_unit_test(test_encode_trace_frame),
-        cmocka_unit_test(test_encode_boundary),
-        cmocka_unit_test(test_encode_in_pieces),
+        cmocka_unit_test(test_encode_every_byte_round_trip),
         cmocka_unit_test(test_noise_after_empty_frame),
         cmocka_unit_test(test_random_streams),
     };
