@@ -39,6 +39,7 @@ case_sdm_messages() {
 
 # 3. ESP32-P4: the stub by revision (< v3.0: esp32p4-rev1.json), as esptool chooses.
 case_p4_stub() {
+    need_stub esp32p4-rev1 # the npm stubs (skipped, exit 77, without them)
     start_sim A esp32p4 tcp --no-timing || return
     MK blob "$D/b.bin" 4096; cli -p "$PORT_A" --json write-flash 0x10000 "$D/b.bin"
     echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["stub_file"].endswith("/esp32p4-rev1.json"), j.get("stub_file")' \
@@ -136,6 +137,7 @@ case_baud_range() {
 
 # 13. On a PTY the hint never suggests --after soft-reset while a non-ESP8266 stub runs.
 case_pty_hint() {
+    need_stub esp32 # the npm stubs (skipped, exit 77, without them)
     start_sim A esp32 pty --no-timing || return
     MK blob "$D/b.bin" 4096
     cli -p "$PORT_A" -b 115200 write-flash 0x10000 "$D/b.bin"
