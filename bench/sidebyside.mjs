@@ -23,6 +23,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createHash } from "node:crypto";
+import { deflateSync } from "node:zlib";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { TcpSerialPort } from "../tests/conformance/serial_shim.mjs";
@@ -46,6 +47,7 @@ const args = {
     switch (a[i]) {
       case "--sim": args.sim = v(); break;
       case "--cli": args.cli = v(); break;
+      case "--cli-before": args.cliBefore = v(); args.tools.splice(1, 0, "before"); break; // an older build, timed as the tool "before"
       case "--baud": args.bauds = v().split(",").map(Number); break;
       case "--jobs": args.jobs = v().split(","); break;
       case "--tools": args.tools = v().split(","); break;
@@ -119,6 +121,7 @@ const CODE = makeWorkload(args.size);
 const CHANGED_OFF = 0x80000; // one 4 KB sector in the middle of the region
 const CODE2 = new Uint8Array(CODE);
 CODE2.set(CODE.subarray(0x1000, 0x2000), CHANGED_OFF); // other real code in that sector
+const zlibSync = (u8) => deflateSync(u8, { level: 9 });
 const md5 = (u8) => createHash("md5").update(u8).digest("hex");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "esploader-sbs-"));
 const codeFile = path.join(tmp, "code.bin");
@@ -264,10 +267,10 @@ async function stopSim(s) {
 // ---------------------------------------------------------------------------------------------
 // The tools
 
-async function runOurs(port, baud, file) {
+async function runOurs(port, baud, file, cli = args.cli) {
   const cliArgs = ["-p", `socket://127.0.0.1:${port}`, "-b", String(baud), "--chip", "esp32", "--json", ...args.extra, "write-flash", `0x${args.addr.toString(16)}`, file];
   const t0 = performance.now();
-  const p = spawn(args.cli, cliArgs, { stdio: ["ignore", "pipe", "pipe"] });
+  const p = spawn(cli, cliArgs, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "", err = "";
   p.stdout.on("data", (d) => (out += d));
   p.stderr.on("data", (d) => (err += d));
@@ -327,7 +330,7 @@ async function runEsptoolJs(port, baud, data) {
 const results = []; // {baud, job, tool, total, ms}
 const load = os.loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`side by side: esploader (${args.cli}) vs esptool-js ${esptoolVersion}; esploader-sim (${args.sim}) ESP32, real-time model, raw TCP`);
-console.log(`workload: ${CODE.length} B of Cortex-M4 machine code at 0x${args.addr.toString(16)} (md5 ${md5(CODE).slice(0, 8)}); reflash: sector 0x${(args.addr + CHANGED_OFF).toString(16)} replaced`);
+console.log(`workload: ${CODE.length} B of Cortex-M4 machine code (zlib-9 ${(100 * zlibSync(CODE).length / CODE.length).toFixed(1)} %) at 0x${args.addr.toString(16)} (md5 ${md5(CODE).slice(0, 8)}); reflash: sector 0x${(args.addr + CHANGED_OFF).toString(16)} replaced`);
 console.log(`load average at start: ${load} (${os.cpus().length} CPUs; a shared machine: compare ratios, measured in the same run)`);
 
 for (const baud of args.bauds) {
@@ -337,7 +340,9 @@ for (const baud of args.bauds) {
       for (const job of args.jobs) {
         const file = job === "full" ? codeFile : code2File;
         const data = job === "full" ? CODE : CODE2;
-        const r = tool === "ours" ? await runOurs(s.port, baud, file) : await runEsptoolJs(s.port, baud, data);
+        const r = tool === "ours" ? await runOurs(s.port, baud, file)
+          : tool === "before" ? await runOurs(s.port, baud, file, args.cliBefore)
+          : await runEsptoolJs(s.port, baud, data);
         results.push({ baud, job, tool, ...r });
         if (args.verbose) console.log(`  ${baud} ${job} ${tool}: ${(r.total / 1000).toFixed(2)} s`);
       }
@@ -357,21 +362,25 @@ for (const baud of args.bauds) {
 const get = (baud, job, tool) => results.find((r) => r.baud === baud && r.job === job && r.tool === tool);
 const f1 = (x) => (x / 1000).toFixed(2);
 const ratio = (a, b) => (a > 0 && b > 0 ? (b / a).toFixed(2) + "x" : "-");
+const hasBefore = args.tools.includes("before");
 console.log("\nwhole job, wall clock (s); ratio = esptool-js / ours (> 1: esploader is faster):");
-console.log("    baud job         ours  esptool-js   ratio");
+console.log("    baud job         ours  esptool-js   ratio" + (hasBefore ? "   before  ratio(before)" : ""));
 for (const baud of args.bauds) {
   for (const job of args.jobs) {
-    const o = get(baud, job, "ours"), t = get(baud, job, "esptool-js");
-    console.log(`${String(baud).padStart(8)} ${job.padEnd(8)} ${o ? f1(o.total).padStart(7) : "      -"} ${t ? f1(t.total).padStart(11) : "          -"} ${o && t ? ratio(o.total, t.total).padStart(7) : "      -"}`);
+    const o = get(baud, job, "ours"), t = get(baud, job, "esptool-js"), b = get(baud, job, "before");
+    let line = `${String(baud).padStart(8)} ${job.padEnd(8)} ${o ? f1(o.total).padStart(7) : "      -"} ${t ? f1(t.total).padStart(11) : "          -"} ${o && t ? ratio(o.total, t.total).padStart(7) : "      -"}`;
+    if (hasBefore) line += ` ${b ? f1(b.total).padStart(8) : "       -"} ${b && t ? ratio(b.total, t.total).padStart(14) : "             -"}`;
+    console.log(line);
   }
 }
-console.log("\nper phase, ms (ours / esptool-js):");
+console.log(`\nper phase, ms (ours / esptool-js${hasBefore ? " / before" : ""}):`);
 const shown = PHASES.filter((p) => results.some((r) => r.ms[p] >= 0.5));
-console.log("    baud job      " + shown.map((p) => p.padStart(15)).join(""));
+console.log("    baud job      " + shown.map((p) => p.padStart(hasBefore ? 19 : 15)).join(""));
 for (const baud of args.bauds) {
   for (const job of args.jobs) {
     const o = get(baud, job, "ours"), t = get(baud, job, "esptool-js");
-    const cell = (p) => `${o ? Math.round(o.ms[p]) : "-"}/${t ? Math.round(t.ms[p]) : "-"}`.padStart(15);
+    const b = get(baud, job, "before");
+    const cell = (p) => (`${o ? Math.round(o.ms[p]) : "-"}/${t ? Math.round(t.ms[p]) : "-"}` + (hasBefore ? `/${b ? Math.round(b.ms[p]) : "-"}` : "")).padStart(hasBefore ? 19 : 15);
     console.log(`${String(baud).padStart(8)} ${job.padEnd(8)} ${shown.map(cell).join("")}`);
   }
 }

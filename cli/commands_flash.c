@@ -11,6 +11,7 @@
 #include "idf.h"
 #include "eh_image.h"
 #include "output.h"
+#include "write_plan.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -161,10 +162,16 @@ static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
     return CLI_EXIT_OK;
 }
 
+/* Progress of one pipeline call, shown as progress of the whole region. */
+typedef struct region_progress {
+    uint32_t base, total;
+} region_progress_t;
+
 static void on_progress(void *user, uint32_t done, uint32_t total)
 {
-    (void)user;
-    cli_progress("Writing", done, total);
+    const region_progress_t *p = user;
+    (void)total;
+    cli_progress("Writing", p->base + done, p->total);
 }
 
 /* What the loader running now can do: MD5 (for skipping and verifying), FLASH_DEFL_*. */
@@ -207,8 +214,19 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         cli_warn("%s: 0x%x is not 4 KB aligned: writing from 0x%x with 0xFF in front", r->path,
                  (unsigned)r->addr, (unsigned)addr);
     }
+    /* Is a search worth it? A few sampled sectors say whether the flash holds this data
+     * already in places (a reflash) or not at all (erased, or something else). */
+    if (diff) {
+        bool worth = true;
+        if (cli_plan_worth_diff(s, addr, buf, len, &worth) == 0 && !worth) {
+            cli_debug("%s: no sampled sector holds its data yet: writing it all, no search",
+                      r->path);
+            diff = false;
+        }
+    }
+    uint32_t unit = cli_plan_unit(s, diff, compress);
     esploader_compressor_t zc = {0};
-    if (compress && esploader_zlib_compressor_open(&zc, o->compress_level) != 0) {
+    if (compress && esploader_zlib_compressor_open(&zc, cli_plan_level(s)) != 0) {
         cli_error("%s: cannot set up the zlib compressor", r->path);
         if (lead) {
             free(buf);
@@ -217,28 +235,64 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     }
     /* Work memory: one 16 KB block of compressed output (the stub's block size). */
     static uint8_t work[0x4000];
-    esploader_write_job_t job = {0};
-    job.offset = addr;
-    job.size = len;
-    job.data = buf;
-    job.compressor = compress ? &zc : NULL;
-    job.work = work;
-    job.work_size = sizeof(work);
-    job.flags = (o->no_verify ? ESPLOADER_FINISH_NO_VERIFY : 0) |
-                (diff ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0);
-    job.progress = on_progress;
+    esploader_write_job_t job = {0}; /* the totals over the calls */
+    region_progress_t rp = {0, len};
 
     cli_info("Writing %s at 0x%08x: %u bytes%s%s", r->path, (unsigned)addr, (unsigned)len,
              compress ? ", compressed" : "", diff ? ", unchanged sectors skipped" : "");
     double t0 = cli_now_s();
-    int rc = esploader_flash_write_job(&s->loader, &job);
+    int rc = 0;
+    bool verified = true;
+    /* Writing it all in several calls: one MD5 of the region at the end instead of one per
+     * call (the same bytes hashed, fewer round trips). */
+    bool one_md5 = unit && !diff && !o->no_verify && len > unit;
+    /* One pipeline call per unit (cli/write_plan.c: 64 KB flash blocks, or the region). */
+    for (uint32_t pos = 0; rc == 0 && pos < len;) {
+        uint32_t n = len - pos;
+        if (unit) {
+            uint32_t to_border = unit - ((addr + pos) & (unit - 1));
+            n = n < to_border ? n : to_border;
+        }
+        esploader_write_job_t part = {0};
+        part.offset = addr + pos;
+        part.size = n;
+        part.data = buf + pos;
+        part.compressor = compress ? &zc : NULL;
+        part.work = work;
+        part.work_size = sizeof(work);
+        part.flags = (o->no_verify || one_md5 ? ESPLOADER_FINISH_NO_VERIFY : 0) |
+                     (diff ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0);
+        part.progress = on_progress;
+        part.progress_user = &rp;
+        rp.base = pos;
+        rc = esploader_flash_write_job(&s->loader, &part);
+        verified = verified && rc == 0 && (one_md5 || esploader_flash_verified(&s->loader));
+        job.changed += part.changed;
+        job.wire += part.wire;
+        job.md5s = (uint16_t)(job.md5s + part.md5s);
+        job.transfers = (uint16_t)(job.transfers + part.transfers);
+        job.deflated = (uint16_t)(job.deflated + part.deflated);
+        job.fail_offset = part.fail_offset;
+        job.host_err = part.host_err;
+        pos += n;
+    }
+    if (rc == 0 && one_md5) {
+        uint8_t md5[16];
+        esploader_md5_t m;
+        esploader_md5_init(&m);
+        esploader_md5_update(&m, buf, len);
+        esploader_md5_final(&m, md5);
+        rc = esploader_flash_verify_md5(&s->loader, addr, len, md5);
+        verified = rc == 0;
+        job.fail_offset = addr;
+        job.md5s++;
+    }
     double dt = cli_now_s() - t0;
     esploader_zlib_compressor_close(&zc);
     if (lead) {
         free(buf);
     }
     bool skipped = rc == 0 && job.changed == 0;
-    bool verified = rc == 0 && esploader_flash_verified(&s->loader);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddItemToArray(arr, j);
     cJSON_AddStringToObject(j, "file", r->path);

@@ -42,7 +42,8 @@ static void usage(FILE *f)
         "  --no-stub                use only the ROM loader\n"
         "  --stub auto|none|PATH    flasher stub JSON (auto: esptool-js's, see docs/cli.md)\n"
         "  --connect-attempts N     reset+sync rounds (default 7)\n"
-        "  --compress-level N       zlib level for -z (1-9, default 6)\n"
+        "  --compress-level N       zlib level for -z (1-9; default 6, 1 with the stub at >= "
+        "921600)\n"
         "  --gpio-chip NAME --gpio-boot N --gpio-reset N\n"
         "                           drive IO0/EN from host GPIOs (libgpiod) instead of DTR/RTS\n"
         "  --json                   machine-readable output on stdout\n"
@@ -339,7 +340,7 @@ int main(int argc, char **argv)
     o.argv0 = argv[0];
     o.baud = 460800;
     o.stub = "auto";
-    o.compress_level = 6;
+    o.compress_level = 0; /* 0: chosen per job (cli/write_plan.c) */
     o.pt_offset = 0x8000;
     const char *env_port = getenv("ESPLOADER_PORT");
 
