@@ -21,7 +21,8 @@
     "  --no-diff               write even regions/sectors that already hold the data\n"            \
     "  --diff                  skip unchanged sectors (the default wherever the loader has MD5:\n" \
     "                          every stub and every ROM but the ESP8266's)\n"                      \
-    "  --force                 write images built for another chip\n"                              \
+    "  -e, --erase-all         erase the whole flash first\n"                                      \
+    "  --force                 skip the image chip-id and flash-size checks (warns instead)\n"     \
     "  Addresses take 0x..., decimal, or k/M suffixes. Files are padded to 4 bytes; unaligned\n"   \
     "  addresses are written from the start of their 4 KB sector with 0xFF in front.\n"
 
@@ -75,6 +76,38 @@ static const cli_cmd_t table[] = {
      false, 2, 2, "NAME FILE", "read the partition NAME into FILE", PART_DETAILS},
     {"erase-partition", cli_prep_part_name, cli_run_erase_part, CLI_CONN_LOADER, NEED_ERASE, true,
      false, 1, 1, "NAME", "erase the partition NAME", PART_DETAILS},
+    {"get-security-info", NULL, cli_run_security_info, CLI_CONN_LOADER, 0, true, false, 0, 0, "",
+     "print the security flags, key purposes, chip id and API version (ESP32-S2 and later)", NULL},
+    {"read-flash-status", NULL, cli_run_read_flash_status, CLI_CONN_LOADER, 0, true, false, 0, 0,
+     "[--bytes 1|2|3]", "read the SPI flash status register (RDSR, RDSR2, RDSR3)",
+     "  --bytes N      status bytes to read, 1-3 (default 2)\n"},
+    {"write-flash-status", cli_prep_write_flash_status, cli_run_write_flash_status, CLI_CONN_LOADER,
+     0, true, false, 1, 1, "[--bytes 1|2|3] [--non-volatile] VALUE",
+     "write the SPI flash status register (volatile unless --non-volatile)",
+     "  --bytes N       status bytes to write, 1-3 (default 2)\n"
+     "  --non-volatile  write the non-volatile bits too (WREN instead of WEVSR): careful, a\n"
+     "                  wrong value can lock the flash\n"},
+    {"read-flash-sfdp", cli_prep_read_flash_sfdp, cli_run_read_flash_sfdp, CLI_CONN_LOADER, 0, true,
+     false, 2, 2, "ADDRESS BYTES", "read 1-4 bytes of the flash's SFDP table (JESD216) at ADDRESS",
+     NULL},
+    {"dump-mem", cli_prep_dump_mem, cli_run_dump_mem, CLI_CONN_LOADER, 0, false, false, 3, 3,
+     "ADDRESS SIZE FILE", "dump memory (RAM, ROM, registers) word by word into FILE", NULL},
+    {"image-info", cli_prep_image_info, cli_run_image_info, CLI_CONN_NONE, 0, false, false, 1, 1,
+     "FILE", "print an ESP image's header, segments, checksum, SHA-256, chip id, app description",
+     "  No board needed. The chip comes from the image's chip id (or --chip; the ESP8266's\n"
+     "  images have no id: give -c esp8266 if it is not recognised).\n"},
+    {"merge-bin", cli_prep_merge_bin, cli_run_merge_bin, CLI_CONN_NONE, 0, false, false, 2, -1,
+     "-o FILE [options] ADDR FILE [ADDR FILE ...]",
+     "merge files at their flash offsets into one raw or Intel HEX file (needs --chip)",
+     "  -o, --output FILE          the merged file (required)\n"
+     "  -f, --format raw|hex       raw binary, gaps filled with 0xFF (default), or Intel HEX\n"
+     "  -t, --target-offset ADDR   raw: the flash offset the output will be written at (0)\n"
+     "  --pad-to-size SIZE         raw: fill with 0xFF up to SIZE (256KB .. 128MB); alias\n"
+     "                             --fill-flash-size\n"
+     "  --flash-mode/--flash-freq/--flash-size   patch the bootloader's header, as write-flash\n"
+     "  No board needed; -c/--chip is required. Files are padded to 4 bytes with 0xFF.\n"},
+    {"version", NULL, cli_run_version, CLI_CONN_NONE, 0, false, false, 0, 0, "",
+     "print the esploader version", NULL},
 };
 
 const cli_cmd_t *cli_cmd_table(int *count)

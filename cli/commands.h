@@ -62,8 +62,14 @@ int cli_read_region(cli_session_t *s, uint32_t addr, uint8_t *buf, uint32_t size
 int cli_erase(cli_session_t *s, uint32_t addr, uint32_t size);
 /* The image chip-id check (no-op for non-images, ESP8266 and --force): CLI_EXIT_OK, or
  * CLI_EXIT_USAGE with the error reported. `against` names the other side ("the chip",
- * "--chip"). */
-int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const char *against);
+ * "--chip"); with force, a warning and CLI_EXIT_OK. */
+int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const char *against,
+                         bool force);
+
+/* write-flash's --flash-mode/--flash-freq/--flash-size values (keep/detect allowed). */
+int cli_check_flash_options(const cli_opts_t *o);
+/* The CLI's version string (esploader --version, esploader version). */
+const char *cli_version(void);
 
 /* The handlers the table refers to (commands_info.c, commands_flash.c, commands_part.c). */
 #define CLI_PREP(n) int n(cli_opts_t *o, void **ctx)
@@ -95,5 +101,18 @@ CLI_RUN(cli_run_write_part);
 CLI_PREP(cli_prep_part_name);
 CLI_RUN(cli_run_read_part);
 CLI_RUN(cli_run_erase_part);
+CLI_RUN(cli_run_security_info);
+CLI_PREP(cli_prep_dump_mem);
+CLI_RUN(cli_run_dump_mem);
+CLI_RUN(cli_run_version);
+CLI_RUN(cli_run_read_flash_status);
+CLI_PREP(cli_prep_write_flash_status);
+CLI_RUN(cli_run_write_flash_status);
+CLI_PREP(cli_prep_read_flash_sfdp);
+CLI_RUN(cli_run_read_flash_sfdp);
+CLI_PREP(cli_prep_image_info);
+CLI_RUN(cli_run_image_info);
+CLI_PREP(cli_prep_merge_bin);
+CLI_RUN(cli_run_merge_bin);
 
 #endif

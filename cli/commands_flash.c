@@ -92,7 +92,8 @@ int cli_job_check_layout(cli_write_job_t *job)
     return CLI_EXIT_OK;
 }
 
-int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const char *against)
+int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const char *against,
+                         bool force)
 {
     const esploader_chip_info_t *info = esploader_chip_info(chip);
     eh_image_t img;
@@ -112,6 +113,13 @@ int cli_check_image_chip(const cli_region_t *r, esploader_chip_t chip, const cha
         return CLI_EXIT_OK;
     }
     esploader_chip_t other = esploader_chip_from_image_id(img.chip_id);
+    if (force) {
+        cli_warn("%s: this image was built for %s (image chip id %u), but %s is %s: writing it "
+                 "anyway (--force)",
+                 r->path, other != ESPLOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
+                 (unsigned)img.chip_id, against, cli_chip_name(chip));
+        return CLI_EXIT_OK;
+    }
     cli_error("%s: this image was built for %s (image chip id %u), but %s is %s. "
               "Use --force to write it anyway",
               r->path, other != ESPLOADER_CHIP_AUTO ? cli_chip_name(other) : "an unknown chip",
@@ -129,12 +137,18 @@ static int check_regions(cli_session_t *s, cli_write_job_t *job, bool quiet)
         cli_region_t *r = &job->r[i];
         if (s->flash_size && (uint64_t)r->addr + r->len > s->flash_size) {
             char sz[16];
-            cli_error("%s: 0x%x + %u bytes ends past the end of the %s flash", r->path,
-                      (unsigned)r->addr, (unsigned)r->len,
-                      eh_flash_size_name(s->flash_size, sz, sizeof(sz)));
-            return CLI_EXIT_USAGE;
+            eh_flash_size_name(s->flash_size, sz, sizeof(sz));
+            if (!o->force) {
+                cli_error("%s: 0x%x + %u bytes ends past the end of the %s flash (--force to "
+                          "try anyway)",
+                          r->path, (unsigned)r->addr, (unsigned)r->len, sz);
+                return CLI_EXIT_USAGE;
+            }
+            cli_warn("%s: 0x%x + %u bytes ends past the end of the %s flash: trying anyway "
+                     "(--force)",
+                     r->path, (unsigned)r->addr, (unsigned)r->len, sz);
         }
-        if (!o->force && cli_check_image_chip(r, chip, "the chip") != CLI_EXIT_OK) {
+        if (cli_check_image_chip(r, chip, "the chip", o->force) != CLI_EXIT_OK) {
             return CLI_EXIT_USAGE;
         }
         if (info && r->addr == info->bootloader_offset) {
@@ -424,7 +438,7 @@ int cli_read_region(cli_session_t *s, uint32_t addr, uint8_t *buf, uint32_t size
 
 static cli_write_job_t g_job;
 
-static int check_flash_options(const cli_opts_t *o)
+int cli_check_flash_options(const cli_opts_t *o)
 {
     if (o->flash_mode && strcasecmp(o->flash_mode, "keep") != 0 &&
         eh_flash_mode_code(o->flash_mode) < 0) {
@@ -459,7 +473,7 @@ int cli_prep_pairs(cli_opts_t *o, void **ctx)
         cli_error("%s: expected ADDR FILE pairs (got %d arguments)", o->command, o->pos_count);
         return CLI_EXIT_USAGE;
     }
-    int ec = check_flash_options(o);
+    int ec = cli_check_flash_options(o);
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
@@ -481,7 +495,7 @@ int cli_prep_pairs(cli_opts_t *o, void **ctx)
     /* With --chip we can check images now, before touching any board. */
     if (o->chip != ESPLOADER_CHIP_AUTO && !o->force) {
         for (int i = 0; i < g_job.count; i++) {
-            if (cli_check_image_chip(&g_job.r[i], o->chip, "--chip") != CLI_EXIT_OK) {
+            if (cli_check_image_chip(&g_job.r[i], o->chip, "--chip", false) != CLI_EXIT_OK) {
                 return CLI_EXIT_USAGE;
             }
         }
@@ -492,6 +506,17 @@ int cli_prep_pairs(cli_opts_t *o, void **ctx)
 
 int cli_run_write_flash(cli_session_t *s, void *ctx)
 {
+    if (s->o->erase_all) {
+        /* --erase-all: the whole chip first, as esptool; but only once the files passed the
+         * chip and flash-size checks (bad input must not cost the flash contents). */
+        int ec = check_regions(s, ctx, true);
+        if (ec == CLI_EXIT_OK) {
+            ec = cli_run_erase_flash(s, NULL);
+        }
+        if (ec != CLI_EXIT_OK) {
+            return ec;
+        }
+    }
     return cli_job_write(s, ctx);
 }
 
@@ -539,7 +564,7 @@ int cli_prep_flash_build(cli_opts_t *o, void **ctx)
     if (!o->flash_size && g_build.flash_size[0]) {
         o->flash_size = g_build.flash_size;
     }
-    int ec = check_flash_options(o);
+    int ec = cli_check_flash_options(o);
     if (ec != CLI_EXIT_OK) {
         cli_error("(flash settings from %s/flasher_args.json)", o->pos[0]);
         return ec;

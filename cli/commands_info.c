@@ -300,7 +300,7 @@ int cli_run_load_ram(cli_session_t *s, void *ctx)
         return CLI_EXIT_USAGE;
     }
     cli_region_t reg = {0, r->data, (uint32_t)r->len, r->path};
-    if (!s->o->force && cli_check_image_chip(&reg, chip, "the chip") != CLI_EXIT_OK) {
+    if (!s->o->force && cli_check_image_chip(&reg, chip, "the chip", false) != CLI_EXIT_OK) {
         return CLI_EXIT_USAGE;
     }
     /* Every segment must land in internal RAM: check them all before loading any. */
@@ -339,5 +339,143 @@ int cli_run_load_ram(cli_session_t *s, void *ctx)
     }
     cli_info("Started at entry 0x%08x", (unsigned)img.entry);
     cJSON_AddNumberToObject(cli_result(), "entry", img.entry);
+    return CLI_EXIT_OK;
+}
+
+/* ---- get-security-info, dump-mem, version ------------------------------------------------ */
+
+int cli_run_security_info(cli_session_t *s, void *ctx)
+{
+    (void)ctx;
+    esploader_security_info_t si;
+    int rc = esploader_get_security_info(&s->loader, &si);
+    if (rc == ESPLOADER_ERR_UNSUPPORTED) {
+        cli_error("%s has no GET_SECURITY_INFO command (ESP32-S2 and later have it)",
+                  cli_chip_name(esploader_get_target(&s->loader)));
+        return CLI_EXIT_UNSUPPORTED;
+    }
+    if (rc != 0) {
+        return cli_lib_fail(s, "get-security-info", rc);
+    }
+    char bits[40];
+    int n = 0;
+    for (int b = 31; b >= 0; b--) {
+        if (n || (si.flags >> b) & 1 || b == 0) {
+            bits[n++] = (char)('0' + ((si.flags >> b) & 1));
+        }
+    }
+    bits[n] = '\0';
+    cli_info("Security Information:");
+    cli_info("=====================");
+    cli_info("Flags: 0x%08x (0b%s)", (unsigned)si.flags, bits);
+    cli_info("Key Purposes: [%u, %u, %u, %u, %u, %u, %u]", si.key_purposes[0], si.key_purposes[1],
+             si.key_purposes[2], si.key_purposes[3], si.key_purposes[4], si.key_purposes[5],
+             si.key_purposes[6]);
+    if (si.has_chip_id) {
+        cli_info("Chip ID: %u", (unsigned)si.chip_id);
+        cli_info("API Version: %u", (unsigned)si.eco_version);
+    }
+    bool sb = si.flags & ESPLOADER_SEC_SECURE_BOOT_EN;
+    cli_info("Secure Boot: %s", sb ? "Enabled" : "Disabled");
+    unsigned ones = 0;
+    for (uint32_t c = si.flash_crypt_cnt; c; c >>= 1) {
+        ones += c & 1;
+    }
+    cli_info("Flash Encryption: %s", ones % 2 ? "Enabled" : "Disabled");
+    cli_info("SPI Boot Crypt Count (SPI_BOOT_CRYPT_CNT): 0x%x", (unsigned)si.flash_crypt_cnt);
+    cJSON *r = cli_result();
+    cJSON_AddNumberToObject(r, "flags", si.flags);
+    cJSON_AddNumberToObject(r, "flash_crypt_cnt", si.flash_crypt_cnt);
+    cJSON *kp = cJSON_AddArrayToObject(r, "key_purposes");
+    for (int i = 0; i < 7; i++) {
+        cJSON_AddItemToArray(kp, cJSON_CreateNumber(si.key_purposes[i]));
+    }
+    if (si.has_chip_id) {
+        cJSON_AddNumberToObject(r, "chip_id", si.chip_id);
+        cJSON_AddNumberToObject(r, "api_version", si.eco_version);
+    }
+    cJSON_AddBoolToObject(r, "secure_boot", sb);
+    cJSON_AddBoolToObject(r, "flash_encryption", ones % 2);
+    return CLI_EXIT_OK;
+}
+
+typedef struct dump_args {
+    uint32_t addr, size;
+    const char *path;
+} dump_args_t;
+
+static dump_args_t g_dump;
+
+int cli_prep_dump_mem(cli_opts_t *o, void **ctx)
+{
+    g_dump.path = o->pos[2];
+    if (!cli_parse_u32(o->pos[0], &g_dump.addr) || !cli_parse_u32(o->pos[1], &g_dump.size) ||
+        g_dump.size == 0) {
+        cli_error("dump-mem: expected ADDRESS SIZE FILE (e.g. 0x40000000 64k rom.bin)");
+        return CLI_EXIT_USAGE;
+    }
+    if (g_dump.addr % 4 || g_dump.size % 4 || (uint64_t)g_dump.addr + g_dump.size > 1ull << 32) {
+        cli_error("dump-mem: ADDRESS and SIZE must be multiples of 4 inside the 32-bit space");
+        return CLI_EXIT_USAGE;
+    }
+    FILE *f = fopen(g_dump.path, "ab");
+    if (!f) {
+        cli_error("%s: cannot write there", g_dump.path);
+        return CLI_EXIT_USAGE;
+    }
+    fclose(f);
+    *ctx = &g_dump;
+    return CLI_EXIT_OK;
+}
+
+/* Word by word with READ_REG, as esptool's dump-mem (works with the ROM loader and the stub). */
+int cli_run_dump_mem(cli_session_t *s, void *ctx)
+{
+    dump_args_t *a = ctx;
+    uint8_t *buf = cli_xmalloc(a->size);
+    double t0 = cli_now_s();
+    for (uint32_t off = 0; off < a->size; off += 4) {
+        uint32_t v;
+        int rc = esploader_read_register(&s->loader, a->addr + off, &v);
+        if (rc != 0) {
+            free(buf);
+            cli_error("dump-mem: reading 0x%08x failed", (unsigned)(a->addr + off));
+            return cli_lib_fail(s, "dump-mem", rc);
+        }
+        buf[off] = (uint8_t)v;
+        buf[off + 1] = (uint8_t)(v >> 8);
+        buf[off + 2] = (uint8_t)(v >> 16);
+        buf[off + 3] = (uint8_t)(v >> 24);
+        if ((off + 4) % 1024 == 0 || off + 4 == a->size) {
+            cli_progress("Dumping", off + 4, a->size);
+        }
+    }
+    char err[512];
+    int ec = CLI_EXIT_OK;
+    if (cli_write_file(a->path, buf, a->size, err, sizeof(err)) != 0) {
+        cli_error("%s", err);
+        ec = CLI_EXIT_FAILED;
+    } else {
+        cli_info("Dumped %u bytes from 0x%08x in %.1f seconds to '%s'", (unsigned)a->size,
+                 (unsigned)a->addr, cli_now_s() - t0, a->path);
+        cJSON_AddNumberToObject(cli_result(), "address", a->addr);
+        cJSON_AddNumberToObject(cli_result(), "size", a->size);
+        cJSON_AddStringToObject(cli_result(), "file", a->path);
+    }
+    free(buf);
+    return ec;
+}
+
+const char *cli_version(void)
+{
+    return "0.1.0";
+}
+
+int cli_run_version(cli_session_t *s, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+    cli_info("%s", cli_version());
+    cJSON_AddStringToObject(cli_result(), "version", cli_version());
     return CLI_EXIT_OK;
 }

@@ -9,13 +9,12 @@
 #include <strings.h>
 
 #include "chipname.h"
+#include "eh_image.h"
 #include "commands.h"
 #include "multi.h"
 #include "output.h"
 #include "stub.h"
 #include "util.h"
-
-#define ESPLOADER_CLI_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {
@@ -37,8 +36,9 @@ static void usage(FILE *f)
         "                           esp32s31, esp32e22, esp32h21, esp32h4\n"
         "  --before ACTION          default-reset | no-reset | no-reset-no-sync | usb-reset |\n"
         "                           classic | unix-tight | custom:\"D0|R1|W0.1|D1|R0|W0.05|D0\"\n"
-        "  --after ACTION           hard-reset (default) | soft-reset | no-reset | "
-        "no-reset-stub\n"
+        "  -a, --after ACTION       hard-reset (default) | soft-reset | no-reset | "
+        "no-reset-stub |\n"
+        "                           watchdog-reset (USB-Serial/JTAG chips: RTC watchdog)\n"
         "  --no-stub                use only the ROM loader\n"
         "  --stub auto|none|PATH    flasher stub JSON (auto: esptool-js's, see docs/cli.md)\n"
         "  --connect-attempts N     reset+sync rounds (default 7)\n"
@@ -123,6 +123,8 @@ static int parse_after(const char *v, cli_opts_t *o)
         o->after = CLI_AFTER_NO_RESET;
     } else if (strcmp(norm, "no-reset-stub") == 0) {
         o->after = CLI_AFTER_NO_RESET_STUB;
+    } else if (strcmp(norm, "watchdog-reset") == 0) {
+        o->after = CLI_AFTER_WATCHDOG_RESET;
     } else {
         return -1;
     }
@@ -186,7 +188,7 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
         if (IS("-h") || IS("--help")) {
             want_help = true;
         } else if (IS("--version")) {
-            printf("esploader %s\n", ESPLOADER_CLI_VERSION);
+            printf("esploader %s\n", cli_version());
             return 1;
         } else if (IS("-p") || IS("--port")) {
             NEED_VAL();
@@ -219,7 +221,7 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
                 fprintf(stderr, "error: bad --before '%s'\n", val);
                 return -1;
             }
-        } else if (IS("--after")) {
+        } else if (IS("--after") || IS("-a")) {
             NEED_VAL();
             if (parse_after(val, o) != 0) {
                 fprintf(stderr, "error: bad --after '%s'\n", val);
@@ -306,6 +308,41 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
         } else if (IS("--file")) {
             NEED_VAL();
             o->file = val;
+        } else if (IS("--erase-all") || IS("-e")) {
+            o->erase_all = true;
+        } else if (IS("--bytes")) {
+            NEED_VAL();
+            uint32_t n;
+            if (!cli_parse_u32(val, &n) || n < 1 || n > 3) {
+                fprintf(stderr, "error: --bytes takes 1, 2 or 3\n");
+                return -1;
+            }
+            o->status_bytes = (int)n;
+        } else if (IS("--non-volatile")) {
+            o->non_volatile = true;
+        } else if (IS("-o") || IS("--output")) {
+            NEED_VAL();
+            o->output = val;
+        } else if (IS("-f") || IS("--format")) {
+            NEED_VAL();
+            if (strcmp(val, "raw") != 0 && strcmp(val, "hex") != 0) {
+                fprintf(stderr, "error: --format takes raw or hex (uf2 is not supported)\n");
+                return -1;
+            }
+            o->format = val;
+        } else if (IS("-t") || IS("--target-offset")) {
+            NEED_VAL();
+            if (!cli_parse_u32(val, &o->target_offset)) {
+                fprintf(stderr, "error: bad --target-offset '%s'\n", val);
+                return -1;
+            }
+        } else if (IS("--pad-to-size") || IS("--fill-flash-size")) {
+            NEED_VAL();
+            if (eh_flash_size_bytes(val) == 0) {
+                fprintf(stderr, "error: bad %s '%s' (256KB, 512KB, 1MB ... 128MB)\n", a, val);
+                return -1;
+            }
+            o->pad_to_size = val;
         } else if (a[0] == '-' && a[1] != '\0' && !(a[1] >= '0' && a[1] <= '9')) {
             fprintf(stderr, "error: unknown option '%s' (esploader --help)\n", argv[i]);
             return -1;
@@ -342,6 +379,8 @@ int main(int argc, char **argv)
     o.stub = "auto";
     o.compress_level = 0; /* 0: chosen per job (cli/write_plan.c) */
     o.pt_offset = 0x8000;
+    o.status_bytes = 2;
+    o.format = "raw";
     const char *env_port = getenv("ESPLOADER_PORT");
 
     int pr = parse_args(argc, argv, &o);

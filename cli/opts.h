@@ -28,6 +28,7 @@ typedef enum cli_after {
     CLI_AFTER_SOFT_RESET,
     CLI_AFTER_NO_RESET,
     CLI_AFTER_NO_RESET_STUB,
+    CLI_AFTER_WATCHDOG_RESET,
 } cli_after_t;
 
 typedef enum cli_compress {
@@ -64,6 +65,13 @@ typedef struct cli_opts {
     const char *flash_mode, *flash_freq, *flash_size;
     bool no_verify, no_diff, force;
     const char *file; /* partition-table --file */
+    bool erase_all;   /* write-flash --erase-all */
+    int status_bytes; /* read/write-flash-status --bytes (1-3, default 2) */
+    bool non_volatile;
+    const char *output;      /* merge-bin -o */
+    const char *format;      /* merge-bin --format raw|hex */
+    uint32_t target_offset;  /* merge-bin -t */
+    const char *pad_to_size; /* merge-bin --pad-to-size / --fill-flash-size */
 } cli_opts_t;
 
 #endif

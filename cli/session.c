@@ -528,6 +528,23 @@ int cli_session_close(cli_session_t *s, bool run_after)
                 rc = 0;
             }
             break;
+        case CLI_AFTER_WATCHDOG_RESET:
+            rc = esploader_secure_download_mode(&s->loader) ? ESPLOADER_ERR_UNSUPPORTED
+                                                            : cli_watchdog_reset(s);
+            if (rc == 0) {
+                cli_info("Hard resetting with a watchdog");
+            } else if (rc == ESPLOADER_ERR_UNSUPPORTED) {
+                /* As esptool: say so and fall back to the classic reset. */
+                cli_warn("watchdog reset is not supported on %s%s: hard reset via RTS instead",
+                         cli_chip_name(esploader_get_target(&s->loader)),
+                         esploader_secure_download_mode(&s->loader) ? " in Secure Download Mode"
+                                                                    : "");
+                rc = s->ops.set_lines ? esploader_reset_target(&s->loader) : 0;
+                if (!s->ops.set_lines) {
+                    cli_warn("%s has no reset lines: the chip was not reset", s->port_name);
+                }
+            }
+            break;
         default:
             break; /* no-reset, no-reset-stub: leave the loader (and stub) running */
         }

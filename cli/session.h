@@ -43,6 +43,9 @@ int cli_lib_fail(cli_session_t *s, const char *what, int rc);
 /* What the chip printed while being reset, one line, unprintable bytes as '.'; returns buf. */
 const char *cli_boot_log_text(cli_session_t *s, char *buf, size_t len);
 
+/* --after watchdog-reset (watchdog.c): 0, or ESPLOADER_ERR_UNSUPPORTED for a chip without it. */
+int cli_watchdog_reset(cli_session_t *s);
+
 /* Just the port (for `reset`, which needs no loader). */
 int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port);
 

@@ -17,6 +17,7 @@ set(ESPLOADER_CORE_SOURCES
     session.c
     slip.c
     spi.c
+    spi_cmd.c
     stub_load.c
     stub_plan.c
     targets.c

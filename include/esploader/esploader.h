@@ -229,6 +229,19 @@ int esploader_spi_attach(esploader_t *l, uint32_t pin_config);
  * manufacturer | memory type << 8 | capacity << 16 (the bytes in the order the chip sends them). */
 int esploader_flash_detect_size(esploader_t *l, uint32_t *size_bytes, uint32_t *jedec_id);
 
+/* One SPI flash command run by the chip's SPI controller (USR command through WRITE_REG /
+ * READ_REG, docs/protocol.md §8.2): 8-bit cmd, then an optional address (addr_bits, e.g. 24),
+ * dummy cycles, up to 32 bits out (tx, first byte in the low 8 bits) and up to 32 bits in
+ * (*rx, first byte clocked in = low 8 bits). Works with the ROM and the stub. E.g. RDSR:
+ * {.cmd = 0x05, .rx_bits = 8}; SFDP: {.cmd = 0x5A, .addr_bits = 24, .addr = a,
+ * .dummy_bits = 8, .rx_bits = 32}. The caller sends WREN (0x06) itself before writes. */
+typedef struct esploader_spi_cmd {
+    uint8_t cmd;
+    uint8_t addr_bits, dummy_bits, tx_bits, rx_bits;
+    uint32_t addr, tx;
+} esploader_spi_cmd_t;
+int esploader_spi_flash_cmd(esploader_t *l, const esploader_spi_cmd_t *c, uint32_t *rx);
+
 /* Tell the loader the flash size (SPI_SET_PARAMS). Needed above the ROM's 2 MB default. */
 int esploader_flash_set_size(esploader_t *l, uint32_t size_bytes);
 

@@ -10,6 +10,7 @@ image_id() { # chip slug -> image chip id
     case $1 in esp32) echo 0 ;; esp32s2) echo 2 ;; esp32s3) echo 9 ;; esp32c3) echo 5 ;;
     esp32c5) echo 23 ;; esp32c61) echo 20 ;;
     esp32c2) echo 12 ;; esp32c6) echo 13 ;; esp32h2) echo 16 ;; esp32p4) echo 18 ;;
+    esp32c5) echo 23 ;; esp32c61) echo 20 ;;
     esp32s31) echo 32 ;; esp32e22) echo 31 ;; esp32h21) echo 25 ;; esp32h4) echo 28 ;; *) echo 0 ;; esac
 }
 
@@ -426,6 +427,152 @@ case_misc() {
     cli write-flash --help
     expect "write-flash --help" 0 "--flash-mode" "--no-diff"
     stop_sim A
+}
+
+# The esptool commands added for issue 10: flash status/SFDP, dump-mem, security info,
+# image-info, merge-bin, version, write-flash --erase-all/--force/keep, -a watchdog-reset.
+case_newcmds() {
+    start_sim A esp32c3 tcp --no-timing || return
+    cli -p "$PORT_A" read-flash-status
+    expect "read-flash-status" 0 "Flash memory status: 0x0000"
+    cli -p "$PORT_A" --no-stub write-flash-status 0x0200
+    expect "write-flash-status (volatile, ROM)" 0 "Initial flash memory status: 0x0000" "Setting flash memory status: 0x0200" "After flash memory status:   0x0200"
+    cli -p "$PORT_A" --json read-flash-status --bytes 3
+    echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["status"]==0x200 and j["bytes"]==3' \
+        && pass "read-flash-status --bytes 3 --json" || fail "read-flash-status --json: $OUT"
+    cli -p "$PORT_A" write-flash-status --bytes 1 --non-volatile 0x1c
+    expect "write-flash-status --non-volatile (stub)" 0 "After flash memory status:   0x1c"
+    cli -p "$PORT_A" write-flash-status --bytes 1 0x1ff
+    expect "write-flash-status value too wide" 2 "at most 1 bytes"
+    cli -p "$PORT_A" read-flash-sfdp 0 4
+    expect "read-flash-sfdp signature" 0 "Flash memory SFDP[0..3]: 0x53 0x46 0x44 0x50"
+    # JESD216 basic table DWORD 2 = density in bits - 1: 4 MB -> 0x01ffffff.
+    cli -p "$PORT_A" --json --no-stub read-flash-sfdp 0x34 4
+    echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["data"]==[255,255,255,1], j' \
+        && pass "read-flash-sfdp density (ROM, --json)" || fail "read-flash-sfdp density: $OUT"
+    cli -p "$PORT_A" read-flash-sfdp 0 5
+    expect "read-flash-sfdp 5 bytes refused" 2 "BYTES (1-4)"
+    cli -p "$PORT_A" --json read-mem 0x40001000
+    local word
+    word=$(echo "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["value"])')
+    cli -p "$PORT_A" dump-mem 0x40001000 64 "$D/dump.bin"
+    expect "dump-mem" 0 "Dumped 64 bytes from 0x40001000"
+    python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); assert len(d)==64 and struct.unpack("<I",d[:4])[0]==int(sys.argv[2])' "$D/dump.bin" "$word" \
+        && pass "dump-mem first word = read-mem" || fail "dump-mem content"
+    cli -p "$PORT_A" -p "$PORT_A" dump-mem 0x40001000 64 "$D/dump2.bin"
+    expect "dump-mem refuses several boards" 2 "one board at a time"
+    cli -p "$PORT_A" get-security-info
+    expect "get-security-info" 0 "Security Information:" "Chip ID: 5" "Secure Boot: Disabled" "Flash Encryption: Disabled"
+    cli -p "$PORT_A" --trace -a watchdog-reset chip-id
+    expect "-a watchdog-reset (C3)" 0 "Hard resetting with a watchdog"
+    # WRITE_REG(RTC_CNTL_WDTWPROTECT = 0x600080a8, key 0x50d83aa1) and the 0x6000_8090 enable.
+    echo "$ERR" | grep -q "a8 80 00 60 a1 3a d8 50" && echo "$ERR" | grep -q "90 80 00 60 02 01 00 d0" \
+        && pass "watchdog registers written" || fail "watchdog frames not in the trace"
+    # --force: an image for another chip is written with a warning.
+    MK image 0 "$D/esp32img.bin" --size=3000
+    cli -p "$PORT_A" --force write-flash 0x30000 "$D/esp32img.bin"
+    expect "write-flash --force" 0 "writing it anyway (--force)" "hash verified"
+    cli -p "$PORT_A" write-flash 0x30000 "$D/esp32img.bin"
+    expect "without --force refused" 2 "Use --force"
+    # --erase-all: everything else is gone afterwards.
+    MK blob "$D/keep.bin" 8192 --seed=4
+    cli -p "$PORT_A" write-flash 0x50000 "$D/keep.bin"
+    expect "write before --erase-all" 0 "hash verified"
+    MK blob "$D/new.bin" 8192 --seed=6
+    cli -p "$PORT_A" write-flash --erase-all 0x60000 "$D/new.bin"
+    expect "write-flash --erase-all" 0 "hash verified"
+    # keep: the bootloader header stays as it is in the file.
+    MK image 5 "$D/bl.bin" --size=6000 --size-freq=0x2f
+    cli -p "$PORT_A" write-flash --flash-mode keep --flash-freq keep --flash-size keep 0x0 "$D/bl.bin"
+    expect "write-flash ... keep" 0 "hash verified"
+    cli -p "$PORT_A" version
+    expect "version command" 0 "0.1.0"
+    stop_sim A
+    flash_erased A 0x50000 0x2000
+    flash_equals A 0x60000 "$D/new.bin"
+    flash_equals A 0x0 "$D/bl.bin"
+    start_sim B esp32 tcp --no-timing || return
+    cli -p "$PORT_B" get-security-info
+    expect "get-security-info on ESP32 unsupported" 7 "no GET_SECURITY_INFO"
+    cli -p "$PORT_B" -a watchdog-reset chip-id
+    expect "watchdog-reset unsupported on ESP32" 0 "watchdog reset is not supported on ESP32"
+    stop_sim B
+}
+
+# image-info on esploader-mkimage's images for every chip, bad images, and merge-bin against
+# what the sim's flash holds after write-flash of the same files.
+case_images() {
+    local chip slug id
+    for chip in $("$ESPLOADER_MKIMAGE" list-chips); do
+        slug=$(echo "$chip" | tr 'A-Z' 'a-z' | tr -d '-')
+        "$ESPLOADER_MKIMAGE" target --chip "$chip" --csv "$HERE/../../examples/flash_multiple_partitions/partitions.csv" --out-dir "$D/$chip" >/dev/null \
+            || { fail "mkimage $chip"; continue; }
+        if [ "$slug" = esp8266 ]; then
+            cli -c esp8266 image-info "$D/$chip/app.bin"
+            expect "image-info $chip app" 0 "ESP8266 Image Header" "Checksum: 0x" "(valid)"
+            continue
+        fi
+        id=$(image_id "$slug")
+        cli image-info "$D/$chip/app.bin"
+        expect "image-info $chip app" 0 "Detected image type: $chip" "Chip ID: $id ($chip)" "Flash mode: DIO" "Flash size: 4MB" "Project name: esploader_sample_app" "(valid)"
+        echo "$OUT" | grep -q "Validation hash: [0-9a-f]\{64\} (valid)" && pass "image-info $chip SHA-256 valid" || fail "image-info $chip SHA-256"
+        cli --json image-info "$D/$chip/bootloader.bin"
+        echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["checksum_valid"] and j["sha256_valid"] and j["chip_id"]==int(sys.argv[1]) and len(j["segments"])==3 and "app_desc" not in j' "$id" \
+            && pass "image-info --json $chip bootloader" || fail "image-info --json $chip: $OUT"
+    done
+    head -c 5000 "$D/ESP32/app.bin" >"$D/trunc.bin"
+    cli image-info "$D/trunc.bin"
+    expect "image-info truncated" 2 "truncated"
+    cp "$D/ESP32/app.bin" "$D/bad.bin"
+    printf 'Z' | dd of="$D/bad.bin" bs=1 seek=70000 conv=notrunc 2>/dev/null
+    cli image-info "$D/bad.bin"
+    expect "image-info corrupted data" 0 "(invalid - calculated" "(invalid)"
+    MK blob "$D/notimg.bin" 100
+    cli image-info "$D/notimg.bin"
+    expect "image-info not an image" 2 "not an ESP image"
+
+    # merge-bin = what write-flash puts in flash (header patch included).
+    local c=ESP32-C3 fl="--flash-mode dio --flash-freq 40m --flash-size 2MB"
+    local files="0x0 $D/$c/bootloader.bin 0x8000 $D/$c/partition-table.bin 0x10000 $D/$c/app.bin"
+    # shellcheck disable=SC2086
+    cli -c esp32c3 merge-bin -o "$D/merged.bin" $fl $files
+    expect "merge-bin raw" 0 "ready to flash to offset 0x0"
+    start_sim A esp32c3 tcp --no-timing || return
+    # shellcheck disable=SC2086
+    cli -p "$PORT_A" write-flash $fl $files
+    expect "write-flash of the same files" 0 "hash verified"
+    stop_sim A
+    flash_equals A 0x0 "$D/merged.bin"
+    # shellcheck disable=SC2086
+    cli -c esp32c3 merge-bin --format hex -o "$D/merged.hex" $fl $files
+    expect "merge-bin --format hex" 0 "Intel HEX"
+    python3 - "$D/merged.hex" "$D/merged.bin" <<'PY' && pass "Intel HEX holds the same bytes (checksums ok)" || fail "Intel HEX content"
+import sys
+mem, upper, end = {}, 0, False
+for line in open(sys.argv[1]):
+    line = line.strip()
+    b = bytes.fromhex(line[1:])
+    assert sum(b) & 0xFF == 0, line
+    n, addr, typ = b[0], b[1] << 8 | b[2], b[3]
+    if typ == 4: upper = b[4] << 8 | b[5]
+    elif typ == 0:
+        for i in range(n): mem[(upper << 16) + addr + i] = b[4 + i]
+    elif typ == 1: end = True
+raw = open(sys.argv[2], "rb").read()
+assert end
+for a, v in mem.items(): assert raw[a] == v, hex(a)
+# every byte of the raw file not in a record is gap fill
+assert all(raw[a] == 0xFF for a in range(len(raw)) if a not in mem)
+PY
+    # shellcheck disable=SC2086
+    cli -c esp32c3 merge-bin -o "$D/m2.bin" -t 0x8000 --pad-to-size 2MB 0x8000 "$D/$c/partition-table.bin" 0x10000 "$D/$c/app.bin"
+    expect "merge-bin --target-offset --pad-to-size" 0 "ready to flash to offset 0x8000"
+    [ "$(stat -c %s "$D/m2.bin")" = $((0x200000 - 0x8000)) ] && cmp -s <(tail -c +$((0x8001)) "$D/merged.bin" | head -c $(($(stat -c %s "$D/merged.bin") - 0x8000))) <(head -c $(($(stat -c %s "$D/merged.bin") - 0x8000)) "$D/m2.bin") \
+        && pass "merge-bin -t/--pad-to-size layout" || fail "merge-bin -t/--pad-to-size layout"
+    cli merge-bin -o "$D/x.bin" 0x0 "$D/$c/app.bin"
+    expect "merge-bin without --chip" 2 "give the chip with --chip"
+    cli -c esp32c3 merge-bin -o "$D/x.bin" -t 0x10000 0x8000 "$D/$c/partition-table.bin"
+    expect "merge-bin file before the target offset" 2 "before it"
 }
 
 # Real-time sim (UART and flash timing on) at a raised baud over a PTY.
