@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eh_parttable.h"
 #include "esploader/esploader.h"
 
 typedef struct rng {
@@ -160,40 +161,22 @@ static void put_image_header(uint8_t *p, uint32_t entry)
     p[18] = 0xFF;
 }
 
-/* A partition table: 32-byte entries (magic AA 50), then an MD5 entry, the rest 0xFF. */
+/* A partition table (hostlib writes it: 32-byte entries, the MD5 entry, the rest 0xFF). */
 static void put_partition_table(uint8_t *p, uint32_t size)
 {
-    static const struct {
-        const char *name;
-        uint8_t type, subtype;
-        uint32_t offset, size;
-    } parts[] = {
-        {"nvs", 1, 2, 0x9000, 0x6000},
-        {"phy_init", 1, 1, 0xF000, 0x1000},
-        {"factory", 0, 0, 0x10000, 0x100000},
+    static const eh_partition_t parts[] = {
+        {"nvs", 1, 2, 0x9000, 0x6000, 0},
+        {"phy_init", 1, 1, 0xF000, 0x1000, 0},
+        {"factory", 0, 0, 0x10000, 0x100000, 0},
     };
+    static eh_ptable_t t;
+    uint8_t bin[EH_PT_LEN];
+    memset(&t, 0, sizeof t);
+    memcpy(t.entries, parts, sizeof parts);
+    t.count = 3;
+    eh_ptable_write(&t, bin);
     memset(p, 0xFF, size);
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-        uint8_t *e = p + 32 * i;
-        memset(e, 0, 32);
-        e[0] = 0xAA;
-        e[1] = 0x50;
-        e[2] = parts[i].type;
-        e[3] = parts[i].subtype;
-        for (int b = 0; b < 4; b++) {
-            e[4 + b] = (uint8_t)(parts[i].offset >> (8 * b));
-            e[8 + b] = (uint8_t)(parts[i].size >> (8 * b));
-        }
-        strncpy((char *)e + 12, parts[i].name, 16);
-    }
-    uint8_t *m = p + 32 * 3;
-    memset(m, 0xFF, 16);
-    m[0] = 0xEB;
-    m[1] = 0xEB;
-    rng_t r = {0x1234567u};
-    for (int b = 16; b < 32; b++) {
-        m[b] = (uint8_t)rnd(&r); /* stands in for the MD5 of the entries */
-    }
+    memcpy(p, bin, size < EH_PT_LEN ? size : EH_PT_LEN);
 }
 
 int bench_workload_make(bench_image_t imgs[BENCH_NIMAGES])
