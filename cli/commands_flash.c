@@ -1,9 +1,11 @@
 /* Flash commands: write-flash, verify-flash, flash BUILD_DIR, read-flash, erase-*. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chipname.h"
 #include "commands.h"
@@ -360,20 +362,66 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     return CLI_EXIT_OK;
 }
 
+/*
+ * A write cut short -- by an error, or by SIGINT/SIGTERM (Ctrl-C, a killed job) -- says which
+ * region was not finished and that running the same command again completes it (regions
+ * already written are then skipped as unchanged where the loader can MD5). The signal handler
+ * only write()s a message formatted before the region started, then exits 128 + signal.
+ */
+static char g_unfinished[600];
+static volatile sig_atomic_t g_unfinished_len;
+
+static void unfinished_text(const cli_write_job_t *job, int i, const char *how)
+{
+    const cli_region_t *r = &job->r[i];
+    int n = snprintf(g_unfinished, sizeof(g_unfinished),
+                     "%s: %s at 0x%08x-0x%08x was not finished%s%s; run the same command again "
+                     "to complete the write\n",
+                     how, r->path, (unsigned)r->addr, (unsigned)(r->addr + r->len),
+                     i + 1 < job->count ? " and the regions after it were not started: " : "",
+                     i + 1 < job->count ? job->r[i + 1].path : "");
+    if (i + 2 < job->count && n > 0 && (size_t)n < sizeof(g_unfinished) - 16) {
+        snprintf(g_unfinished + n - 1, sizeof(g_unfinished) - (size_t)n + 1, " (+%d more)\n",
+                 job->count - i - 2);
+    }
+}
+
+static void on_interrupt(int sig)
+{
+    if (g_unfinished_len > 0) {
+        ssize_t w = write(STDERR_FILENO, g_unfinished, (size_t)g_unfinished_len);
+        (void)w;
+    }
+    _exit(128 + sig);
+}
+
 int cli_job_write(cli_session_t *s, cli_write_job_t *job)
 {
     int ec = check_regions(s, job, false);
     if (ec != CLI_EXIT_OK) {
         return ec;
     }
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     cJSON *arr = cJSON_AddArrayToObject(cli_result(), "regions");
-    for (int i = 0; i < job->count; i++) {
+    for (int i = 0; i < job->count && ec == CLI_EXIT_OK; i++) {
+        g_unfinished_len = 0;
+        unfinished_text(job, i, "interrupted");
+        g_unfinished_len = (sig_atomic_t)strlen(g_unfinished);
         ec = write_region(s, &job->r[i], arr);
+        g_unfinished_len = 0;
         if (ec != CLI_EXIT_OK) {
-            return ec;
+            unfinished_text(job, i, "write failed");
+            cli_error("%.*s", (int)strlen(g_unfinished) - 1, g_unfinished);
         }
     }
-    return CLI_EXIT_OK;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return ec;
 }
 
 int cli_job_verify(cli_session_t *s, cli_write_job_t *job)
