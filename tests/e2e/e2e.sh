@@ -575,6 +575,34 @@ PY
     expect "merge-bin file before the target offset" 2 "before it"
 }
 
+# The new SPI/security/dump commands on every chip the sim models, ROM loader, --json.
+case_newcmds_all() {
+    local chip n=0
+    for chip in esp8266 esp32 esp32s2 esp32s3 esp32c2 esp32c3 esp32c5 esp32c6 esp32c61 esp32h2 \
+        esp32p4 esp32s31 esp32e22 esp32h21 esp32h4; do
+        n=$((n + 1))
+        start_sim "X$n" "$chip" tcp --no-timing || continue
+        local port
+        eval "port=\$PORT_X$n"
+        cli -p "$port" --no-stub --json read-flash-sfdp 0 4
+        echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and j["data"]==[0x53,0x46,0x44,0x50], j' \
+            && pass "$chip read-flash-sfdp --json" || fail "$chip read-flash-sfdp: $OUT $ERR"
+        cli -p "$port" --no-stub write-flash-status --bytes 1 0x1c
+        expect "$chip write-flash-status" 0 "After flash memory status:   0x1c"
+        cli -p "$port" --no-stub --json read-flash-status
+        echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and j["status"]==0x1c, j' \
+            && pass "$chip read-flash-status --json" || fail "$chip read-flash-status: $OUT $ERR"
+        cli -p "$port" --no-stub --json dump-mem 0x40001000 8 "$D/dump-$chip.bin"
+        expect "$chip dump-mem" 0 '"size":	8'
+        cli -p "$port" --no-stub get-security-info
+        case $chip in
+        esp8266 | esp32) expect "$chip get-security-info unsupported" 7 "no GET_SECURITY_INFO" ;;
+        *) expect "$chip get-security-info" 0 "Security Information:" ;;
+        esac
+        stop_sim "X$n"
+    done
+}
+
 # Real-time sim (UART and flash timing on) at a raised baud over a PTY.
 case_timing() {
     start_sim A esp32 pty || return
