@@ -7,7 +7,10 @@
 #   - the core's own share, summed from the linker map (input sections of the core objects),
 #   - the core's worst-case stack from -fstack-usage / -fcallgraph-info (scripts/stack-check.py).
 # A third program, deflate (scripts/footprint/deflate.c), links only the core's deflate
-# compressor (src/deflate.c); its core share is the compressor's own size.
+# compressor (src/deflate.c); its core share is the compressor's own size. A fourth, pipeline
+# (scripts/footprint/pipeline.c), is the typical flow through the write pipeline
+# (esploader_flash_write_job: read callback, skip unchanged, a compressor of the program's own,
+# verify): reported, no budget of its own; it must not link the core's deflate.
 # Budgets (exit 1 when missed): typical <= 6000 B, all_ops <= 9000 B linked text with logging
 # off; the compressor's core share <= 2500 B, and typical/all_ops must not link it; 0 B of
 # .data/.bss in the core; worst-case core stack <= 512 B.
@@ -95,7 +98,7 @@ for log in 0 2; do
     arm-none-eabi-ar rcs "$dir/libcore.a" "${objs[@]}"
     $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESPLOADER_LOG_LEVEL=$log \
         -I"$ROOT/include" -c "$ROOT/scripts/footprint/null_port.c" -o "$dir/null_port.o"
-    for prog in typical all_ops deflate; do
+    for prog in typical all_ops deflate pipeline; do
         $CC -std=c99 -Wall -Wextra -Werror "${CFLAGS[@]}" -DESPLOADER_LOG_LEVEL=$log \
             -I"$ROOT/include" -c "$ROOT/scripts/footprint/$prog.c" -o "$dir/$prog.o"
         $CC "${CFLAGS[@]}" "${LDFLAGS[@]}" -Wl,-Map="$dir/$prog.map" "$dir/$prog.o" \
@@ -116,7 +119,7 @@ echo "footprint: $CC ${CFLAGS[*]} ${LDFLAGS[*]}"
 echo "footprint: core = ${#SOURCES[@]} files from src/; program = core + do-nothing port + main + crt0/newlib-nano"
 printf '%-9s %-4s | %8s %8s %6s %6s | %10s %10s %10s\n' program log "text" ".text" data bss \
     "core text" "core data" "core bss"
-for prog in typical all_ops deflate; do
+for prog in typical all_ops deflate pipeline; do
     for log in 0 2; do
         printf '%-9s %-4s | %8s %8s %6s %6s | %10s %10s %10s\n' "$prog" \
             "$([ $log = 0 ] && echo off || echo on)" "${TEXT[$prog$log]}" "${SECT[$prog$log]}" \
@@ -140,13 +143,13 @@ if [ "${CTEXT[deflate0]}" -gt $BUDGET_DEFLATE ]; then
     echo "footprint: FAIL: the deflate compressor is ${CTEXT[deflate0]} B > $BUDGET_DEFLATE B"
     fail=1
 fi
-for prog in typical all_ops; do
+for prog in typical all_ops pipeline; do
     if arm-none-eabi-nm "$OUT/log0/$prog.elf" | grep -q ' esploader_deflate'; then
         echo "footprint: FAIL: $prog links the deflate compressor without calling it"
         fail=1
     fi
 done
-for k in typical0 typical2 all_ops0 all_ops2 deflate0; do
+for k in typical0 typical2 all_ops0 all_ops2 deflate0 pipeline0 pipeline2; do
     if [ "${CDATA[$k]}" -ne 0 ] || [ "${CBSS[$k]}" -ne 0 ]; then
         echo "footprint: FAIL: the core has .data ${CDATA[$k]} B / .bss ${CBSS[$k]} B ($k)"
         fail=1
@@ -200,13 +203,13 @@ if command -v $XCC >/dev/null 2>&1; then
         xobjs+=("$obj")
     done
     xtensa-lx106-elf-ar rcs "$xdir/libcore.a" "${xobjs[@]}"
-    for f in null_port typical all_ops deflate; do
+    for f in null_port typical all_ops deflate pipeline; do
         $XCC -std=c99 -Wall -Wextra -Werror "${XFLAGS[@]}" -DESPLOADER_LOG_LEVEL=0 -I"$xdir/include" \
             -I"$ROOT/include" -c "$ROOT/scripts/footprint/$f.c" -o "$xdir/$f.o"
     done
     $XCC "${XFLAGS[@]}" -c "$xdir/mem.c" -I"$xdir/include" -o "$xdir/mem.o"
     echo "footprint: $XCC ${XFLAGS[*]} (ESP8266 as a host; log off)"
-    for prog in typical all_ops deflate; do
+    for prog in typical all_ops deflate pipeline; do
         $XCC "${XFLAGS[@]}" -nostdlib -Wl,--gc-sections -Wl,-e,main -Wl,-Map="$xdir/$prog.map" \
             -Wl,--defsym=__udivsi3=0x40000000 -Wl,--defsym=__umodsi3=0x40000010 \
             -Wl,--defsym=__divsi3=0x40000020 -Wl,--defsym=__muldi3=0x40000030 \

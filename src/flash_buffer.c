@@ -100,41 +100,6 @@ static int restartable(int r, uint32_t *restarts)
            (*restarts)++ < MAX_RESTARTS;
 }
 
-/* Plain FLASH_* transfer of job bytes [from, to), restarted at the resume offset on failure. */
-static int send_plain(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
-{
-    uint32_t pos = from, restarts = 0, n, resume;
-    const uint8_t *p;
-    int r;
-
-    for (;;) {
-        s->j->transfers++;
-        r = espl_begin(l, ESP_OP_FLASH_BEGIN, s->j->offset + pos, to - pos, to - pos, s->block);
-        while (r == 0 && pos < to) {
-            n = to - pos < s->block ? to - pos : s->block;
-            if ((r = fetch(s, pos, n, s->work, &p)) != 0) {
-                return r;
-            }
-            if ((r = espl_block(l, ESP_STATE_FLASH, p, n)) == 0) {
-                pos += n;
-                s->j->wire += n;
-                report(s, s->done += n);
-            }
-        }
-        if (r == 0) {
-            return esploader_flash_finish(l, ESPLOADER_FINISH_NO_VERIFY);
-        }
-        if (!restartable(r, &restarts)) {
-            return r;
-        }
-        ESP_LOG(l, ESPLOADER_LOG_WARN, "restarting write at", l->resume_offset);
-        espl_drain(l, 50);
-        resume = l->resume_offset < s->j->offset + from ? from : l->resume_offset - s->j->offset;
-        s->done -= pos - resume;
-        pos = resume;
-    }
-}
-
 /*
  * One compression pass over job bytes [from, to). send = 0 only counts, and stops as soon as
  * the output reaches limit (the input's size: it goes plain then). send = 1 sends each full
@@ -201,49 +166,60 @@ static int32_t deflate_pass(esploader_t *l, job_t *s, uint32_t from, uint32_t to
     return host_fail(s, r < 0 ? r : ESPLOADER_ERR_PROTOCOL);
 }
 
-/* Compressed transfer of job bytes [from, to); 1 = does not shrink, send it plain. */
-static int send_defl(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
+/*
+ * Write job bytes [from, to) in one transfer, compressed if the counting pass shows it shrinks,
+ * else plain; restarted on failure (plain: at the resume offset, compressed: from the start,
+ * since how much got inflated is not known host-side). Then one target MD5 checks the run.
+ */
+static int write_run(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
 {
-    uint32_t restarts = 0;
-    int32_t clen, sent;
+    uint32_t pos = from, restarts = 0, n, resume, done0 = s->done;
+    int32_t clen = 0;
+    const uint8_t *p;
     int r;
 
-    for (;;) {
-        if ((clen = deflate_pass(l, s, from, to, to - from, 0)) < 0) {
-            return clen;
-        }
-        if ((uint32_t)clen >= to - from) {
-            return 1;
-        }
+    if (s->defl && (clen = deflate_pass(l, s, from, to, to - from, 0)) >= 0 &&
+        (uint32_t)clen >= to - from) {
+        clen = 0; /* does not shrink: plain */
+    }
+    for (r = clen; clen >= 0;) { /* left by break only */
         s->j->transfers++;
-        s->j->deflated++;
-        r = espl_begin(l, ESP_OP_FLASH_DEFL_BEGIN, s->j->offset + from, to - from, (uint32_t)clen,
-                       s->block);
-        if (r == 0 && (sent = deflate_pass(l, s, from, to, (uint32_t)clen, 1)) != clen) {
+        if (clen) {
+            s->j->deflated++;
+            r = espl_begin(l, ESP_OP_FLASH_DEFL_BEGIN, s->j->offset + from, to - from,
+                           (uint32_t)clen, s->block);
             /* a sending pass that differs from the counting pass: the compressor is not
              * deterministic (see esploader_compress.h) */
-            r = sent < 0 ? sent : host_fail(s, ESPLOADER_ERR_PROTOCOL);
+            if (r == 0 && (r = deflate_pass(l, s, from, to, (uint32_t)clen, 1)) >= 0) {
+                r = r == clen ? 0 : host_fail(s, ESPLOADER_ERR_PROTOCOL);
+            }
+        } else {
+            r = espl_begin(l, ESP_OP_FLASH_BEGIN, s->j->offset + pos, to - pos, to - pos, s->block);
+            while (r == 0 && pos < to) {
+                n = to - pos < s->block ? to - pos : s->block;
+                if ((r = fetch(s, pos, n, s->work, &p)) == 0 &&
+                    (r = espl_block(l, ESP_STATE_FLASH, p, n)) == 0) {
+                    pos += n;
+                    s->j->wire += n;
+                    report(s, s->done += n);
+                }
+            }
         }
         if (r == 0) {
             s->j->wire += (uint32_t)clen;
-            s->done += to - from;
-            return esploader_flash_defl_finish(l, NULL, ESPLOADER_FINISH_NO_VERIFY);
+            s->done = done0 + (to - from);
+            r = clen ? esploader_flash_defl_finish(l, NULL, ESPLOADER_FINISH_NO_VERIFY)
+                     : esploader_flash_finish(l, ESPLOADER_FINISH_NO_VERIFY);
+            break;
         }
         if (!restartable(r, &restarts)) {
-            return r;
+            break;
         }
-        ESP_LOG(l, ESPLOADER_LOG_WARN, "restarting compressed write at", s->j->offset + from);
+        ESP_LOG(l, ESPLOADER_LOG_WARN, "restarting write at", l->resume_offset);
         espl_drain(l, 50);
-    }
-}
-
-/* Write job bytes [from, to) and check them with one target MD5. */
-static int write_run(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
-{
-    int r = s->defl ? send_defl(l, s, from, to) : 1;
-
-    if (r == 1) {
-        r = send_plain(l, s, from, to);
+        resume = l->resume_offset < s->j->offset + from ? from : l->resume_offset - s->j->offset;
+        s->done -= pos - resume;
+        pos = resume;
     }
     if (r == 0 && s->verify && (r = compare(l, s, from, to - from, 0)) == 1) {
         ESP_LOG(l, ESPLOADER_LOG_ERROR, "MD5 mismatch at", s->j->offset + from);
