@@ -1,8 +1,9 @@
 /* --after watchdog-reset: reset through the RTC watchdog, for chips on USB-Serial/JTAG (no
  * DTR/RTS reset). Registers and values from esptool's targets (watchdog_reset): unlock
  * WDTWPROTECT with the key, CONFIG1 = 2000 (timeout), CONFIG0 = enable | system-reset stage 0,
- * lock again. esptool does it on S2, S3, C2, C3, C5, C61 and P4; on the others it says it
- * cannot and does a classic hard reset instead, and so do we. */
+ * lock again. esptool does it on S2, S3, C2, C3, C5, C61, P4 and S31; on the others (ESP8266,
+ * ESP32, C6, H2, H21, H4, E22) it says it cannot and does a classic hard reset instead, and so
+ * do we. */
 #include "session.h"
 
 #define WDT_KEY 0x50D83AA1u
@@ -20,6 +21,7 @@ static const wdt_regs_t wdt[] = {
     {ESPLOADER_CHIP_ESP32C5, 0x600B1C00u, 0x600B1C04u, 0x600B1C18u},
     {ESPLOADER_CHIP_ESP32C61, 0x600B1C00u, 0x600B1C04u, 0x600B1C18u},
     {ESPLOADER_CHIP_ESP32P4, 0x50116000u, 0x50116004u, 0x50116018u},
+    {ESPLOADER_CHIP_ESP32S31, 0x20801000u, 0x20801004u, 0x20801018u},
 };
 
 int cli_watchdog_reset(cli_session_t *s)

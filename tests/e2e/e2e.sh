@@ -599,6 +599,12 @@ case_newcmds_all() {
         esp8266 | esp32) expect "$chip get-security-info unsupported" 7 "no GET_SECURITY_INFO" ;;
         *) expect "$chip get-security-info" 0 "Security Information:" ;;
         esac
+        cli -p "$port" --no-stub -a watchdog-reset chip-id
+        case $chip in
+        esp32s2 | esp32s3 | esp32c2 | esp32c3 | esp32c5 | esp32c61 | esp32p4 | esp32s31)
+            expect "$chip -a watchdog-reset" 0 "Hard resetting with a watchdog" ;;
+        *) expect "$chip -a watchdog-reset falls back" 0 "watchdog reset is not supported on" ;;
+        esac
         stop_sim "X$n"
     done
 }
