@@ -3,7 +3,9 @@
  * in-process link on the virtual clock (docs/reliability.md).
  *
  * Run s (seed s) is a random job -- chip, ROM or stub, write API (esploader_flash_write_buffer,
- * the plain start/write/finish stream, or the compressed defl stream), 1 KB - 2 MB image,
+ * the plain start/write/finish stream, the compressed defl stream, or the write pipeline
+ * esploader_flash_write_job with no compressor, the core's deflate or zlib, data from memory
+ * or from a read callback), 1 KB - 2 MB image,
  * skip-unchanged on or off, a baud change or not, strict ROM status bytes or not -- with
  * 0-4 random line faults: bytes dropped, flipped, garbage inserted, reads split, a delay,
  * the line cut, a stale reply repeated, a data block damaged so its checksum fails, the
@@ -49,7 +51,9 @@
 #include "esp_sim.h"
 #include "esp_sim_link.h"
 #include "esploader/esploader.h"
+#include "esploader/esploader_deflate.h"
 #include "esploader/esploader_md5.h"
+#include "esploader_zlib_compress.h"
 #include "esploader_port_sim.h"
 
 #define FLASH_SIZE  (4u << 20)
@@ -91,8 +95,9 @@ static uint32_t rnd(uint32_t n) /* 0 .. n-1 */
 
 /* ---- the job ------------------------------------------------------------------------------ */
 
-enum api { API_BUFFER, API_STREAM, API_DEFL };
-static const char *const api_name[] = {"write_buffer", "start/write/finish", "defl stream"};
+enum api { API_BUFFER, API_STREAM, API_DEFL, API_JOB };
+static const char *const api_name[] = {"write_buffer", "start/write/finish", "defl stream",
+                                       "write_job"};
 
 /* Fault kinds the campaign draws; CHECKSUM is placed by the trace hook (below). */
 enum {
@@ -118,6 +123,8 @@ typedef struct job {
     uint32_t baud; /* 0: stay at 115200 */
     uint32_t offset, size;
     int zlevel;
+    int job_comp; /* API_JOB: 0 plain, 1 core deflate, 2 zlib */
+    bool job_read;
     int nfaults;
     int fk[MAX_FAULTS];
     sim_fault_t fault[MAX_FAULTS];
@@ -156,11 +163,15 @@ static void make_job(uint64_t seed, uint32_t max_image, job_t *j)
     j->chip = (sim_chip_id_t)rnd(SIM_CHIP_COUNT);
     j->stub = rnd(2);
     j->strict = rnd(2);
-    j->api = (enum api)rnd(3);
+    j->api = (enum api)rnd(4);
     if (j->api == API_DEFL && !j->stub && !rom_can(j->chip)) {
         j->api = API_STREAM;
     }
-    j->skip = j->api == API_BUFFER && rnd(2);
+    j->skip = (j->api == API_BUFFER || j->api == API_JOB) && rnd(2);
+    /* write_job: compressor none / the core's deflate / zlib; data from memory or a read
+     * callback */
+    j->job_comp = j->api == API_JOB ? (int)rnd(3) : 0;
+    j->job_read = j->api == API_JOB && rnd(2);
     j->zlevel = 1 + (int)rnd(9);
     static const uint32_t bauds[] = {230400, 460800, 921600, 1500000, 2000000};
     if (rnd(2) && (j->stub || rom_can(j->chip))) {
@@ -240,11 +251,14 @@ static void make_job(uint64_t seed, uint32_t max_image, job_t *j)
 
 static void describe(const job_t *j, FILE *o)
 {
-    fprintf(o, "seed %llu: %s %s, %s%s, %u bytes at 0x%06x, baud %u%s%s%s",
+    static const char *const comp[] = {"", " plain", " deflate(core)", " deflate(zlib)"};
+    fprintf(o, "seed %llu: %s %s, %s%s%s%s, %u bytes at 0x%06x, baud %u%s%s%s",
             (unsigned long long)j->seed, sim_chip_name(j->chip), j->stub ? "stub" : "ROM",
-            api_name[j->api], j->skip ? " skip-unchanged" : "", (unsigned)j->size,
-            (unsigned)j->offset, j->baud ? (unsigned)j->baud : 115200u, j->strict ? ", strict" : "",
-            j->set_size ? ", set-size" : "", j->nfaults ? ", faults:" : ", no faults");
+            api_name[j->api], j->api == API_JOB ? comp[1 + j->job_comp] : "",
+            j->job_read ? " read-callback" : "", j->skip ? " skip-unchanged" : "",
+            (unsigned)j->size, (unsigned)j->offset, j->baud ? (unsigned)j->baud : 115200u,
+            j->strict ? ", strict" : "", j->set_size ? ", set-size" : "",
+            j->nfaults ? ", faults:" : ", no faults");
     for (int i = 0; i < j->nfaults; i++) {
         const sim_fault_t *f = &j->fault[i];
         if (j->fk[i] == FK_CHECKSUM) {
@@ -384,6 +398,16 @@ static void trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
     }
 }
 
+static int job_read(void *user, uint32_t pos, void *buf, uint32_t len)
+{
+    const world_t *w = user;
+    if ((uint64_t)pos + len > w->job->size) {
+        return -1;
+    }
+    memcpy(buf, w->image + pos, len);
+    return 0;
+}
+
 static esploader_stub_t stub_image(sim_chip_id_t chip)
 {
     static uint8_t text[3000], data[200];
@@ -483,6 +507,31 @@ static int session(world_t *w, bool faults)
         }
         rc = rc ? rc : esploader_flash_finish(l, 0);
         break;
+    case API_JOB: {
+        static uint8_t work[2 * 0x4000];
+        static esploader_deflate_t z;
+        esploader_compressor_t c = {0};
+        esploader_write_job_t job = {0};
+        job.offset = j->offset;
+        job.size = j->size;
+        job.data = j->job_read ? NULL : w->image;
+        job.read = j->job_read ? job_read : NULL;
+        job.read_user = w;
+        job.work = work;
+        job.work_size = sizeof(work);
+        job.flags = j->skip ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0;
+        if (j->job_comp == 1) {
+            esploader_deflate_compressor(&c, &z, 0);
+            job.compressor = &c;
+        } else if (j->job_comp == 2 && esploader_zlib_compressor_open(&c, j->zlevel) == 0) {
+            job.compressor = &c;
+        }
+        rc = esploader_flash_write_job(l, &job);
+        if (j->job_comp == 2) {
+            esploader_zlib_compressor_close(&c);
+        }
+        break;
+    }
     case API_DEFL:
         if (!j->stub && j->offset + j->size > 0x200000 && !j->set_size) {
             uint32_t size = 0;
