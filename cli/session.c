@@ -246,6 +246,13 @@ static uint32_t usable_baud(cli_session_t *s, uint32_t want)
     return 115200;
 }
 
+/* Replace (not duplicate) a field of the result when a reconnect sets it again. */
+static void result_str(const char *key, const char *v)
+{
+    cJSON_DeleteItemFromObject(cli_result(), key);
+    cJSON_AddStringToObject(cli_result(), key, v);
+}
+
 static int load_stub(cli_session_t *s)
 {
     const cli_opts_t *o = s->o;
@@ -297,8 +304,8 @@ static int load_stub(cli_session_t *s)
         return cli_exit_for(rc);
     }
     s->stub = true;
-    cJSON_AddStringToObject(cli_result(), "stub_file", path);
-    cJSON_AddStringToObject(cli_result(), "stub_source", source);
+    result_str("stub_file", path);
+    result_str("stub_source", source);
     return CLI_EXIT_OK;
 }
 
@@ -331,6 +338,9 @@ static int setup_flash(cli_session_t *s)
     return CLI_EXIT_OK;
 }
 
+/* raise_baud's "the link failed at this rate" (not an exit code: the session retries). */
+#define LINK_FAILED (-100)
+
 /* CHANGE_BAUDRATE to b. may_defer: a ROM that cannot (UNSUPPORTED) is left at 115200 without
  * an error, for the stub to do it. */
 static int raise_baud(cli_session_t *s, uint32_t b, bool may_defer)
@@ -348,6 +358,13 @@ static int raise_baud(cli_session_t *s, uint32_t b, bool may_defer)
                  cli_chip_name(esploader_get_target(&s->loader)));
         return CLI_EXIT_OK;
     }
+    if (rc == ESPLOADER_ERR_TIMEOUT || rc == ESPLOADER_ERR_PROTOCOL || rc == ESPLOADER_ERR_TARGET) {
+        /* The change itself failed (no reply, or no SYNC at the new rate: a marginal cable
+         * or USB bridge). The chip's rate is unknown now: the caller resets and tries lower. */
+        s->baud_failed = b;
+        s->baud_fail_rc = rc;
+        return LINK_FAILED;
+    }
     if (rc != 0) {
         char eb[160];
         cli_error("changing the baud rate to %u failed: %s", (unsigned)b,
@@ -358,6 +375,46 @@ static int raise_baud(cli_session_t *s, uint32_t b, bool may_defer)
     cli_debug("baud rate now %u", (unsigned)b);
     return CLI_EXIT_OK;
 }
+
+/* The baud fall-back ladder: the next usual rate below a failed one; 115200 = no change. */
+static uint32_t lower_baud(uint32_t failed)
+{
+    static const uint32_t ladder[] = {921600, 460800, 230400};
+    for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+        if (ladder[i] < failed) {
+            return ladder[i];
+        }
+    }
+    return 115200;
+}
+
+/* After a failed baud change: get the chip back into a fresh ROM loader at 115200. A raw TCP
+ * port is reopened (a new connection is the reset on the bridges and the sim); other ports go
+ * back to 115200 and the connect's reset sequence (DTR/RTS, RFC 2217, GPIO) resets the chip.
+ * Without reset lines (a PTY) the chip cannot be reset: the reconnect then only works if the
+ * chip never switched. */
+static int reopen_for_retry(cli_session_t *s)
+{
+    if (s->tcp) {
+        esploader_posix_close(s->port);
+        s->port = NULL;
+        esploader_posix_options_t popt = {0};
+        popt.baud = 115200;
+        char err[512];
+        if (esploader_posix_open(&s->port, s->port_name, &popt, err, sizeof(err)) != 0) {
+            cli_error("%s", err);
+            return CLI_EXIT_PORT;
+        }
+        s->cfg.port_ctx = s->port;
+    } else if (s->ops.set_baudrate) {
+        s->ops.set_baudrate(s->port, 115200);
+    }
+    s->stub = false;
+    s->baud = 0;
+    return CLI_EXIT_OK;
+}
+
+static int bring_up(cli_session_t *s, unsigned need, uint32_t ceiling);
 
 int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, unsigned need)
 {
@@ -402,6 +459,39 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
         /* RFC 2217 servers interpret the classic DTR/RTS pattern (docs/protocol.md §10.6). */
         c->before = ESPLOADER_BEFORE_CLASSIC_RESET;
     }
+    /* Connect, stub, baud; when the baud change itself fails, reset, reconnect and try the
+     * next lower rate (921600 -> 460800 -> 230400 -> 115200), one line each. */
+    uint32_t ceiling = 0;
+    for (;;) {
+        ec = bring_up(s, need, ceiling);
+        if (ec != LINK_FAILED) {
+            return ec;
+        }
+        char eb[160];
+        ceiling = lower_baud(s->baud_failed);
+        if (ceiling > 115200) {
+            cli_warn("changing the baud rate to %u failed (%s): resetting, reconnecting and "
+                     "trying %u",
+                     (unsigned)s->baud_failed, cli_errtext(s, s->baud_fail_rc, eb, sizeof(eb)),
+                     (unsigned)ceiling);
+        } else {
+            cli_warn("changing the baud rate to %u failed (%s): resetting, reconnecting and "
+                     "staying at 115200",
+                     (unsigned)s->baud_failed, cli_errtext(s, s->baud_fail_rc, eb, sizeof(eb)));
+        }
+        ec = reopen_for_retry(s);
+        if (ec != CLI_EXIT_OK) {
+            return ec;
+        }
+    }
+}
+
+static int bring_up(cli_session_t *s, unsigned need, uint32_t ceiling)
+{
+    const cli_opts_t *o = s->o;
+    esploader_config_t *c = &s->cfg;
+    const char *port = s->port_name;
+    int ec;
     int rc = esploader_init(&s->loader, c);
     if (rc != 0) {
         cli_error("invalid configuration: %s", esploader_strerror(rc));
@@ -415,11 +505,11 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
         return d == ESPLOADER_DIAG_WRONG_CHIP ? CLI_EXIT_WRONG_CHIP : CLI_EXIT_CONNECT;
     }
     esploader_chip_t chip = esploader_get_target(&s->loader);
-    cJSON_AddStringToObject(cli_result(), "chip", cli_chip_name(chip));
+    result_str("chip", cli_chip_name(chip));
     {
         /* What the chip printed while being reset: shows which boot mode it took. */
         char txt[ESPLOADER_BOOT_LOG + 1];
-        cJSON_AddStringToObject(cli_result(), "boot_log", cli_boot_log_text(s, txt, sizeof(txt)));
+        result_str("boot_log", cli_boot_log_text(s, txt, sizeof(txt)));
         if (txt[0]) {
             cli_debug("boot log: %s", txt);
         }
@@ -435,7 +525,7 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
      * it, so it needs no second change. Where the ROM refuses, the stub changes it. */
     uint32_t want = 115200;
     if ((need & CLI_NEED_BAUD) && o->baud > 115200) {
-        want = usable_baud(s, o->baud);
+        want = ceiling ? ceiling : usable_baud(s, o->baud);
     }
     bool baud_done = want <= 115200;
     if (!baud_done && chip != ESPLOADER_CHIP_ESP8266) {
@@ -464,6 +554,7 @@ int cli_session_open(cli_session_t *s, const cli_opts_t *o, const char *port, un
             }
         }
     }
+    cJSON_DeleteItemFromObject(cli_result(), "stub");
     cJSON_AddBoolToObject(cli_result(), "stub", s->stub);
 
     if (!baud_done) {

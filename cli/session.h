@@ -18,8 +18,10 @@ typedef struct cli_session {
     const char *port_name;
     bool tcp, rfc2217, has_lines;
     bool stub;
-    uint32_t baud;       /* the link's rate after a CHANGE_BAUDRATE, 0 = still the connect rate */
-    uint32_t flash_size; /* bytes: detected or from --flash-size; 0 = unknown */
+    uint32_t baud;        /* the link's rate after a CHANGE_BAUDRATE, 0 = still the connect rate */
+    uint32_t baud_failed; /* the rate whose CHANGE_BAUDRATE failed last (baud fall-back) */
+    int baud_fail_rc;     /* and why */
+    uint32_t flash_size;  /* bytes: detected or from --flash-size; 0 = unknown */
     esploader_reset_step_t custom[64];
 } cli_session_t;
 

@@ -159,5 +159,39 @@ case_mkimage_128k() {
     [ "$(stat -c %s "$D/a.bin" 2>/dev/null)" -le 131072 ] 2>/dev/null && pass "128K image fits 128 KB" || fail "128K image size $(stat -c %s "$D/a.bin" 2>/dev/null)"
 }
 
+# Baud fall-back: when the change itself fails (here: a link that garbles everything above
+# 230400, sim --link-fail-above, a link-fault model), reset, reconnect, try the next lower rate
+# (921600 -> 460800 -> 230400), one line each, and finish the job.
+case_baud_fallback() {
+    local mode
+    for mode in rom stub rfc; do
+        local fe=tcp
+        [ $mode = rfc ] && fe=rfc2217 # reset by the DTR/RTS pattern instead of a new connection
+        start_sim $mode esp32 $fe --no-timing --link-fail-above 230400 || return
+        MK blob "$D/b.bin" 30000
+        local extra=""
+        [ $mode = rom ] && extra=--no-stub
+        eval "cli -p \"\$PORT_$mode\" $extra -b 921600 write-flash 0x10000 \"$D/b.bin\""
+        expect "$mode: baud fall-back 921600 -> 460800 -> 230400" 0 \
+            "changing the baud rate to 921600 failed" "trying 460800" \
+            "changing the baud rate to 460800 failed" "trying 230400" "hash verified"
+        lacks "$mode: 230400 worked" "changing the baud rate to 230400 failed"
+        [ "$(printf '%s\n' "$ERR" | grep -c 'changing the baud rate')" = 2 ] && pass "$mode: one line per step" || fail "$mode: lines: $ERR"
+        stop_sim $mode
+        flash_equals $mode 0x10000 "$D/b.bin"
+    done
+    # The fault is the link's: at a rate it carries, nothing falls back.
+    start_sim C esp32 tcp --no-timing --link-fail-above 460800 || return
+    cli -p "$PORT_C" -b 460800 write-flash 0x10000 "$D/b.bin"
+    expect "no fall-back where the link works" 0 "hash verified"
+    lacks "no fall-back line" "changing the baud rate"
+    # Down to the floor: above 115200 nothing works, the job still finishes at 115200.
+    start_sim F esp32 tcp --no-timing --link-fail-above 115200 || return
+    cli -p "$PORT_F" -b 460800 write-flash 0x20000 "$D/b.bin"
+    expect "fall-back to 115200" 0 "trying 230400" "staying at 115200" "hash verified"
+    stop_sim F
+    flash_equals F 0x20000 "$D/b.bin"
+}
+
 "case_$1" "${@:2}"
 finish
