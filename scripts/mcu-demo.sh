@@ -229,6 +229,23 @@ if [ $HAVE_STUBS = 1 ]; then
 else
     say "== stub mode skipped: no esptool-js stub JSONs (run 'npm ci'); the firmware has no stub"
 fi
+# No target on the link (UART1 on QEMU's null chardev): connect must give up on its own
+# deadlines with the diagnosis, and the firmware must exit non-zero, not hang.
+say "== no target on UART1: the connect must fail cleanly (deadlines honoured by the port)"
+t0=$(date +%s)
+nrc=0
+timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none \
+    -semihosting-config enable=on,target=native -kernel "$FW" -serial stdio -serial null \
+    -append "--binaries $BINS" >"$OUT/no-target.log" 2>&1 </dev/null || nrc=$?
+tr -d '\r' <"$OUT/no-target.log" >"$OUT/no-target.tmp" && mv "$OUT/no-target.tmp" "$OUT/no-target.log"
+if [ $nrc -eq 1 ] && grep -q "Diagnosis: nothing came back" "$OUT/no-target.log"; then
+    say "no-target: OK: $(grep -o 'Connect failed.*' "$OUT/no-target.log"), exit 1 after $(($(date +%s) - t0)) s"
+else
+    say "no-target: FAILED (exit $nrc; expected 1 with the 'nothing came back' diagnosis)"
+    tail -5 "$OUT/no-target.log" | sed 's/^/    /'
+    fail=1
+fi
+
 # Compressed on the MCU (raw images from the "filesystem", the core's deflate, FLASH_DEFL_*).
 if [ $HAVE_Z = 1 ]; then
     say "== ESP32: ROM loader, compressed on the MCU (core deflate through the write pipeline)"
