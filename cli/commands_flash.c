@@ -196,7 +196,7 @@ static void loader_caps(cli_session_t *s, bool *can_md5, bool *can_defl)
     const esploader_chip_info_t *info = esploader_chip_info(esploader_get_target(&s->loader));
     bool sdm = esploader_secure_download_mode(&s->loader);
     *can_md5 = !sdm && (s->stub || (info && info->rom_has_md5));
-    *can_defl = s->stub || (info && info->rom_has_deflate);
+    *can_defl = !sdm && (s->stub || (info && info->rom_has_deflate)); /* SDM: no FLASH_DEFL */
 }
 
 /* One region through the library's write pipeline (esploader_flash_write_job): unchanged
@@ -211,7 +211,10 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     bool compress = o->compress != CLI_COMPRESS_OFF;
     if (compress && !can_defl) {
         if (o->compress == CLI_COMPRESS_ON) {
-            cli_warn("this ROM cannot take compressed data; writing uncompressed");
+            cli_warn("%s; writing uncompressed",
+                     esploader_secure_download_mode(&s->loader)
+                         ? "Secure Download Mode refuses compressed data (FLASH_DEFL_*)"
+                         : "this ROM cannot take compressed data");
         }
         compress = false;
     }

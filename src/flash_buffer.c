@@ -293,7 +293,7 @@ int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *j)
     s.data = (const uint8_t *)j->data;
     s.work = (uint8_t *)j->work;
     s.done = s.told = 0;
-    s.defl = j->compressor != NULL && !espl_is_8266_rom(l);
+    s.defl = j->compressor != NULL && !espl_is_8266_rom(l) && !l->sdm; /* FLASH_DEFL_* */
     s.verify = can_md5 && !(j->flags & ESPLOADER_FINISH_NO_VERIFY);
     s.block = j->block_size ? j->block_size : l->stub ? 0x4000u : MIN_BLOCK;
     for (;;) {

@@ -333,7 +333,8 @@ uint32_t esploader_stub_block(uint32_t left, uint32_t block_size);
  *      each block that differs (and is not erased) one per 4 KB sector; runs of differing
  *      sectors are written as they are found.
  *   2. Send each run (or the whole region): compressed through job.compressor with
- *      FLASH_DEFL_* where the loader inflates (every stub and ROM but the ESP8266 ROM), in
+ *      FLASH_DEFL_* where the loader inflates (every stub and ROM but the ESP8266 ROM; not in
+ *      Secure Download Mode, which refuses FLASH_DEFL_*), in
  *      two passes with identical compressor calls (count the compressed size that
  *      FLASH_DEFL_BEGIN announces, then send); plainly with FLASH_* when there is no
  *      compressor, the loader cannot inflate, or the data does not shrink. A rejected block

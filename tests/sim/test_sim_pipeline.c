@@ -291,6 +291,41 @@ static void test_esp8266_rom(void **state)
     esploader_zlib_compressor_close(&zc);
 }
 
+/* Secure Download Mode refuses FLASH_DEFL_* and MD5: a compressor and SKIP_UNCHANGED are
+ * accepted and cannot apply; one plain transfer, unverified (and no refused command sent). */
+static void test_secure_download_mode(void **state)
+{
+    h_opts_t o = {0};
+    esploader_compressor_t zc;
+    static uint8_t work[0x4000];
+    esploader_write_job_t job = {0};
+    (void)state;
+    o.secure_download = true;
+    assert_int_equal(esploader_zlib_compressor_open(&zc, 9), 0);
+    harness_t *h = h_new(SIM_CHIP_ESP32S3, &o);
+    assert_non_null(h);
+    assert_int_equal(h_connect(h), ESPLOADER_OK);
+    assert_true(esploader_secure_download_mode(&h->loader));
+    h_arm(h);
+    h_trace_t t0 = h->trace;
+    job.offset = OFFSET;
+    job.size = SIZE;
+    job.data = old_data;
+    job.compressor = &zc;
+    job.work = work;
+    job.work_size = sizeof(work);
+    job.flags = ESPLOADER_WRITE_SKIP_UNCHANGED;
+    assert_int_equal(esploader_flash_write_job(&h->loader, &job), ESPLOADER_OK);
+    assert_int_equal(h_flash_diff(h, OFFSET, old_data, SIZE), -1);
+    assert_false(esploader_flash_verified(&h->loader));
+    assert_int_equal(ops(h, &t0, OP_FLASH_DEFL_BEGIN), 0);
+    assert_int_equal(ops(h, &t0, OP_MD5), 0);
+    assert_int_equal(ops(h, &t0, OP_FLASH_BEGIN), 1);
+    assert_int_equal(h->trace.rx_unsupported, t0.rx_unsupported);
+    h_free(h);
+    esploader_zlib_compressor_close(&zc);
+}
+
 /* A compressor that fails half-way through its sending pass (after FLASH_DEFL_BEGIN): the
  * write fails with ESPLOADER_ERR_HOST and the compressor's own code, naming the run; it is not
  * retried, and the session goes on working (the next write lands). */
@@ -428,10 +463,11 @@ int main(void)
     h_wall_guard(200);
     h_fill_text(old_data, sizeof(old_data), 0x5EEDu);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compressed_skip), cmocka_unit_test(test_erased_region),
-        cmocka_unit_test(test_erased_block),    cmocka_unit_test(test_read_source),
-        cmocka_unit_test(test_esp8266_rom),     cmocka_unit_test(test_compressor_fails),
-        cmocka_unit_test(test_verify_mismatch), cmocka_unit_test(test_read_fails),
+        cmocka_unit_test(test_compressed_skip),  cmocka_unit_test(test_erased_region),
+        cmocka_unit_test(test_erased_block),     cmocka_unit_test(test_read_source),
+        cmocka_unit_test(test_esp8266_rom),      cmocka_unit_test(test_secure_download_mode),
+        cmocka_unit_test(test_compressor_fails), cmocka_unit_test(test_verify_mismatch),
+        cmocka_unit_test(test_read_fails),
     };
     return cmocka_run_group_tests_name("sim_pipeline", tests, NULL, NULL);
 }
