@@ -425,8 +425,19 @@ case_misc() {
     cli --help
     expect "--help" 0 "write-flash" "exit codes"
     cli write-flash --help
-    expect "write-flash --help" 0 "--flash-mode" "--no-diff"
+    expect "write-flash --help" 0 "--flash-mode" "--no-diff" "--diff "
     stop_sim A
+    # Secure Download Mode refuses FLASH_DEFL_* and MD5: compressible data goes plain, unverified
+    # (the pipeline used to send FLASH_DEFL_BEGIN there and fail).
+    start_sim B esp32s3 tcp --no-timing --secure-download || return
+    yes "sdm text line 0123456789" | head -c 20000 >"$D/sdm.bin"
+    cli -p "$PORT_B" -b 115200 write-flash 0x10000 "$D/sdm.bin"
+    expect "SDM write-flash of compressible data: plain" 0 "Wrote 20000 bytes" "NOT verified"
+    if printf '%s\n%s\n' "$OUT" "$ERR" | grep -q "bytes compressed"; then
+        fail "SDM write-flash compressed"
+    fi
+    stop_sim B
+    flash_equals B 0x10000 "$D/sdm.bin"
 }
 
 # The esptool commands added for issue 10: flash status/SFDP, dump-mem, security info,
