@@ -19,33 +19,36 @@ int espl_sync(esploader_t *l)
     return r;
 }
 
-/* Case-insensitive search for a lower-case needle (digits and ':' are unaffected). */
-static int contains(const char *hay, size_t n, const char *needle)
+/* Index just past the last case-insensitive match of a lower-case needle in hay[from, n), or
+ * 0 if none (digits and ':' are unaffected by the case fold). */
+static size_t find_last(const char *hay, size_t n, size_t from, const char *needle)
 {
-    size_t i, j;
-    for (i = 0; i < n; i++) {
+    size_t i, j, at = 0;
+    for (i = from; i < n; i++) {
         for (j = 0; needle[j] != '\0' && i + j < n && (hay[i + j] | 0x20) == needle[j]; j++) {
         }
         if (needle[j] == '\0') {
-            return 1;
+            at = i + j;
         }
     }
-    return 0;
+    return at;
 }
 
 static uint8_t diagnose(const esploader_t *l)
 {
+    const char *g = l->boot_log;
+    size_t n = l->boot_log_len, b;
     if (!l->rx_any) {
         return ESPLOADER_DIAG_NO_SERIAL_DATA;
     }
-    /* "waiting for download", "wait uart0 download", "DOWNLOAD_BOOT", "UART_BOOT(UART0)",
-     * "UART0_BOOT": what the ROMs print when strapped for download mode */
-    if (contains(l->boot_log, l->boot_log_len, "ownload") ||
-        contains(l->boot_log, l->boot_log_len, "uart0")) {
+    /* The latest banner tells the mode the chip is in now (a failed usb-reset shows a
+     * download-mode banner, then a normal boot). After it, "waiting for download", "wait uart0
+     * download", "DOWNLOAD_BOOT", "UART_BOOT(UART0)", "UART0_BOOT" mean download mode. */
+    b = find_last(g, n, 0, "boot:0x");
+    if (find_last(g, n, b, "ownload") || find_last(g, n, b, "uart0")) {
         return ESPLOADER_DIAG_DOWNLOAD_NO_SYNC;
     }
-    return contains(l->boot_log, l->boot_log_len, "boot:0x") ? ESPLOADER_DIAG_WRONG_BOOT_MODE
-                                                             : ESPLOADER_DIAG_NONE;
+    return b ? ESPLOADER_DIAG_WRONG_BOOT_MODE : ESPLOADER_DIAG_NONE;
 }
 
 /* §7 step 4: GET_SECURITY_INFO chip id, else the magic register. */

@@ -694,6 +694,26 @@ static void test_long_boot_log(void **state)
     fp_free(&fp);
 }
 
+/* Issue 12 item 12: a failed usb-reset leaves a download-mode banner, then the chip resets
+ * again and boots normally. The diagnosis follows the latest banner in the kept bytes: wrong
+ * boot mode, not "download mode but no SYNC". */
+static void test_boot_log_latest_banner_decides(void **state)
+{
+    static const char log2[] = "rst:0x15 (USB_UART_CHIP_RESET),boot:0x7 (DOWNLOAD(USB/UART0))\r\n"
+                               "waiting for download\r\n"
+                               "rst:0x15 (USB_UART_CHIP_RESET),boot:0xc (SPI_FAST_FLASH_BOOT)\r\n";
+    static const char back[] =
+        "rst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\r\n"
+        "rst:0x3 (SW_RESET),boot:0x2 (UART0_BOOT)\r\nwait uart0 download\r\n";
+    bool has;
+    (void)state;
+    assert_true(sizeof(log2) - 1 <= ESPLOADER_BOOT_LOG);
+    assert_int_equal(diag_for(log2, &has), ESPLOADER_DIAG_WRONG_BOOT_MODE);
+    assert_true(has);
+    /* and the other way round: normal boot first, then download mode */
+    assert_int_equal(diag_for(back, &has), ESPLOADER_DIAG_DOWNLOAD_NO_SYNC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -722,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_no_reset_no_sync),
         cmocka_unit_test(test_io_error_stops_connect),
         cmocka_unit_test(test_long_boot_log),
+        cmocka_unit_test(test_boot_log_latest_banner_decides),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
