@@ -46,6 +46,8 @@ static void usage(FILE *f)
         "921600)\n"
         "  --gpio-chip NAME --gpio-boot N --gpio-reset N\n"
         "                           drive IO0/EN from host GPIOs (libgpiod) instead of DTR/RTS\n"
+        "  --gpio-boot-active-high --gpio-reset-active-high\n"
+        "                           that GPIO line is asserted high (boards with inverters)\n"
         "  --json                   machine-readable output on stdout\n"
         "  --trace                  print every protocol frame on stderr\n"
         "  --timings                print the time of each phase on stderr (also in --json)\n"
@@ -274,6 +276,10 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
                 return -1;
             }
             *(boot ? &o->gpio_boot : &o->gpio_reset) = (int)n;
+        } else if (IS("--gpio-boot-active-high")) {
+            o->gpio_boot_active_high = true;
+        } else if (IS("--gpio-reset-active-high")) {
+            o->gpio_reset_active_high = true;
         } else if (IS("--json")) {
             o->json = true;
         } else if (IS("--trace")) {

@@ -53,6 +53,7 @@ typedef struct cli_opts {
     bool json, trace, timings;
     int verbose;
     const char *gpio_chip;
+    bool gpio_boot_active_high, gpio_reset_active_high; /* boards with inverters */
     int gpio_boot, gpio_reset;
     int compress_level;
     uint32_t pt_offset;

@@ -99,6 +99,8 @@ int cli_port_open(cli_session_t *s, const cli_opts_t *o, const char *port)
         popt.gpio_chip = o->gpio_chip;
         popt.gpio_boot = o->gpio_boot;
         popt.gpio_reset = o->gpio_reset;
+        popt.gpio_boot_active_high = o->gpio_boot_active_high;
+        popt.gpio_reset_active_high = o->gpio_reset_active_high;
     }
     char err[512];
     int rc = esploader_posix_open(&s->port, port, &popt, err, sizeof(err));

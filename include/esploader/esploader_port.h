@@ -23,6 +23,17 @@ extern "C" {
 #define ESPLOADER_LINE_ASSERT  1    /* asserted: pin at 0 V (both lines are active-low) */
 #define ESPLOADER_LINE_KEEP    (-1) /* leave this line as it is */
 
+/* The pin level (0 = low, 1 = high) a port drives for ESPLOADER_LINE_ASSERT / _RELEASE: asserted
+ * is low, unless the line is active-high (a board with an inverter between host pin and EN /
+ * IO0). For ports that drive GPIOs; -1 for ESPLOADER_LINE_KEEP. */
+static inline int esploader_line_level(int action, int active_high)
+{
+    if (action == ESPLOADER_LINE_KEEP) {
+        return -1;
+    }
+    return (action == ESPLOADER_LINE_ASSERT) == (active_high != 0);
+}
+
 typedef struct esploader_port_ops {
     /*
      * Send len bytes. Return 0 once all of them are handed to the transport,

@@ -64,12 +64,15 @@ static int32_t idf_read(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms
 static int32_t idf_set_lines(void *ctx, int dtr, int rts)
 {
     esploader_esp_idf_port_t *p = ctx;
-    /* Wired straight to the pins: dtr = BOOT (IO0), rts = RESET (EN); asserted = low. The two
-     * writes are microseconds apart, far closer than the RC delay on a board's EN pin. */
+    /* Wired straight to the pins: dtr = BOOT (IO0), rts = RESET (EN); asserted = low unless the
+     * pin is configured active-high. The two writes are microseconds apart, far closer than
+     * the RC delay on a board's EN pin. */
     if (dtr != ESPLOADER_LINE_KEEP)
-        gpio_set_level((gpio_num_t)p->cfg.boot_pin, dtr == ESPLOADER_LINE_ASSERT ? 0 : 1);
+        gpio_set_level((gpio_num_t)p->cfg.boot_pin,
+                       (uint32_t)esploader_line_level(dtr, p->cfg.boot_active_high));
     if (rts != ESPLOADER_LINE_KEEP)
-        gpio_set_level((gpio_num_t)p->cfg.reset_pin, rts == ESPLOADER_LINE_ASSERT ? 0 : 1);
+        gpio_set_level((gpio_num_t)p->cfg.reset_pin,
+                       (uint32_t)esploader_line_level(rts, p->cfg.reset_active_high));
     return 0;
 }
 
@@ -144,8 +147,11 @@ int esploader_esp_idf_init(esploader_esp_idf_port_t *p, const esploader_esp_idf_
         return ESPLOADER_ERR_IO;
     }
     /* Both lines released: the target runs whatever it has until the library resets it. */
-    gpio_set_level((gpio_num_t)p->cfg.boot_pin, 1);
-    gpio_set_level((gpio_num_t)p->cfg.reset_pin, 1);
+    gpio_set_level((gpio_num_t)p->cfg.boot_pin,
+                   (uint32_t)esploader_line_level(ESPLOADER_LINE_RELEASE, p->cfg.boot_active_high));
+    gpio_set_level(
+        (gpio_num_t)p->cfg.reset_pin,
+        (uint32_t)esploader_line_level(ESPLOADER_LINE_RELEASE, p->cfg.reset_active_high));
     return 0;
 }
 

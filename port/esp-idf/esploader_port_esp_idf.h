@@ -28,6 +28,9 @@ typedef struct esploader_esp_idf_config {
     int boot_pin;       /* to the target's IO0 (GPIO9 on C2/C3/C6/H2, ...) */
     int reset_pin;      /* to the target's EN / CHIP_PU */
     int rx_buffer_size; /* 0 = 4096 bytes of driver receive buffer */
+    /* Non-zero: the pin is active-high (asserted = driven high), for boards with an inverter
+     * between our pin and IO0 / EN. Default 0: asserted = low. */
+    int boot_active_high, reset_active_high;
 } esploader_esp_idf_config_t;
 
 typedef struct esploader_esp_idf_port {

@@ -22,7 +22,10 @@ typedef struct esploader_posix_options {
     uint32_t baud;             /* 0 = 115200 */
     const char *gpio_chip;     /* e.g. "gpiochip0": drive BOOT/RESET by GPIO instead of DTR/RTS */
     int gpio_boot, gpio_reset; /* line offsets (used when gpio_chip is set) */
-    int exclusive;             /* non-zero: take an exclusive lock on the device (TIOCEXCL) */
+    /* Non-zero: that GPIO line is active-high (asserted = driven high; boards with an inverter).
+     * Default 0: asserted = low, as DTR/RTS through the usual auto-reset transistors. */
+    int gpio_boot_active_high, gpio_reset_active_high;
+    int exclusive; /* non-zero: take an exclusive lock on the device (TIOCEXCL) */
 } esploader_posix_options_t;
 
 /* Open a device path or URL. On failure returns a negative esploader_err_t and writes a

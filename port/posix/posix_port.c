@@ -222,7 +222,8 @@ int esploader_posix_open(esploader_posix_port_t **out, const char *path_or_url,
         rc = posix_serial_open(p, path_or_url, opt->exclusive != 0, err, err_len);
     }
     if (rc == 0 && opt->gpio_chip && *opt->gpio_chip) {
-        rc = posix_gpio_open(p, opt->gpio_chip, opt->gpio_boot, opt->gpio_reset, err, err_len);
+        rc = posix_gpio_open(p, opt->gpio_chip, opt->gpio_boot, opt->gpio_reset,
+                             opt->gpio_boot_active_high, opt->gpio_reset_active_high, err, err_len);
     }
     if (rc != 0) {
         esploader_posix_close(p);

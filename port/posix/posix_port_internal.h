@@ -74,8 +74,8 @@ int32_t posix_rfc2217_set_baud(esploader_posix_port_t *p, uint32_t baud);
 void posix_rfc2217_flush(esploader_posix_port_t *p);
 
 /* GPIO lines (posix_gpio.c); stubs that fail when built without libgpiod. */
-int posix_gpio_open(esploader_posix_port_t *p, const char *chip, int boot, int reset, char *err,
-                    size_t err_len);
+int posix_gpio_open(esploader_posix_port_t *p, const char *chip, int boot, int reset, int boot_ah,
+                    int reset_ah, char *err, size_t err_len);
 int32_t posix_gpio_set_lines(esploader_posix_port_t *p, int boot, int reset);
 void posix_gpio_close(esploader_posix_port_t *p);
 

@@ -191,6 +191,30 @@ static void test_rom_16mb_limit(void **state)
     fp_free(&fp);
 }
 
+/* Issue 12 item 16: GPIO reset-line polarity for the ports that drive pins (POSIX libgpiod,
+ * ESP-IDF). Asserted = low by default; active-high lines (boards with an inverter) invert. A
+ * fake line layer: the levels a port would write for one reset sequence, both polarities. */
+static void test_line_polarity(void **state)
+{
+    static const int seq[] = {ESPLOADER_LINE_RELEASE, ESPLOADER_LINE_ASSERT, ESPLOADER_LINE_KEEP,
+                              ESPLOADER_LINE_RELEASE};
+    int pins_low[4], pins_high[4];
+    size_t i;
+    (void)state;
+    for (i = 0; i < 4; i++) {
+        pins_low[i] = esploader_line_level(seq[i], 0);
+        pins_high[i] = esploader_line_level(seq[i], 1);
+    }
+    assert_int_equal(pins_low[0], 1); /* released: high */
+    assert_int_equal(pins_low[1], 0); /* asserted: low */
+    assert_int_equal(pins_low[2], -1);
+    assert_int_equal(pins_high[0], 0); /* active-high: released is low */
+    assert_int_equal(pins_high[1], 1); /* and asserted high */
+    assert_int_equal(pins_high[2], -1);
+    assert_int_equal(pins_high[3], 0);
+    assert_int_equal(esploader_line_level(ESPLOADER_LINE_ASSERT, 7), 1); /* any non-zero flag */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_stub_only_ops_on_rom),
         cmocka_unit_test(test_rom_16mb_limit),
         cmocka_unit_test(test_chip_from_name),
+        cmocka_unit_test(test_line_polarity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
