@@ -217,17 +217,18 @@ static void build_code(uint16_t *code, const uint16_t *freq, unsigned n)
     }
 }
 
-/* End the block and start a dynamic one whose code comes from the block just ended. The code
- * lengths go out one per call afterwards (z->hdr), through the small output queue. */
+/* End the block and start a dynamic one whose code comes from the counts so far (the block
+ * just ended in full, each older one at a quarter of the next one's weight). The code lengths
+ * go out one per call afterwards (z->hdr), through the small output queue. */
 static void new_block(esploader_deflate_t *z)
 {
     unsigned i;
     put_sym(z, 256);
     build_code(z->code, z->freq, NLIT);
     build_code(z->code + NLIT, z->freq + NLIT, NDIST);
-    for (i = 0; i < NLIT + NDIST; i++)
-        z->freq[i] = 0;
-    put_bits(z, 4, 3);                                            /* not final, dynamic */
+    for (i = 0; i < NLIT + NDIST; i++) /* older blocks count a quarter: smoother estimates */
+        z->freq[i] = (uint16_t)(z->freq[i] >> 2); /* (at most 4/3 of a block's 33 K symbols) */
+    put_bits(z, 4, 3);                            /* not final, dynamic */
     put_bits(z, (NLIT - 257) | (NDIST - 1) << 5 | 15u << 10, 14); /* HLIT HDIST HCLEN=19 */
     /* code length code: lengths 0..15 all 4 bits long (code = the value), 16..18 unused;
      * sent in the order 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1 15 */

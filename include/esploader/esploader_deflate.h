@@ -8,8 +8,9 @@
  * Output: zlib header 38 11 (CINFO 3: a 2 KB window; no distance exceeds
  * ESPLOADER_DEFLATE_MAX_DIST = 1786 B); LZ77 matches (hash chains, one-step lazy evaluation)
  * in a fixed-Huffman block for the first 4 KB, then one dynamic-Huffman block per 32 KB whose
- * code is built from the previous block's symbol counts (so nothing is buffered: each symbol
- * goes out as soon as it is found); an empty final fixed block; the Adler-32 of the input.
+ * code is built from the symbol counts of the blocks before it (the last one in full, each
+ * older one at a quarter of the weight of the next), so nothing is buffered: each symbol goes
+ * out as soon as it is found; an empty final fixed block; the Adler-32 of the input.
  * Every dynamic code is complete and at most 12 bits long. Any inflater accepts it (zlib,
  * miniz/tinfl as in the ESP ROMs and flasher stubs).
  *
