@@ -82,6 +82,14 @@ mkdir -p "$OUT/obj"
 echo "fuzz.sh: building ${#targets[@]} targets with $CC"
 # Every source is compiled once, with coverage instrumentation (fuzzer-no-link), and linked
 # into both the replay runner and the libFuzzer binary.
+# An object is rebuilt when its source or any header of the tree is newer (a header that changes
+# a struct's layout must not leave objects of two layouts linked together).
+newest_header=$(find include src sim cli hostlib port tests/fuzz tests/deflate -name '*.h' \
+  -newer "$OUT/obj/.stamp" 2>/dev/null | head -1)
+if [ -n "$newest_header" ] || [ ! -f "$OUT/obj/.stamp" ]; then
+  rm -f "$OUT"/obj/*.o
+fi
+touch "$OUT/obj/.stamp"
 objs() {
   local f o
   for f in "$@"; do
