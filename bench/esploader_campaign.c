@@ -375,7 +375,8 @@ static void trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
 {
     world_t *w = user;
     if (trace_on) {
-        fprintf(stderr, "%10.3f ms %s", (double)sim_link_now_us(w->link) / 1000.0,
+        fprintf(stderr, "%10.3f ms @%-7llu %s", (double)sim_link_now_us(w->link) / 1000.0,
+                (unsigned long long)sim_link_bytes(w->link, tx ? SIM_DIR_TO_CHIP : SIM_DIR_TO_HOST),
                 tx ? "H->C" : "C->H");
         for (size_t i = 0; i < len && i < 32; i++) {
             fprintf(stderr, " %02x", f[i]);
