@@ -84,8 +84,9 @@ echo "fuzz.sh: building ${#targets[@]} targets with $CC"
 # into both the replay runner and the libFuzzer binary.
 # An object is rebuilt when its source or any header of the tree is newer (a header that changes
 # a struct's layout must not leave objects of two layouts linked together).
+# (On a fresh build there is no stamp yet: find then fails, which must not end the script.)
 newest_header=$(find include src sim cli hostlib port tests/fuzz tests/deflate -name '*.h' \
-  -newer "$OUT/obj/.stamp" 2>/dev/null | head -1)
+  -newer "$OUT/obj/.stamp" 2>/dev/null | head -1 || true)
 if [ -n "$newest_header" ] || [ ! -f "$OUT/obj/.stamp" ]; then
   rm -f "$OUT"/obj/*.o
 fi
