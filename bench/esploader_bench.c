@@ -823,10 +823,7 @@ int main(int argc, char **argv)
             return 1;
         }
         zis[i].zlen = (uint32_t)cap;
-        esploader_md5_t m;
-        esploader_md5_init(&m);
-        esploader_md5_update(&m, imgs[i].data, imgs[i].size);
-        esploader_md5_final(&m, zis[i].md5);
+        esploader_md5(imgs[i].data, imgs[i].size, zis[i].md5);
         total_in += imgs[i].size;
         total_z += cap;
     }

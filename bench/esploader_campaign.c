@@ -631,10 +631,7 @@ static result_t run_job(const job_t *j)
     w->image = malloc(j->size);
     w->prev = malloc(FLASH_SIZE);
     fill_data(w);
-    esploader_md5_t m;
-    esploader_md5_init(&m);
-    esploader_md5_update(&m, w->image, j->size);
-    esploader_md5_final(&m, w->md5);
+    esploader_md5(w->image, j->size, w->md5);
     if (j->api == API_DEFL) {
         uLongf zl = compressBound(j->size);
         w->z = malloc(zl);

@@ -296,12 +296,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         pos += n;
     }
     if (rc == 0 && one_md5) {
-        uint8_t md5[16];
-        esploader_md5_t m;
-        esploader_md5_init(&m);
-        esploader_md5_update(&m, buf, len);
-        esploader_md5_final(&m, md5);
-        rc = esploader_flash_verify_md5(&s->loader, addr, len, md5);
+        rc = esploader_flash_verify_buffer(&s->loader, addr, buf, len);
         verified = rc == 0;
         job.fail_offset = addr;
         job.md5s++;
@@ -437,12 +432,7 @@ int cli_job_verify(cli_session_t *s, cli_write_job_t *job)
     int result = CLI_EXIT_OK;
     for (int i = 0; i < job->count; i++) {
         const cli_region_t *r = &job->r[i];
-        uint8_t md5[16];
-        esploader_md5_t m;
-        esploader_md5_init(&m);
-        esploader_md5_update(&m, r->data, r->len);
-        esploader_md5_final(&m, md5);
-        int rc = esploader_flash_verify_md5(&s->loader, r->addr, r->len, md5);
+        int rc = esploader_flash_verify_buffer(&s->loader, r->addr, r->data, r->len);
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "file", r->path);
         cJSON_AddNumberToObject(j, "address", r->addr);

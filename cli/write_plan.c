@@ -33,12 +33,7 @@ int cli_plan_worth_diff(cli_session_t *s, uint32_t addr, const uint8_t *buf, uin
             sec++;
         }
         uint32_t off = sec * SECTOR, n = len - off < SECTOR ? len - off : SECTOR;
-        uint8_t want[16];
-        esploader_md5_t m;
-        esploader_md5_init(&m);
-        esploader_md5_update(&m, buf + off, n);
-        esploader_md5_final(&m, want);
-        int rc = esploader_flash_verify_md5(&s->loader, addr + off, n, want);
+        int rc = esploader_flash_verify_buffer(&s->loader, addr + off, buf + off, n);
         if (rc == 0) {
             return 0; /* this sector is already there: a reflash, the search pays */
         }

@@ -102,10 +102,7 @@ void eh_ptable_write(const eh_ptable_t *t, uint8_t out[EH_PT_LEN])
     e[0] = 0xEB;
     e[1] = 0xEB;
     memset(e + 2, 0xFF, 14);
-    esploader_md5_t md5;
-    esploader_md5_init(&md5);
-    esploader_md5_update(&md5, out, (size_t)(e - out));
-    esploader_md5_final(&md5, e + 16);
+    esploader_md5(out, (size_t)(e - out), e + 16);
 }
 
 /* ---- names -------------------------------------------------------------------------------- */

@@ -35,10 +35,7 @@ eh_pt_status_t eh_pt_iter_next(eh_pt_iter_t *it, eh_partition_t *p)
         }
         if (e[0] == 0xEB && e[1] == 0xEB) {
             uint8_t digest[16];
-            esploader_md5_t md5;
-            esploader_md5_init(&md5);
-            esploader_md5_update(&md5, it->data, it->pos);
-            esploader_md5_final(&md5, digest);
+            esploader_md5(it->data, it->pos, digest);
             it->has_md5 = true;
             it->md5_ok = memcmp(digest, e + 16, 16) == 0;
             if (!it->md5_ok) {
