@@ -5,7 +5,9 @@
 #
 #   scripts/fuzz.sh [SECONDS_EACH] [TARGET...]   (default 10 s each, all targets;
 #                                                 FUZZ_BUILD=dir builds elsewhere,
-#                                                 FUZZ_CC=clang-NN picks the compiler)
+#                                                 FUZZ_CC=clang-NN picks the compiler,
+#                                                 FUZZ_RUNS=N also ends a target after
+#                                                 N execs, whichever comes first)
 #
 # Targets: sim_frames rfc2217 (the simulator's frame handling and its RFC2217 server codec),
 # slip resp target (the library's SLIP and response decoders, and the whole library against a
@@ -165,14 +167,17 @@ run_one() {
   esac
   local max_len=4096
   case $t in sim_frames | target) max_len=65536 ;; deflate) max_len=131072 ;; esac
-  local rc=0
-  (cd "$t" && "../fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 \
-    -max_len=$max_len -print_final_stats=1 corpus seeds >log.txt 2>&1) || rc=$?
+  local rc=0 runs=() t0 t1
+  [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+  t0=$(date +%s)
+  (cd "$t" && "../fuzz_$t" -max_total_time="$SECONDS_EACH" "${runs[@]}" -timeout=20 \
+    -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 corpus seeds >log.txt 2>&1) || rc=$?
+  t1=$(date +%s)
   local n
   n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$t/log.txt" | tail -1)
   local c
   c=$(find "$t" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
-  printf 'fuzz.sh: %-14s %4s s  %12s execs  %s crashes%s\n' "$t" "$SECONDS_EACH" "${n:-?}" "$c" \
+  printf 'fuzz.sh: %-14s %4s s  %12s execs  %s crashes%s\n' "$t" "$((t1 - t0))" "${n:-?}" "$c" \
     "$([ $rc -ne 0 ] && echo "  (exit $rc: see $OUT/$t/log.txt)")"
   if [ $rc -ne 0 ] || [ "$c" -gt 0 ]; then
     tail -30 "$t/log.txt" >&2
