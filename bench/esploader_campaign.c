@@ -17,7 +17,12 @@
  *   clean     the job reported an error (which one is counted) and nothing outside the region
  *             changed; the same job is then run again without faults on the same (possibly
  *             half-written) chip and must end verified with the flash right ("run it again")
+ *   reported  the job reported an error that says flash after the region changed (the
+ *             guard MD5, esploader_flash_guard_md5: a command damaged on the line erased
+ *             past the region) and nothing before that point changed; the fault-free rerun
+ *             must then end verified with the region right
  *   SILENT    success reported but the bytes differ, or bytes outside the region changed
+ *             (and no error said so)
  *   HANG      the virtual-time / port-call watchdog fired, or the run exceeded its wall time
  *   CRASH     the run's process died on a signal (build with ESPLOADER_SANITIZE=ON for
  *             ASan/UBSan: any report aborts)
@@ -145,6 +150,7 @@ typedef struct world {
     /* checksum fault placement */
     bool cks_armed;
     uint32_t data_frames;
+    uint32_t reported; /* the library said flash from here on (after the region) changed */
     esploader_t l;
 } world_t;
 
@@ -444,6 +450,7 @@ static int session(world_t *w, bool faults)
     w->blown = false;
     w->data_frames = 0;
     w->cks_armed = false;
+    w->reported = 0;
     /* a fresh session opens the port at 115200 with the lines released, as a new CLI run */
     sim_link_clear_faults(w->link);
     sim_link_set_baud(w->link, 115200);
@@ -489,12 +496,29 @@ static int session(world_t *w, bool faults)
     if (rc != 0) {
         return rc;
     }
-    uint32_t blk = esploader_stub_running(l) ? 0x4000 : 0x400;
+    uint32_t blk = esploader_flash_block_size(l);
+    /* The streams guard themselves as esploader.h tells their callers to: the guard MD5
+     * before the start, compared after the finish. */
+    uint8_t guard[16], guard_now[16];
+    bool guarded = false;
+    if (j->api == API_STREAM || j->api == API_DEFL) {
+        guarded = (j->stub || rom_can(j->chip)) &&
+                  esploader_flash_guard_md5(l, j->offset, j->size, guard) == 0;
+    }
     switch (j->api) {
-    case API_BUFFER:
-        rc = esploader_flash_write_buffer(l, j->offset, w->image, j->size,
-                                          j->skip ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0, NULL, NULL);
+    case API_BUFFER: {
+        /* what esploader_flash_write_buffer() builds, spelled out to read fail_offset */
+        esploader_write_job_t job = {0};
+        job.offset = j->offset;
+        job.size = j->size;
+        job.data = w->image;
+        job.flags = j->skip ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0;
+        rc = esploader_flash_write_job(l, &job);
+        if (rc == ESPLOADER_ERR_VERIFY && job.fail_offset >= j->offset + j->size) {
+            w->reported = job.fail_offset;
+        }
         break;
+    }
     case API_STREAM:
         if (!j->stub && rom_can(j->chip) && j->offset + j->size > 0x200000 && !j->set_size) {
             uint32_t size = 0; /* the ROM assumes 2 MB until told */
@@ -528,6 +552,9 @@ static int session(world_t *w, bool faults)
             job.compressor = &c;
         }
         rc = esploader_flash_write_job(l, &job);
+        if (rc == ESPLOADER_ERR_VERIFY && job.fail_offset >= j->offset + j->size) {
+            w->reported = job.fail_offset;
+        }
         if (j->job_comp == 2) {
             esploader_zlib_compressor_close(&c);
         }
@@ -547,6 +574,12 @@ static int session(world_t *w, bool faults)
         rc = rc ? rc : esploader_flash_defl_finish(l, w->md5, 0);
         break;
     }
+    if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY) &&
+        esploader_flash_guard_md5(l, j->offset, j->size, guard_now) == 0 &&
+        memcmp(guard, guard_now, 16) != 0) {
+        rc = ESPLOADER_ERR_VERIFY;
+        w->reported = (j->offset + j->size + SECTOR - 1) / SECTOR * SECTOR;
+    }
     return rc;
 }
 
@@ -562,6 +595,7 @@ enum cls {
     C_SETUP,
     C_UNVERIFIED,       /* ESP8266 ROM: success, reported as not verified; bytes right */
     C_UNVERIFIED_WRONG, /* the same, and bytes inside the region wrong */
+    C_REPORTED,         /* failed, saying flash after the region changed; nothing else did */
     C_COUNT
 };
 
@@ -678,8 +712,24 @@ static result_t run_job(const job_t *j)
             /* wrong bytes, or success without verifying where it could */
             r.cls = r.first_bad >= 0 || !ended_verified(w) ? C_SILENT : C_OK;
         }
-    } else if ((r.first_bad = check_outside(w)) >= 0) {
-        r.cls = C_SILENT; /* failed, and damaged flash it was never asked to touch */
+    } else if ((r.first_bad = check_outside(w)) >= 0 &&
+               (w->reported == 0 || r.first_bad < (long)w->reported)) {
+        r.cls = C_SILENT; /* failed, and damaged flash it was never asked to touch unsaid */
+    } else if (r.first_bad >= 0) {
+        /* the damage after the region, reported; the rerun must still get the region right */
+        r.cls = C_REPORTED;
+        uint64_t now = sim_link_now_us(w->link);
+        sim_link_free(w->link);
+        w->link = sim_link_new(w->sim);
+        sim_link_advance_us(w->link, now);
+        r.rerun_rc = session(w, false);
+        bool inside = false;
+        if (w->blown) {
+            r.cls = C_HANG;
+        } else if (r.rerun_rc != 0 || !ended_verified(w) ||
+                   ((void)check_flash(w, &inside), inside)) {
+            r.cls = C_RERUN_FAIL;
+        }
     } else {
         r.cls = C_CLEAN;
         if (verbose) {
@@ -812,10 +862,16 @@ int main(int argc, char **argv)
         }
         result_t r = run_forked(&j, wall_s, fork_it);
         count[r.cls]++;
-        static const char *const cls_name[] = {
-            "ok",           "clean error", "SILENT CORRUPTION",
-            "HANG",         "CRASH",       "RERUN FAILED",
-            "SETUP FAILED", "unverified",  "unverified, bytes wrong"};
+        static const char *const cls_name[] = {"ok",
+                                               "clean error",
+                                               "SILENT CORRUPTION",
+                                               "HANG",
+                                               "CRASH",
+                                               "RERUN FAILED",
+                                               "SETUP FAILED",
+                                               "unverified",
+                                               "unverified, bytes wrong",
+                                               "damage after the region reported"};
         if (r.cls == C_CLEAN) {
             rerun_ok++;
             by_err[-r.rc <= 8 ? -r.rc : 0]++;
@@ -824,8 +880,8 @@ int main(int argc, char **argv)
             by_err[-r.rc <= 8 && r.rc < 0 ? -r.rc : 0]++;
         }
         bool bad_run = r.cls != C_OK && r.cls != C_CLEAN && r.cls != C_UNVERIFIED &&
-                       r.cls != C_UNVERIFIED_WRONG;
-        if (verbose || single || bad_run || r.cls == C_UNVERIFIED_WRONG) {
+                       r.cls != C_UNVERIFIED_WRONG && r.cls != C_REPORTED;
+        if (verbose || single || bad_run || r.cls == C_UNVERIFIED_WRONG || r.cls == C_REPORTED) {
             printf("seed %llu: %s (rc %s, rerun %s", (unsigned long long)s, cls_name[r.cls],
                    esploader_strerror(r.rc), esploader_strerror(r.rerun_rc));
             if (r.first_bad >= 0) {
@@ -871,11 +927,12 @@ int main(int argc, char **argv)
     uint64_t clean = count[C_CLEAN] + count[C_RERUN_FAIL];
     uint64_t unver = count[C_UNVERIFIED] + count[C_UNVERIFIED_WRONG];
     printf("runs %llu, ok %llu, clean errors %llu (rerun ok %llu), silent corruptions %llu, "
-           "hangs %llu, crashes %llu; unverified (ESP8266 ROM, no MD5) %llu, bytes wrong in "
-           "%llu\n",
+           "hangs %llu, crashes %llu; damage after the region reported %llu; unverified "
+           "(ESP8266 ROM, no MD5) %llu, bytes wrong in %llu\n",
            (unsigned long long)runs, (unsigned long long)count[C_OK], (unsigned long long)clean,
            (unsigned long long)rerun_ok, (unsigned long long)count[C_SILENT],
            (unsigned long long)count[C_HANG], (unsigned long long)count[C_CRASH],
-           (unsigned long long)unver, (unsigned long long)count[C_UNVERIFIED_WRONG]);
-    return count[C_OK] + rerun_ok + unver == runs ? 0 : 1;
+           (unsigned long long)count[C_REPORTED], (unsigned long long)unver,
+           (unsigned long long)count[C_UNVERIFIED_WRONG]);
+    return count[C_OK] + rerun_ok + unver + count[C_REPORTED] == runs ? 0 : 1;
 }

@@ -265,6 +265,11 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     /* Writing it all in several calls: one MD5 of the region at the end instead of one per
      * call (the same bytes hashed, fewer round trips). */
     bool one_md5 = unit && !diff && !o->no_verify && len > unit;
+    /* The parts then go unverified, so the pipeline takes no guard MD5 of its own: take the
+     * region's here (the flash after it, which a FLASH_BEGIN with a damaged erase size would
+     * erase unseen; esploader_flash_guard_md5). No span or a refusal: unguarded. */
+    uint8_t guard[16], guard_now[16];
+    bool guarded = one_md5 && esploader_flash_guard_md5(&s->loader, addr, len, guard) == 0;
     /* One pipeline call per unit (cli/write_plan.c: 64 KB flash blocks, or the region). */
     for (uint32_t pos = 0; rc == 0 && pos < len;) {
         uint32_t n = len - pos;
@@ -301,6 +306,17 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         job.fail_offset = addr;
         job.md5s++;
     }
+    if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY)) {
+        int g = esploader_flash_guard_md5(&s->loader, addr, len, guard_now);
+        job.md5s = (uint16_t)(job.md5s + 2);
+        if (g == 0 && memcmp(guard, guard_now, sizeof(guard)) != 0) {
+            rc = ESPLOADER_ERR_VERIFY;
+            verified = false;
+            job.fail_offset = (addr + len + SECTOR - 1) & ~(SECTOR - 1);
+        } else if (rc == 0) {
+            rc = g;
+        }
+    }
     double dt = cli_now_s() - t0;
     esploader_zlib_compressor_close(&zc);
     if (lead) {
@@ -323,6 +339,15 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     cJSON_AddBoolToObject(j, "skipped", skipped);
     cJSON_AddNumberToObject(j, "seconds", dt);
     cJSON_AddBoolToObject(j, "verified", verified);
+    if (rc != 0 && rc == ESPLOADER_ERR_VERIFY && job.fail_offset >= addr + len) {
+        /* the guard span after the region changed (esploader_flash_guard_md5) */
+        cli_error("%s: the flash after the region changed while it was written (checked from "
+                  "0x%08x, 64 KB): a command damaged on the line (FLASH_BEGIN's erase size) "
+                  "erased past the region, how far is not known. Write again whatever lies "
+                  "after the region (the next partition too), then run this command again",
+                  r->path, (unsigned)job.fail_offset);
+        return CLI_EXIT_FAILED;
+    }
     if (rc != 0) {
         char what[200];
         snprintf(what, sizeof(what), "%s: %s at 0x%08x", r->path,

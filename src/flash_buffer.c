@@ -10,17 +10,22 @@
 #define DIFF_BLOCK   0x10000u /* first comparison granularity below the whole region */
 #define MIN_BLOCK    0x400u   /* the default block size is halved down to this to fit work */
 #define NO_RUN       0xFFFFFFFFu
+#define GUARD        0x10000u  /* flash checked after the region (see guard_take) */
+#define ROM_FLASH    0x200000u /* the flash size a ROM assumes until told (SPI_SET_PARAMS) */
 
 typedef struct {
     esploader_write_job_t *j;
     const uint8_t *data; /* j->data, or NULL: j->read */
     uint8_t *work;
-    uint32_t block; /* transfer block size */
-    uint32_t stage; /* read staging bytes: work + (defl ? block : 0) */
-    uint32_t done;  /* image bytes done, for progress */
-    uint32_t told;  /* the last done value progress() reported */
-    uint8_t defl;   /* runs go compressed */
-    uint8_t verify; /* runs get a target MD5 */
+    uint32_t block;   /* transfer block size */
+    uint32_t stage;   /* read staging bytes: work + (defl ? block : 0) */
+    uint32_t done;    /* image bytes done, for progress */
+    uint32_t told;    /* the last done value progress() reported */
+    uint8_t guard[8]; /* the guard MD5 before the first BEGIN, its first half: a change
+                       * slips through with odds of 2^-64, and the stack stays in budget */
+    uint8_t guarded;  /* 0 not taken yet, 1 taken, 2 no guard span */
+    uint8_t defl;     /* runs go compressed */
+    uint8_t verify;   /* runs get a target MD5 */
 } job_t;
 
 static int host_fail(job_t *s, int err)
@@ -167,6 +172,73 @@ static int32_t deflate_pass(esploader_t *l, job_t *s, uint32_t from, uint32_t to
 }
 
 /*
+ * The guard. Commands carry no checksum (only data blocks do) and FLASH_BEGIN's reply does not
+ * say what was erased, so a bit error in its erase size makes the loader erase past the region
+ * unseen: the region's own MD5 still matches (docs/reliability.md, seed 10877). Such an erase
+ * runs on from the region's end, so it changes the flash right after it: the pipeline takes
+ * the guard MD5 (esploader.h) before its first BEGIN and compares it after the job. It cannot
+ * see an over-erase of a span that was blank already, nor a damaged offset (that write fails
+ * the region's MD5, but what it erased elsewhere stays unseen).
+ */
+int esploader_flash_guard_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16])
+{
+    uint32_t end = offset + size, lim = l->flash_size ? l->flash_size : ROM_FLASH;
+    uint32_t pos = (end + ESP_SECTOR - 1) & ~(ESP_SECTOR - 1);
+
+    if (end < offset || pos < end || pos >= lim) {
+        return ESPLOADER_ERR_UNSUPPORTED; /* no flash after the region that the loader knows */
+    }
+    return esploader_flash_md5(l, pos, lim - pos < GUARD ? lim - pos : GUARD, md5);
+}
+
+/* The guard MD5 goes to the host MD5 context's memory (free between host MD5s, as the reply
+ * buffer is between commands): no digest on the stack of the pipeline's deepest chain. */
+static uint8_t *scratch16(esploader_t *l)
+{
+    return (uint8_t *)&l->md5;
+}
+
+/* Before the first BEGIN of a verified job: 1 taken, 2 none (no span, or not answered). */
+static int guard_take(esploader_t *l, job_t *s)
+{
+    uint32_t i;
+    int r = 0;
+
+    if (s->verify && s->guarded == 0) {
+        r = esploader_flash_guard_md5(l, s->j->offset, s->j->size, scratch16(l));
+        for (i = 0; i < sizeof(s->guard); i++) {
+            s->guard[i] = scratch16(l)[i];
+        }
+        s->guarded = r == 0 ? 1 : 2;
+        if (r != ESPLOADER_ERR_UNSUPPORTED) {
+            s->j->md5s++;
+        }
+        /* no span, or the loader refused to MD5 it: write unguarded rather than not at all */
+        r = r == ESPLOADER_ERR_UNSUPPORTED || r == ESPLOADER_ERR_TARGET ? 0 : r;
+    }
+    return r;
+}
+
+/* After the job ended with r: the guard span must be as it was. Not asked after a timeout or
+ * a lost line (each MD5 would wait for its own timeout). */
+static int guard_check(esploader_t *l, job_t *s, int r)
+{
+    int g;
+
+    if (s->guarded != 1 || (r != 0 && r != ESPLOADER_ERR_VERIFY && r != ESPLOADER_ERR_TARGET)) {
+        return r;
+    }
+    g = esploader_flash_guard_md5(l, s->j->offset, s->j->size, scratch16(l));
+    s->j->md5s++;
+    if (g == 0 && !espl_mem_equal(scratch16(l), s->guard, sizeof(s->guard))) {
+        s->j->fail_offset = (s->j->offset + s->j->size + ESP_SECTOR - 1) & ~(ESP_SECTOR - 1);
+        ESP_LOG(l, ESPLOADER_LOG_ERROR, "flash after the region changed at", s->j->fail_offset);
+        return ESPLOADER_ERR_VERIFY;
+    }
+    return r != 0 ? r : g;
+}
+
+/*
  * Write job bytes [from, to) in one transfer, compressed if the counting pass shows it shrinks,
  * else plain; restarted on failure (plain: at the resume offset, compressed: from the start,
  * since how much got inflated is not known host-side). Then one target MD5 checks the run.
@@ -181,6 +253,9 @@ static int write_run(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
     if (s->defl && (clen = deflate_pass(l, s, from, to, to - from, 0)) >= 0 &&
         (uint32_t)clen >= to - from) {
         clen = 0; /* does not shrink: plain */
+    }
+    if (clen >= 0 && (r = guard_take(l, s)) != 0) {
+        return r;
     }
     for (r = clen; clen >= 0;) { /* left by break only */
         s->j->transfers++;
@@ -248,7 +323,7 @@ static uint32_t unit_end(const job_t *s, uint32_t pos, uint32_t gran)
 static int write_changed(esploader_t *l, job_t *s)
 {
     uint32_t size = s->j->size, pos, end, sec, e, run = NO_RUN;
-    int whole = compare(l, s, 0, size, 1), cd, sd;
+    int whole = compare(l, s, 0, size, 1), cd, sd, r;
 
     if (whole <= 0 || whole == 2 || size <= ESP_SECTOR) {
         s->done = whole == 0 ? size : 0;
@@ -277,7 +352,17 @@ static int write_changed(esploader_t *l, job_t *s)
             return cd;
         }
     }
-    return run != NO_RUN ? write_run(l, s, run, size) : ESPLOADER_OK;
+    r = run != NO_RUN ? write_run(l, s, run, size) : ESPLOADER_OK;
+    /* Runs were written between equal sectors: a run's BEGIN with a damaged erase size (see
+     * guard_take) would erase the equal sectors after it, inside the region, where no run's
+     * MD5 looks. One MD5 of the whole region checks them all. */
+    if (r == 0 && s->verify && s->j->changed != 0 && s->j->changed < size &&
+        (r = compare(l, s, 0, size, 0)) == 1) {
+        ESP_LOG(l, ESPLOADER_LOG_ERROR, "MD5 mismatch at", s->j->offset);
+        s->j->fail_offset = s->j->offset;
+        r = ESPLOADER_ERR_VERIFY;
+    }
+    return r;
 }
 
 int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *j)
@@ -295,6 +380,7 @@ int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *j)
     s.done = s.told = 0;
     s.defl = j->compressor != NULL && !espl_is_8266_rom(l) && !l->sdm; /* FLASH_DEFL_* */
     s.verify = can_md5 && !(j->flags & ESPLOADER_FINISH_NO_VERIFY);
+    s.guarded = 0;
     s.block = j->block_size ? j->block_size : l->stub ? 0x4000u : MIN_BLOCK;
     for (;;) {
         /* compressed: one block of output, plus staging after it for a read source;
@@ -326,6 +412,7 @@ int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *j)
     l->verified = 0;
     r = (j->flags & ESPLOADER_WRITE_SKIP_UNCHANGED) && can_md5 ? write_changed(l, &s)
                                                                : write_run(l, &s, 0, j->size);
+    r = guard_check(l, &s, r);
     if (r == 0) {
         l->verified = s.verify;
         if (s.told != j->size) {

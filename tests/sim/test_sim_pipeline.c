@@ -125,11 +125,13 @@ static void test_compressed_skip(void **state)
             assert_int_equal(job.deflated, runs);
             assert_true(nchg == 0 || job.wire < job.changed); /* it did compress */
             /* whole region; if it differs: 3 blocks, 16 sectors per differing full block (12
-             * in the last, partial one), and one MD5 per run */
+             * in the last, partial one), one MD5 per run, the guard span after the region
+             * before and after, and, with equal sectors left between runs, the whole region
+             * once more */
             if (nchg == 0) {
                 assert_int_equal(ops(h, &t0, OP_MD5), 1);
             } else {
-                uint32_t want = 1 + 3 + runs;
+                uint32_t want = 1 + 3 + runs + 2 + (nchg < SECTORS ? 1 : 0);
                 for (uint32_t b = 0; b < 3; b++) {
                     bool any = false;
                     for (uint32_t s = b * 16; s < SECTORS && s < b * 16 + 16; s++) {
@@ -148,7 +150,7 @@ static void test_compressed_skip(void **state)
 }
 
 /* An erased region (the usual first flash): the whole-region MD5 equals all-0xFF, so there is
- * no search: one transfer, one MD5 to compare and one to verify. */
+ * no search: one transfer, one MD5 to compare, one to verify and two of the guard span. */
 static void test_erased_region(void **state)
 {
     esploader_compressor_t zc;
@@ -171,7 +173,7 @@ static void test_erased_region(void **state)
             assert_int_equal(esploader_flash_write_job(&h->loader, &job), ESPLOADER_OK);
             assert_int_equal(h_flash_diff(h, OFFSET, old_data, SIZE), -1);
             assert_true(esploader_flash_verified(&h->loader));
-            assert_int_equal(ops(h, &t0, OP_MD5), 2);
+            assert_int_equal(ops(h, &t0, OP_MD5), 2 + 2);
             assert_int_equal(ops(h, &t0, z ? OP_FLASH_DEFL_BEGIN : OP_FLASH_BEGIN), 1);
             assert_int_equal(job.changed, SIZE);
             h_free(h);
@@ -196,8 +198,9 @@ static void test_erased_block(void **state)
                                                   ESPLOADER_WRITE_SKIP_UNCHANGED, NULL, NULL),
                      ESPLOADER_OK);
     assert_int_equal(h_flash_diff(h, OFFSET, new_data, SIZE), -1);
-    /* region + 3 blocks + the run's MD5: no sector MD5s */
-    assert_int_equal(ops(h, &t0, OP_MD5), 1 + 3 + 1);
+    /* region + 3 blocks + the run's MD5 + the guard span twice + the whole region again (the
+     * equal blocks around the run): no sector MD5s */
+    assert_int_equal(ops(h, &t0, OP_MD5), 1 + 3 + 1 + 2 + 1);
     assert_int_equal(ops(h, &t0, OP_FLASH_BEGIN), 1);
     h_free(h);
 }
@@ -458,16 +461,87 @@ static void test_read_fails(void **state)
     h_free(h);
 }
 
+/* Flip erase-size byte `byte` of the next FLASH_BEGIN with `mask`: a line error in a
+ * command, which no checksum covers (C0, 8 header bytes, then the erase size, LE). */
+static void arm_begin_flip(harness_t *h, uint32_t byte, uint8_t mask)
+{
+    h_frame_fault_t *ff = &h->frame_fault;
+    memset(ff, 0, sizeof(*ff));
+    ff->armed = true;
+    ff->op = OP_FLASH_BEGIN;
+    ff->offset = 1 + 8 + byte;
+    ff->fault = (sim_fault_t){SIM_FAULT_FLIP, SIM_DIR_TO_CHIP, 0, mask};
+}
+
+/* A damaged erase size that erases one sector past the region (seed 10877 of the campaign):
+ * the region's MD5 matches, the guard span after it does not. ESPLOADER_ERR_VERIFY, with
+ * fail_offset the guard span's start, the region itself right. */
+static void test_over_erase_after(void **state)
+{
+    static const uint32_t size = 0x2000; /* erase size 0x2000: byte 1 0x20 ^ 0x10 = 0x3000 */
+    (void)state;
+    for (size_t t = 0; t < 3; t++) {
+        harness_t *h = setup(&targets[t], old_data);
+        sim_stats_t s0, s1;
+        esploader_write_job_t job = {0};
+        sim_get_stats(h->sim, &s0);
+        arm_begin_flip(h, 1, 0x10);
+        job.offset = OFFSET;
+        job.size = size;
+        job.data = new_data;
+        assert_int_equal(esploader_flash_write_job(&h->loader, &job), ESPLOADER_ERR_VERIFY);
+        sim_get_stats(h->sim, &s1);
+        assert_true(h->frame_fault.fired);
+        if (!targets[t].stub) {
+            /* the ROM erased 3 sectors for 2: the damage the guard must see */
+            assert_int_equal(s1.sectors_erased - s0.sectors_erased, 3);
+        }
+        assert_int_equal(job.fail_offset, OFFSET + size);
+        assert_int_equal(h_flash_diff(h, OFFSET, new_data, size), -1);
+        assert_false(esploader_flash_verified(&h->loader));
+        h_free(h);
+    }
+}
+
+/* Skip-unchanged with an equal sector between two runs: the first run's damaged erase size
+ * erases the equal sector, inside the region where no run's MD5 looks; the pipeline's
+ * closing MD5 of the whole region sees it. */
+static void test_over_erase_inside(void **state)
+{
+    bool chg[SECTORS];
+    static const int sectors[] = {0, 2, -1};
+    (void)state;
+    make_new(sectors, chg);
+    harness_t *h = setup(&targets[0], old_data);
+    sim_stats_t s0, s1;
+    esploader_write_job_t job = {0};
+    sim_get_stats(h->sim, &s0);
+    arm_begin_flip(h, 1, 0x30); /* the first run's erase size 0x1000 -> 0x2000 */
+    job.offset = OFFSET;
+    job.size = 3 * 0x1000;
+    job.data = new_data;
+    job.flags = ESPLOADER_WRITE_SKIP_UNCHANGED;
+    assert_int_equal(esploader_flash_write_job(&h->loader, &job), ESPLOADER_ERR_VERIFY);
+    sim_get_stats(h->sim, &s1);
+    assert_true(h->frame_fault.fired);
+    assert_int_equal(s1.sectors_erased - s0.sectors_erased, 3); /* 2 + 1 for 2 runs of 1 */
+    assert_int_equal(job.fail_offset, OFFSET);
+    assert_true(h_flash_all(h, OFFSET + 0x1000, 0x1000, 0xFF)); /* the equal sector, erased */
+    assert_false(esploader_flash_verified(&h->loader));
+    h_free(h);
+}
+
 int main(void)
 {
     h_wall_guard(200);
     h_fill_text(old_data, sizeof(old_data), 0x5EEDu);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compressed_skip),  cmocka_unit_test(test_erased_region),
-        cmocka_unit_test(test_erased_block),     cmocka_unit_test(test_read_source),
-        cmocka_unit_test(test_esp8266_rom),      cmocka_unit_test(test_secure_download_mode),
-        cmocka_unit_test(test_compressor_fails), cmocka_unit_test(test_verify_mismatch),
-        cmocka_unit_test(test_read_fails),
+        cmocka_unit_test(test_compressed_skip),   cmocka_unit_test(test_erased_region),
+        cmocka_unit_test(test_erased_block),      cmocka_unit_test(test_read_source),
+        cmocka_unit_test(test_esp8266_rom),       cmocka_unit_test(test_secure_download_mode),
+        cmocka_unit_test(test_compressor_fails),  cmocka_unit_test(test_verify_mismatch),
+        cmocka_unit_test(test_read_fails),        cmocka_unit_test(test_over_erase_after),
+        cmocka_unit_test(test_over_erase_inside),
     };
     return cmocka_run_group_tests_name("sim_pipeline", tests, NULL, NULL);
 }
