@@ -179,12 +179,22 @@ static void report_connect_failure(cli_session_t *s, int rc)
                   "(serial monitor) holds the port",
                   s->port_name);
         break;
-    case ESPLOADER_DIAG_WRONG_BOOT_MODE:
-        cli_error("%s: wrong boot mode: the chip booted normally instead of into the "
-                  "download mode (boot log: \"%s\"). Hold BOOT/IO0 low during reset, or check "
-                  "the auto-reset circuit (DTR/RTS) and --before",
-                  s->port_name, logtxt);
+    case ESPLOADER_DIAG_WRONG_BOOT_MODE: {
+        /* The library keeps the first ESPLOADER_BOOT_LOG bytes; a full buffer means more came.
+         * A download-mode banner in them and still this diagnosis: the chip entered download
+         * mode, then went on to boot (the text after a waiting ROM's banner). */
+        bool full = k >= ESPLOADER_BOOT_LOG;
+        bool dl = strstr(logtxt, "ownload") != NULL || strstr(logtxt, "OWNLOAD") != NULL;
+        cli_error("%s: wrong boot mode: the chip booted normally instead of staying in the "
+                  "download mode%s (boot log%s: \"%s\"). Hold BOOT/IO0 low during reset, or "
+                  "check the auto-reset circuit (DTR/RTS) and --before",
+                  s->port_name,
+                  dl ? "; it showed the download-mode banner, then kept printing (a reset "
+                       "after it: a failed --before usb-reset?)"
+                     : "",
+                  full ? ", its first bytes" : "", logtxt);
         break;
+    }
     case ESPLOADER_DIAG_DOWNLOAD_NO_SYNC:
         cli_error("%s: the chip is in download mode (boot log: \"%s\") but did not answer "
                   "SYNC: check the host TX -> chip RX line and noise on the wire",

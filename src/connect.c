@@ -34,6 +34,9 @@ static size_t find_last(const char *hay, size_t n, size_t from, const char *need
     return at;
 }
 
+/* The markers diagnose() looks for, in one string: one literal address instead of three. */
+static const char needles[] = "boot:0x\0ownload\0uart0";
+
 static uint8_t diagnose(const esploader_t *l)
 {
     const char *g = l->boot_log;
@@ -41,11 +44,17 @@ static uint8_t diagnose(const esploader_t *l)
     if (!l->rx_any) {
         return ESPLOADER_DIAG_NO_SERIAL_DATA;
     }
+    if (l->slip.noise > 2 * sizeof(l->boot_log)) {
+        /* Far more text than the kept bytes: a ROM in download mode prints its banner (well
+         * under ESPLOADER_BOOT_LOG bytes) and then waits, so something else runs -- e.g. a
+         * failed usb-reset's normal boot after its download-mode banner. */
+        return ESPLOADER_DIAG_WRONG_BOOT_MODE;
+    }
     /* The latest banner tells the mode the chip is in now (a failed usb-reset shows a
      * download-mode banner, then a normal boot). After it, "waiting for download", "wait uart0
      * download", "DOWNLOAD_BOOT", "UART_BOOT(UART0)", "UART0_BOOT" mean download mode. */
-    b = find_last(g, n, 0, "boot:0x");
-    if (find_last(g, n, b, "ownload") || find_last(g, n, b, "uart0")) {
+    b = find_last(g, n, 0, needles);
+    if (find_last(g, n, b, needles + 8) || find_last(g, n, b, needles + 16)) {
         return ESPLOADER_DIAG_DOWNLOAD_NO_SYNC;
     }
     return b ? ESPLOADER_DIAG_WRONG_BOOT_MODE : ESPLOADER_DIAG_NONE;
@@ -125,7 +134,7 @@ int esploader_connect(esploader_t *l)
     }
     l->boot_log_len =
         (uint16_t)(l->slip.noise < sizeof(l->boot_log) ? l->slip.noise : sizeof(l->boot_log));
-    l->slip.noise_buf = NULL;
+    l->slip.noise_cap = 0; /* the boot log is complete: later noise is only counted */
     if (r != 0) {
         l->diag = diagnose(l);
         ESP_LOG(l, ESPLOADER_LOG_ERROR, "no SYNC reply, diag", l->diag);

@@ -59,10 +59,10 @@ espl_slip_status_t espl_slip_dec_feed(espl_slip_dec_t *d, const uint8_t *in, siz
         }
         if (d->state == ST_OUT) {
             /* Text between frames: the ROM's boot log, or line garbage. */
-            if (d->noise < d->noise_cap && d->noise_buf != NULL) {
-                d->noise_buf[d->noise] = c;
+            size_t k = d->noise++;
+            if (k < d->noise_cap) { /* noise_cap 0: count only */
+                d->noise_buf[k] = c;
             }
-            d->noise++;
             continue;
         }
         if (d->state == ST_DROP) {

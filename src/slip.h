@@ -29,7 +29,8 @@ typedef enum {
  *   len        decoded bytes of the current frame
  *   state      private
  *   noise      bytes seen outside any frame (boot log, garbage), for diagnostics
- *   noise_buf, noise_cap  optional copy of the first noise_cap noise bytes (init: NULL, 0)
+ *   noise_buf, noise_cap  optional copy of the first noise_cap noise bytes (init: NULL, 0;
+ *              noise_cap 0: count only)
  */
 typedef struct espl_slip_dec espl_slip_dec_t;
 

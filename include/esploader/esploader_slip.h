@@ -15,7 +15,7 @@ struct espl_slip_dec {
     size_t len;    /* decoded bytes of the current frame */
     uint8_t state; /* private */
     size_t noise;  /* bytes seen outside any frame (boot log, garbage), for diagnostics */
-    /* Optional copy of the first noise_cap noise bytes (NULL: count only). */
+    /* Optional copy of the first noise_cap noise bytes (noise_cap 0: count only). */
     uint8_t *noise_buf;
     size_t noise_cap;
 };

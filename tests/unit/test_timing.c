@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -714,6 +715,49 @@ static void test_boot_log_latest_banner_decides(void **state)
     assert_int_equal(diag_for(back, &has), ESPLOADER_DIAG_DOWNLOAD_NO_SYNC);
 }
 
+/* Issue 12 item 12: a failed usb-reset whose normal boot prints more than the kept bytes.
+ * The download-mode banner fills the kept head, the normal-boot banner after it is not kept;
+ * the diagnosis must still say wrong boot mode (it said "download mode but no SYNC"). */
+static void test_boot_log_failed_usb_reset_long(void **state)
+{
+    static char log[1200];
+    static const char dl[] = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n"
+                             "rst:0x15 (USB_UART_CHIP_RESET),boot:0x0 (DOWNLOAD(USB/UART0))\r\n"
+                             "waiting for download\r\n";
+    static const char boot[] = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n"
+                               "rst:0x15 (USB_UART_CHIP_RESET),boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n"
+                               "SPIWP:0xee\r\nmode:DIO, clock div:1\r\n"
+                               "load:0x3fce3810,len:0x178c\r\nload:0x403c9700,len:0x4\r\n"
+                               "load:0x403c9704,len:0xcb8\r\nload:0x403cc700,len:0x2d9c\r\n"
+                               "entry 0x403c9914\r\n";
+    static const char app[] = "I (31) boot: ESP-IDF v5.1 2nd stage bootloader\r\n";
+    bool has;
+    (void)state;
+    snprintf(log, sizeof(log), "%s%s%s%s%s", dl, boot, app, app, app);
+    assert_true(strlen(dl) + strlen("ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\nrst:0x15 "
+                                    "(USB_UART_CHIP_RESET),boot:0x") >
+                ESPLOADER_BOOT_LOG); /* the normal boot's "boot:0x" is past the kept bytes */
+    assert_true(strlen(log) > 2 * ESPLOADER_BOOT_LOG);
+    assert_int_equal(diag_for(log, &has), ESPLOADER_DIAG_WRONG_BOOT_MODE);
+    assert_true(has); /* the kept head: the download-mode banner */
+}
+
+/* ... while a download-mode banner longer than the kept bytes (a "Saved PC" line, some line
+ * noise) is still download mode: a ROM waiting in download mode prints nothing more. */
+static void test_boot_log_long_download_banner(void **state)
+{
+    static char log[400];
+    bool has;
+    (void)state;
+    snprintf(log, sizeof(log), "%s",
+             "ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb  7 2021\r\n"
+             "rst:0x15 (USB_UART_CHIP_RESET),boot:0x3 (DOWNLOAD(USB/UART0/1))\r\n"
+             "Saved PC:0x40380a6e\r\n0x40380a6e: esp_cpu_wait_for_intr at cpu.c:121\r\n"
+             "waiting for download\r\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\r\n");
+    assert_true(strlen(log) > ESPLOADER_BOOT_LOG && strlen(log) <= 2 * ESPLOADER_BOOT_LOG);
+    assert_int_equal(diag_for(log, &has), ESPLOADER_DIAG_DOWNLOAD_NO_SYNC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -743,6 +787,8 @@ int main(void)
         cmocka_unit_test(test_io_error_stops_connect),
         cmocka_unit_test(test_long_boot_log),
         cmocka_unit_test(test_boot_log_latest_banner_decides),
+        cmocka_unit_test(test_boot_log_failed_usb_reset_long),
+        cmocka_unit_test(test_boot_log_long_download_banner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
