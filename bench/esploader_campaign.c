@@ -151,6 +151,12 @@ typedef struct world {
     bool cks_armed;
     uint32_t data_frames;
     uint32_t reported; /* the library said flash from here on (after the region) changed */
+    /* to-chip stream ranges of the FLASH_BEGIN / FLASH_DEFL_BEGIN frames of the faulted
+     * session, to tell a line fault inside one (a command no checksum covers) */
+    uint64_t fault_base;
+    uint64_t begin_at[16], begin_end[16];
+    int begins;
+    bool faulted_session;
     esploader_t l;
 } world_t;
 
@@ -380,6 +386,14 @@ static const esploader_port_ops_t watchdog_ops = {
 static void trace_hook(void *user, bool tx, const uint8_t *f, size_t len)
 {
     world_t *w = user;
+    if (tx && w->faulted_session && len >= 2 && (f[1] == 0x02 || f[1] == 0x10) && w->begins < 16) {
+        uint64_t at = sim_link_bytes(w->link, SIM_DIR_TO_CHIP), n = 2 + len;
+        for (size_t i = 0; i < len; i++) {
+            n += f[i] == 0xC0 || f[i] == 0xDB; /* escaped: two wire bytes */
+        }
+        w->begin_at[w->begins] = at;
+        w->begin_end[w->begins++] = at + n;
+    }
     if (trace_on) {
         fprintf(stderr, "%10.3f ms @%-7llu %s", (double)sim_link_now_us(w->link) / 1000.0,
                 (unsigned long long)sim_link_bytes(w->link, tx ? SIM_DIR_TO_CHIP : SIM_DIR_TO_HOST),
@@ -451,6 +465,9 @@ static int session(world_t *w, bool faults)
     w->data_frames = 0;
     w->cks_armed = false;
     w->reported = 0;
+    w->begins = 0;
+    w->faulted_session = faults;
+    w->fault_base = sim_link_bytes(w->link, SIM_DIR_TO_CHIP);
     /* a fresh session opens the port at 115200 with the lines released, as a new CLI run */
     sim_link_clear_faults(w->link);
     sim_link_set_baud(w->link, 115200);
@@ -604,7 +621,28 @@ typedef struct result {
     int rc, rerun_rc;
     long first_bad; /* flash offset of the first wrong byte, -1 if none */
     bool inside;    /* first_bad is inside the image */
+    bool begin_hit; /* a to-chip drop / flip / garbage fault fell inside a BEGIN frame */
 } result_t;
+
+/* Did a line fault that changes bytes land inside one of the faulted session's BEGINs? */
+static bool begin_hit(const world_t *w)
+{
+    const job_t *j = w->job;
+    for (int i = 0; i < j->nfaults; i++) {
+        const sim_fault_t *f = &j->fault[i];
+        if (f->dir != SIM_DIR_TO_CHIP || (f->kind != SIM_FAULT_DROP && f->kind != SIM_FAULT_FLIP &&
+                                          f->kind != SIM_FAULT_GARBAGE)) {
+            continue;
+        }
+        uint64_t at = w->fault_base + f->at_byte;
+        for (int k = 0; k < w->begins; k++) {
+            if (at >= w->begin_at[k] && at < w->begin_end[k]) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
 
 /*
  * First flash offset outside the region whose byte changed; -1 if none. The region is the
@@ -659,7 +697,7 @@ static bool ended_verified(const world_t *w)
 
 static result_t run_job(const job_t *j)
 {
-    result_t r = {C_SETUP, 0, 0, -1, false};
+    result_t r = {C_SETUP, 0, 0, -1, false, false};
     world_t *w = calloc(1, sizeof(*w));
     w->job = j;
     w->image = malloc(j->size);
@@ -692,6 +730,7 @@ static result_t run_job(const job_t *j)
     w->budget_us = 3600ull * 1000000u;
 
     r.rc = session(w, true);
+    r.begin_hit = begin_hit(w);
     if (tamper && r.rc == 0) {
         /* --tamper: change one flash byte behind the library's back after a successful job,
          * inside the region or just outside it; the check below must call it corruption */
@@ -763,7 +802,7 @@ static result_t run_job(const job_t *j)
 
 static result_t run_forked(const job_t *j, unsigned wall_s, bool fork_it)
 {
-    result_t r = {C_CRASH, 0, 0, -1, false};
+    result_t r = {C_CRASH, 0, 0, -1, false, false};
     if (!fork_it) {
         return run_job(j);
     }
@@ -797,7 +836,7 @@ static result_t run_forked(const job_t *j, unsigned wall_s, bool fork_it)
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     if (got != (ssize_t)sizeof(r) || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        result_t bad = {C_CRASH, 0, 0, -1, false};
+        result_t bad = {C_CRASH, 0, 0, -1, false, false};
         if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) {
             bad.cls = C_HANG;
         }
@@ -844,7 +883,8 @@ int main(int argc, char **argv)
         return 2;
     }
     trace_on = getenv("CAMPAIGN_TRACE") != NULL;
-    uint64_t count[C_COUNT] = {0}, rerun_ok = 0, by_err[9] = {0}, by_fault[FK_COUNT] = {0};
+    uint64_t count[C_COUNT] = {0}, rerun_ok = 0, silent_begin = 0, by_err[9] = {0},
+             by_fault[FK_COUNT] = {0};
     uint64_t bytes = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -872,6 +912,9 @@ int main(int argc, char **argv)
                                                "unverified",
                                                "unverified, bytes wrong",
                                                "damage after the region reported"};
+        if (r.cls == C_SILENT && r.begin_hit) {
+            silent_begin++;
+        }
         if (r.cls == C_CLEAN) {
             rerun_ok++;
             by_err[-r.rc <= 8 ? -r.rc : 0]++;
@@ -887,6 +930,9 @@ int main(int argc, char **argv)
             if (r.first_bad >= 0) {
                 printf(", first wrong byte at 0x%06lx %s the region", r.first_bad,
                        r.inside ? "inside" : "outside");
+            }
+            if (r.begin_hit) {
+                printf(", a line fault inside a FLASH_BEGIN");
             }
             printf(")\n");
             if (!verbose && !single) {
@@ -920,6 +966,11 @@ int main(int argc, char **argv)
     }
     if (uw_len > 0) {
         printf("  unverified (ESP8266 ROM) with wrong bytes:%s\n", uw);
+    }
+    if (count[C_SILENT] > 0) {
+        printf("  silent corruptions with a line fault inside a FLASH_BEGIN / FLASH_DEFL_BEGIN "
+               "(a command no checksum covers): %llu of %llu\n",
+               (unsigned long long)silent_begin, (unsigned long long)count[C_SILENT]);
     }
     if (count[C_SETUP] > 0) {
         printf("  %llu runs could not be set up\n", (unsigned long long)count[C_SETUP]);

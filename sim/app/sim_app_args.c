@@ -23,6 +23,10 @@ void sim_app_usage(FILE *out)
             "  --secure-download    Secure Download Mode (ESP32-S2 and later)\n"
             "  --chip-revision X.Y  burn revision vX.Y into the eFuses (ESP32-P4 only; the\n"
             "                       default is the chip table's, P4 v1.0)\n"
+            "  --link-flip-begin N:MASK  link-fault model: the N-th ROM FLASH_BEGIN (or\n"
+            "                       FLASH_DEFL_BEGIN) arrives with its erase size XORed with\n"
+            "                       MASK, a line bit error in a command (no checksum covers\n"
+            "                       commands)\n"
             "  --link-fail-above N  link-fault model, not chip behaviour: the line garbles\n"
             "                       every byte both ways while the UART runs above N baud\n"
             "                       (a marginal cable or USB bridge)\n"
@@ -160,7 +164,8 @@ int sim_app_parse_args(int argc, char **argv, sim_app_options_t *opt, char *err,
             strcmp(name, "--chip") == 0 || strcmp(name, "--flash-size") == 0 ||
             strcmp(name, "--flash-file") == 0 || strcmp(name, "--listen") == 0 ||
             strcmp(name, "--port-file") == 0 || strcmp(name, "--chip-revision") == 0 ||
-            strcmp(name, "--link-fail-above") == 0 || strcmp(name, "--stub-family") == 0;
+            strcmp(name, "--link-fail-above") == 0 || strcmp(name, "--stub-family") == 0 ||
+            strcmp(name, "--link-flip-begin") == 0;
         if (takes_value && val == NULL) {
             if (i + 1 >= argc) {
                 snprintf(err, err_len, "%s needs a value", name);
@@ -222,6 +227,25 @@ int sim_app_parse_args(int argc, char **argv, sim_app_options_t *opt, char *err,
             } else {
                 opt->sim.link_fail_above = (uint32_t)a;
             }
+        } else if (strcmp(name, "--link-flip-begin") == 0) {
+            char *end = NULL;
+            unsigned long n = strtoul(val, &end, 10), m = 0;
+            if (end != val && *end == ':') {
+                const char *ms = end + 1;
+                m = strtoul(ms, &end, 0);
+                if (end == ms) {
+                    end = NULL;
+                }
+            } else {
+                end = NULL;
+            }
+            if (end == NULL || *end != '\0' || n == 0 || n > 0xFFFFFFFFul || m == 0 ||
+                m > 0xFFFFFFFFul) {
+                snprintf(err, err_len, "--link-flip-begin takes N:MASK, e.g. 1:0x10000");
+                return -1;
+            }
+            opt->sim.flip_begin_n = (uint32_t)n;
+            opt->sim.flip_begin_mask = (uint32_t)m;
         } else if (strcmp(name, "--no-timing") == 0) {
             opt->sim.no_timing = true;
         } else if (strcmp(name, "--allow-remote") == 0) {

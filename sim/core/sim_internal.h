@@ -183,6 +183,7 @@ typedef struct sim_reg {
 
 struct sim {
     sim_config_t cfg;
+    uint32_t begins_seen; /* ROM flash BEGINs, for cfg.flip_begin_n */
     const sim_chip_info_t *chip;
     sim_nor_t flash;
     sim_stats_t stats;

@@ -160,6 +160,8 @@ static void cmd_begin(sim_t *s, uint64_t t, uint8_t op, uint16_t size, const uin
     sim_xf_end(s);
     uint32_t erase_size = sim_le32(d), offset = sim_le32(d + 12);
     uint64_t cost = 0;
+    if (s->cfg.flip_begin_n && ++s->begins_seen == s->cfg.flip_begin_n)
+        erase_size ^= s->cfg.flip_begin_mask; /* the link-fault model (sim_config_t) */
     if (c->id == SIM_CHIP_ESP8266)
         s->attached = true; /* FLASH_BEGIN is how the ESP8266 ROM attaches the flash */
     if (erase_size > 0) {

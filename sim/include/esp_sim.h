@@ -54,6 +54,10 @@ typedef struct sim_config {
     /* Link-fault model, not chip behaviour: a marginal cable or USB bridge that garbles every
      * byte, both ways, while the UART runs above this rate (0 = a perfect link). */
     uint32_t link_fail_above;
+    /* Link-fault model too: the flip_begin_n-th ROM FLASH_BEGIN / FLASH_DEFL_BEGIN since the
+     * sim started arrives with its erase size XORed with flip_begin_mask -- a bit error the
+     * line put in a command, which no checksum covers (0 = never). */
+    uint32_t flip_begin_n, flip_begin_mask;
     /* Chip revision as major * 100 + minor, burnt into the revision eFuses where the chip's
      * layout is modelled (ESP32-P4 only for now); 0 = the chip table's default. */
     uint16_t revision;
