@@ -17,10 +17,10 @@
  *   clean     the job reported an error (which one is counted) and nothing outside the region
  *             changed; the same job is then run again without faults on the same (possibly
  *             half-written) chip and must end verified with the flash right ("run it again")
- *   reported  the job reported an error that says flash after the region changed (the
+ *   reported  the job reported an error that says flash outside the region changed (the
  *             guard MD5, esploader_flash_guard_md5: a command damaged on the line erased
- *             past the region) and nothing before that point changed; the fault-free rerun
- *             must then end verified with the region right
+ *             past the region, or below it); the fault-free rerun must then end verified
+ *             with the region right
  *   SILENT    success reported but the bytes differ, or bytes outside the region changed
  *             (and no error said so)
  *   HANG      the virtual-time / port-call watchdog fired, or the run exceeded its wall time
@@ -150,7 +150,7 @@ typedef struct world {
     /* checksum fault placement */
     bool cks_armed;
     uint32_t data_frames;
-    uint32_t reported; /* the library said flash from here on (after the region) changed */
+    uint32_t reported; /* != 0: the library said flash outside the region changed */
     /* to-chip stream ranges of the FLASH_BEGIN / FLASH_DEFL_BEGIN frames of the faulted
      * session, to tell a line fault inside one (a command no checksum covers) */
     uint64_t fault_base;
@@ -517,11 +517,7 @@ static int session(world_t *w, bool faults)
     /* The streams guard themselves as esploader.h tells their callers to: the guard MD5
      * before the start, compared after the finish. */
     uint8_t guard[16], guard_now[16];
-    bool guarded = false;
-    if (j->api == API_STREAM || j->api == API_DEFL) {
-        guarded = (j->stub || rom_can(j->chip)) &&
-                  esploader_flash_guard_md5(l, j->offset, j->size, guard) == 0;
-    }
+    bool guarded = false, can_guard = j->stub || rom_can(j->chip);
     switch (j->api) {
     case API_BUFFER: {
         /* what esploader_flash_write_buffer() builds, spelled out to read fail_offset */
@@ -542,6 +538,9 @@ static int session(world_t *w, bool faults)
             rc = esploader_flash_detect_size(l, &size, NULL);
             rc = rc ? rc : esploader_flash_set_size(l, size);
         }
+        /* the guard once the flash size is known: its spans depend on it */
+        guarded =
+            rc == 0 && can_guard && esploader_flash_guard_md5(l, j->offset, j->size, guard) > 0;
         rc = rc ? rc : esploader_flash_start(l, j->offset, j->size, 0);
         for (uint32_t pos = 0; rc == 0 && pos < j->size; pos += blk) {
             rc =
@@ -583,6 +582,8 @@ static int session(world_t *w, bool faults)
             rc = esploader_flash_detect_size(l, &size, NULL);
             rc = rc ? rc : esploader_flash_set_size(l, size);
         }
+        guarded =
+            rc == 0 && can_guard && esploader_flash_guard_md5(l, j->offset, j->size, guard) > 0;
         rc = rc ? rc : esploader_flash_defl_start(l, j->offset, j->size, w->zlen, 0);
         for (uint32_t pos = 0; rc == 0 && pos < w->zlen; pos += blk) {
             rc = esploader_flash_defl_write(l, w->z + pos,
@@ -592,10 +593,10 @@ static int session(world_t *w, bool faults)
         break;
     }
     if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY) &&
-        esploader_flash_guard_md5(l, j->offset, j->size, guard_now) == 0 &&
+        esploader_flash_guard_md5(l, j->offset, j->size, guard_now) > 0 &&
         memcmp(guard, guard_now, 16) != 0) {
         rc = ESPLOADER_ERR_VERIFY;
-        w->reported = (j->offset + j->size + SECTOR - 1) / SECTOR * SECTOR;
+        w->reported = j->offset + j->size;
     }
     return rc;
 }
@@ -612,7 +613,7 @@ enum cls {
     C_SETUP,
     C_UNVERIFIED,       /* ESP8266 ROM: success, reported as not verified; bytes right */
     C_UNVERIFIED_WRONG, /* the same, and bytes inside the region wrong */
-    C_REPORTED,         /* failed, saying flash after the region changed; nothing else did */
+    C_REPORTED,         /* failed, saying flash outside the region changed */
     C_COUNT
 };
 
@@ -751,11 +752,10 @@ static result_t run_job(const job_t *j)
             /* wrong bytes, or success without verifying where it could */
             r.cls = r.first_bad >= 0 || !ended_verified(w) ? C_SILENT : C_OK;
         }
-    } else if ((r.first_bad = check_outside(w)) >= 0 &&
-               (w->reported == 0 || r.first_bad < (long)w->reported)) {
+    } else if ((r.first_bad = check_outside(w)) >= 0 && w->reported == 0) {
         r.cls = C_SILENT; /* failed, and damaged flash it was never asked to touch unsaid */
     } else if (r.first_bad >= 0) {
-        /* the damage after the region, reported; the rerun must still get the region right */
+        /* the damage outside the region, reported; the rerun must still get the region right */
         r.cls = C_REPORTED;
         uint64_t now = sim_link_now_us(w->link);
         sim_link_free(w->link);
@@ -911,7 +911,7 @@ int main(int argc, char **argv)
                                                "SETUP FAILED",
                                                "unverified",
                                                "unverified, bytes wrong",
-                                               "damage after the region reported"};
+                                               "damage outside the region reported"};
         if (r.cls == C_SILENT && r.begin_hit) {
             silent_begin++;
         }
@@ -978,7 +978,7 @@ int main(int argc, char **argv)
     uint64_t clean = count[C_CLEAN] + count[C_RERUN_FAIL];
     uint64_t unver = count[C_UNVERIFIED] + count[C_UNVERIFIED_WRONG];
     printf("runs %llu, ok %llu, clean errors %llu (rerun ok %llu), silent corruptions %llu, "
-           "hangs %llu, crashes %llu; damage after the region reported %llu; unverified "
+           "hangs %llu, crashes %llu; damage outside the region reported %llu; unverified "
            "(ESP8266 ROM, no MD5) %llu, bytes wrong in %llu\n",
            (unsigned long long)runs, (unsigned long long)count[C_OK], (unsigned long long)clean,
            (unsigned long long)rerun_ok, (unsigned long long)count[C_SILENT],

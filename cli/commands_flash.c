@@ -269,7 +269,8 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
      * region's here (the flash after it, which a FLASH_BEGIN with a damaged erase size would
      * erase unseen; esploader_flash_guard_md5). No span or a refusal: unguarded. */
     uint8_t guard[16], guard_now[16];
-    bool guarded = one_md5 && esploader_flash_guard_md5(&s->loader, addr, len, guard) == 0;
+    int guard_n = one_md5 ? esploader_flash_guard_md5(&s->loader, addr, len, guard) : 0;
+    bool guarded = guard_n > 0;
     /* One pipeline call per unit (cli/write_plan.c: 64 KB flash blocks, or the region). */
     for (uint32_t pos = 0; rc == 0 && pos < len;) {
         uint32_t n = len - pos;
@@ -308,12 +309,12 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     }
     if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY)) {
         int g = esploader_flash_guard_md5(&s->loader, addr, len, guard_now);
-        job.md5s = (uint16_t)(job.md5s + 2);
-        if (g == 0 && memcmp(guard, guard_now, sizeof(guard)) != 0) {
+        job.md5s = (uint16_t)(job.md5s + guard_n + (g > 0 ? g : 1));
+        if (g > 0 && memcmp(guard, guard_now, sizeof(guard)) != 0) {
             rc = ESPLOADER_ERR_VERIFY;
             verified = false;
-            job.fail_offset = (addr + len + SECTOR - 1) & ~(SECTOR - 1);
-        } else if (rc == 0) {
+            job.fail_offset = addr + len; /* outside the region: the guard's (see below) */
+        } else if (rc == 0 && g < 0) {
             rc = g;
         }
     }
@@ -340,12 +341,13 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
     cJSON_AddNumberToObject(j, "seconds", dt);
     cJSON_AddBoolToObject(j, "verified", verified);
     if (rc != 0 && rc == ESPLOADER_ERR_VERIFY && job.fail_offset >= addr + len) {
-        /* the guard span after the region changed (esploader_flash_guard_md5) */
-        cli_error("%s: the flash after the region changed while it was written (checked from "
-                  "0x%08x, 64 KB): a command damaged on the line (FLASH_BEGIN's erase size) "
-                  "erased past the region, how far is not known. Write again whatever lies "
-                  "after the region (the next partition too), then run this command again",
-                  r->path, (unsigned)job.fail_offset);
+        /* the guard MD5 changed (esploader_flash_guard_md5): flash outside the region */
+        cli_error("%s: flash outside the region 0x%08x-0x%08x changed while it was written "
+                  "(checked: up to 64 KB after it and up to 64 KB from 0x0 below it): a command "
+                  "damaged on the line (FLASH_BEGIN) made the loader erase elsewhere. Write "
+                  "again what lies there (the bootloader, the partition table, the next "
+                  "partition: flash the whole build), then run this command again",
+                  r->path, (unsigned)addr, (unsigned)(addr + len));
         return CLI_EXIT_FAILED;
     }
     if (rc != 0) {

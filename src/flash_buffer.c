@@ -173,22 +173,43 @@ static int32_t deflate_pass(esploader_t *l, job_t *s, uint32_t from, uint32_t to
 
 /*
  * The guard. Commands carry no checksum (only data blocks do) and FLASH_BEGIN's reply does not
- * say what was erased, so a bit error in its erase size makes the loader erase past the region
- * unseen: the region's own MD5 still matches (docs/reliability.md, seed 10877). Such an erase
- * runs on from the region's end, so it changes the flash right after it: the pipeline takes
- * the guard MD5 (esploader.h) before its first BEGIN and compares it after the job. It cannot
- * see an over-erase of a span that was blank already, nor a damaged offset (that write fails
- * the region's MD5, but what it erased elsewhere stays unseen).
+ * say what was erased, so a line error in a BEGIN makes the loader erase elsewhere unseen
+ * (docs/reliability.md): a bit error in its erase size erases past the region (the region's
+ * own MD5 still matches), from the region's end on; bytes lost from it make the words after
+ * the gap slide into the offset, and with the usual offsets (< 16 MB, top byte 0) and a
+ * 5-word BEGIN (the encrypted flag, 0, last) the offset that results lies in the first 64 KB
+ * of the flash. The guard MD5 covers both places: up to 64 KB after the region's last sector
+ * and up to 64 KB from 0 below the region, XORed into one digest. The pipeline takes it before
+ * its first BEGIN and compares it after the job. It cannot see a change of a span that was
+ * blank already, nor a damaged offset that lands elsewhere (that write fails the region's MD5,
+ * but what it erased there stays unseen).
  */
-int esploader_flash_guard_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16])
+/* The guard's span after a region: its length (0: none) and start. */
+static uint32_t after_span(const esploader_t *l, uint32_t offset, uint32_t size, uint32_t *pos)
 {
     uint32_t end = offset + size, lim = l->flash_size ? l->flash_size : ROM_FLASH;
-    uint32_t pos = (end + ESP_SECTOR - 1) & ~(ESP_SECTOR - 1);
 
-    if (end < offset || pos < end || pos >= lim) {
-        return ESPLOADER_ERR_UNSUPPORTED; /* no flash after the region that the loader knows */
+    *pos = (end + ESP_SECTOR - 1) & ~(ESP_SECTOR - 1);
+    if (end < offset || *pos < end || *pos >= lim) {
+        return 0; /* no flash after the region that the loader knows */
     }
-    return esploader_flash_md5(l, pos, lim - pos < GUARD ? lim - pos : GUARD, md5);
+    return lim - *pos < GUARD ? lim - *pos : GUARD;
+}
+
+int esploader_flash_guard_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16])
+{
+    uint32_t pos, n = after_span(l, offset, size, &pos), i;
+    uint8_t low[16];
+    int r = n != 0 ? esploader_flash_md5(l, pos, n, md5) : 0, spans = n != 0;
+
+    if (r == 0 && offset != 0) { /* the flash below the region, from 0 */
+        r = esploader_flash_md5(l, 0, offset < GUARD ? offset : GUARD, spans ? low : md5);
+        for (i = 0; r == 0 && spans && i < 16; i++) {
+            md5[i] ^= low[i];
+        }
+        spans++;
+    }
+    return r != 0 ? r : spans != 0 ? spans : ESPLOADER_ERR_UNSUPPORTED;
 }
 
 /* The guard MD5 goes to the host MD5 context's memory (free between host MD5s, as the reply
@@ -209,12 +230,10 @@ static int guard_take(esploader_t *l, job_t *s)
         for (i = 0; i < sizeof(s->guard); i++) {
             s->guard[i] = scratch16(l)[i];
         }
-        s->guarded = r == 0 ? 1 : 2;
-        if (r != ESPLOADER_ERR_UNSUPPORTED) {
-            s->j->md5s++;
-        }
+        s->guarded = r > 0 ? 1 : 2;
+        s->j->md5s = (uint16_t)(s->j->md5s + (r > 0 ? r : r != ESPLOADER_ERR_UNSUPPORTED));
         /* no span, or the loader refused to MD5 it: write unguarded rather than not at all */
-        r = r == ESPLOADER_ERR_UNSUPPORTED || r == ESPLOADER_ERR_TARGET ? 0 : r;
+        r = r > 0 || r == ESPLOADER_ERR_UNSUPPORTED || r == ESPLOADER_ERR_TARGET ? 0 : r;
     }
     return r;
 }
@@ -229,13 +248,15 @@ static int guard_check(esploader_t *l, job_t *s, int r)
         return r;
     }
     g = esploader_flash_guard_md5(l, s->j->offset, s->j->size, scratch16(l));
-    s->j->md5s++;
-    if (g == 0 && !espl_mem_equal(scratch16(l), s->guard, sizeof(s->guard))) {
-        s->j->fail_offset = (s->j->offset + s->j->size + ESP_SECTOR - 1) & ~(ESP_SECTOR - 1);
-        ESP_LOG(l, ESPLOADER_LOG_ERROR, "flash after the region changed at", s->j->fail_offset);
+    s->j->md5s = (uint16_t)(s->j->md5s + (g > 0 ? g : 1));
+    if (g > 0 && !espl_mem_equal(scratch16(l), s->guard, sizeof(s->guard))) {
+        /* which span is not known (one digest): the region's end, outside it, says "guard" */
+        s->j->fail_offset = s->j->offset + s->j->size;
+        ESP_LOG(l, ESPLOADER_LOG_ERROR, "flash outside the region changed, after",
+                s->j->fail_offset);
         return ESPLOADER_ERR_VERIFY;
     }
-    return r != 0 ? r : g;
+    return r != 0 ? r : g < 0 ? g : 0;
 }
 
 /*

@@ -362,9 +362,9 @@ uint32_t esploader_stub_block(uint32_t left, uint32_t block_size);
  * the loader after the last run). progress (may be NULL) is called after each acknowledged
  * block with the image bytes done so far (unchanged ones included) and size, and once at the
  * end with done == size. On failure job.fail_offset is the flash address of the run that
- * failed, or, when the guard span after the region changed (esploader_flash_guard_md5 below;
- * verified jobs only), that span's start: fail_offset >= offset + size means flash the job
- * was not asked to touch was erased. With skipping, when runs were written between equal
+ * failed, or, when the guard MD5 changed (esploader_flash_guard_md5 below; verified jobs only),
+ * offset + size: fail_offset >= offset + size means flash the job was not asked to touch was
+ * erased. With skipping, when runs were written between equal
  * sectors, one more MD5 of the whole region closes the job. The callbacks and the compressor
  * run on the caller's stack inside this call.
  */
@@ -397,16 +397,19 @@ typedef struct esploader_write_job {
 
 int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *job);
 
-/* The guard MD5 of a region: the target MD5 of the flash after it (from the end of its last
- * 4 KB sector, up to 64 KB, inside the flash size the loader knows: 2 MB until told).
- * Commands carry no checksum, so a line error in FLASH_BEGIN's erase size can make the loader
- * erase past the region while the region's own MD5 still matches; such an erase starts at the
- * region's end, so it changes this span (unless the span was blank already). The pipeline
+/* The guard MD5 of a region: the target MD5s of the flash after it (from the end of its last
+ * 4 KB sector, up to 64 KB, inside the flash size the loader knows: 2 MB until told) and of
+ * the flash below it (from 0, up to 64 KB), XORed into one digest. Commands carry no checksum,
+ * so a line error in a FLASH_BEGIN can make the loader erase elsewhere while the region's own
+ * MD5 still matches: a damaged erase size erases on from the region's end; bytes lost from
+ * the command slide its later words into the offset, which then lands near 0. The pipeline
  * takes it before its first BEGIN and compares it after the job (a change:
- * ESPLOADER_ERR_VERIFY, job.fail_offset = the span's start); callers of
- * esploader_flash_start/_defl_start can do the same around their transfer.
- * ESPLOADER_ERR_UNSUPPORTED if no flash the loader knows follows the region. See
- * docs/reliability.md. */
+ * ESPLOADER_ERR_VERIFY, job.fail_offset = offset + size); callers of
+ * esploader_flash_start/_defl_start can do the same around their transfer, once the flash
+ * size is set (the spans depend on it). A span that was blank already shows no erase.
+ * Returns the number of SPI_FLASH_MD5 round trips (1 or 2), ESPLOADER_ERR_UNSUPPORTED if the
+ * region has no such span (at 0 and reaching the end of the known flash), or an error.
+ * See docs/reliability.md. */
 int esploader_flash_guard_md5(esploader_t *l, uint32_t offset, uint32_t size, uint8_t md5[16]);
 
 /* The pipeline for a buffer, plain (no compressor, no work memory): the job above with data,

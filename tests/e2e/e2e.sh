@@ -374,17 +374,17 @@ case_misc() {
     echo "$ERR" | grep -q "^  verify .* ms" && pass "--timings table" || fail "--timings table: $ERR"
     # The write plan (cli/write_plan.c): a 512 KB file on erased flash at 921600 is written
     # without a search (sampled sectors hold none of it) in 64 KB transfers with one MD5 of the
-    # region (and the two guard MD5s of the flash after it); with one sector changed, the search
-    # finds just that sector (its 64 KB unit then adds its guard MD5s and one closing MD5 of the
-    # unit); unchanged: skipped.
+    # region (and the guard's MD5s of the flash after and below it, before and after); with one
+    # sector changed, the search finds just that sector (its 64 KB unit then adds its guard MD5s
+    # and one closing MD5 of the unit); unchanged: skipped.
     MK blob "$D/big.bin" 524288
     cli -p "$PORT_A" -b 921600 --json write-flash 0x100000 "$D/big.bin"
-    echo "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin)["regions"][0]; assert r["verified"] and r["md5_requests"]==1+2 and r.get("changed_bytes", 524288)==524288, r' \
+    echo "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin)["regions"][0]; assert r["verified"] and r["md5_requests"]==1+4 and r.get("changed_bytes", 524288)==524288, r' \
         && pass "plan: erased flash, no search, one MD5 (and the guard's two)" || fail "plan: erased flash: $OUT"
     cp "$D/big.bin" "$D/big2.bin"
     dd if="$D/tl.bin" of="$D/big2.bin" bs=4096 seek=77 count=1 conv=notrunc 2>/dev/null
     cli -p "$PORT_A" -b 921600 --json write-flash 0x100000 "$D/big2.bin"
-    echo "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin)["regions"][0]; assert r["verified"] and r["changed_bytes"]==4096 and r["md5_requests"]<=8+16+1+2+1, r' \
+    echo "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin)["regions"][0]; assert r["verified"] and r["changed_bytes"]==4096 and r["md5_requests"]<=8+16+1+4+1, r' \
         && pass "plan: one changed sector found and rewritten" || fail "plan: one sector: $OUT"
     cli -p "$PORT_A" -b 921600 --json write-flash 0x100000 "$D/big2.bin"
     echo "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin)["regions"][0]; assert r["skipped"] and r["md5_requests"]==8, r' \

@@ -97,9 +97,9 @@ static uint32_t expected_md5s(const bool *chg, uint32_t *runs)
         nchg += chg[s];
     }
     *runs = r;
-    /* with runs: the guard span after the region before and after, and with equal sectors
-     * left, the whole region once more at the end */
-    return r == 0 ? 1 : n + r + 2 + (nchg < SECTORS ? 1 : 0);
+    /* with runs: the guard's two spans (after the region, below it) before and after, and
+     * with equal sectors left, the whole region once more at the end */
+    return r == 0 ? 1 : n + r + 4 + (nchg < SECTORS ? 1 : 0);
 }
 
 static void run_case(const target_t *t, const dcase_t *c)

@@ -413,8 +413,8 @@ static void test_verify_mismatch(void **state)
     job.data = img;
     assert_int_equal(esploader_flash_write_job(&l, &job), ESPLOADER_ERR_VERIFY);
     assert_int_equal(job.fail_offset, 0x10000);
-    /* the guard span after the region (same answer before and after: unchanged) and the run */
-    assert_int_equal(job.md5s, 3);
+    /* the guard's two spans before and after (the same answers: unchanged) and the run */
+    assert_int_equal(job.md5s, 5);
     assert_false(esploader_flash_verified(&l));
     fp_free(&fp);
 }
