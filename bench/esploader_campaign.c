@@ -592,7 +592,9 @@ static int session(world_t *w, bool faults)
         rc = rc ? rc : esploader_flash_defl_finish(l, w->md5, 0);
         break;
     }
-    if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY) &&
+    /* compared as the pipeline does: after success, a verify failure or a refusal (not after a
+     * timeout or a lost line) */
+    if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY || rc == ESPLOADER_ERR_TARGET) &&
         esploader_flash_guard_md5(l, j->offset, j->size, guard_now) > 0 &&
         memcmp(guard, guard_now, 16) != 0) {
         rc = ESPLOADER_ERR_VERIFY;

@@ -307,7 +307,7 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
         job.fail_offset = addr;
         job.md5s++;
     }
-    if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY)) {
+    if (guarded && (rc == 0 || rc == ESPLOADER_ERR_VERIFY || rc == ESPLOADER_ERR_TARGET)) {
         int g = esploader_flash_guard_md5(&s->loader, addr, len, guard_now);
         job.md5s = (uint16_t)(job.md5s + guard_n + (g > 0 ? g : 1));
         if (g > 0 && memcmp(guard, guard_now, sizeof(guard)) != 0) {
