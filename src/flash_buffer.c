@@ -336,6 +336,26 @@ static uint32_t unit_end(const job_t *s, uint32_t pos, uint32_t gran)
 }
 
 /*
+ * After a run written between equal sectors: what was judged equal before the write and lies
+ * after it -- job bytes [from, to): the sector that closed the run, or the rest of its 64 KB
+ * block when the block was judged equal as a whole -- must still be equal. A BEGIN whose erase
+ * size the line damaged (see the guard) erases on from the run's end; sectors after these are
+ * compared only after the write, so the walk itself rewrites what such an erase hit there.
+ */
+static int recheck(esploader_t *l, job_t *s, uint32_t from, uint32_t to)
+{
+    int r = s->verify ? compare(l, s, from, to - from, 0) : 0;
+
+    if (r == 1) {
+        ESP_LOG(l, ESPLOADER_LOG_ERROR,
+                "changed after the run written before it:", s->j->offset + from);
+        s->j->fail_offset = s->j->offset + from;
+        r = ESPLOADER_ERR_VERIFY;
+    }
+    return r;
+}
+
+/*
  * The comparison (one pass over the region on the target, then over the differing blocks):
  * whole region, then 64 KB flash blocks, then 4 KB sectors inside the blocks that differ and
  * are not erased. Runs of differing sectors (across block borders too) are written as soon as
@@ -344,7 +364,7 @@ static uint32_t unit_end(const job_t *s, uint32_t pos, uint32_t gran)
 static int write_changed(esploader_t *l, job_t *s)
 {
     uint32_t size = s->j->size, pos, end, sec, e, run = NO_RUN;
-    int whole = compare(l, s, 0, size, 1), cd, sd, r;
+    int whole = compare(l, s, 0, size, 1), cd, sd;
 
     if (whole <= 0 || whole == 2 || size <= ESP_SECTOR) {
         s->done = whole == 0 ? size : 0;
@@ -361,7 +381,8 @@ static int write_changed(esploader_t *l, job_t *s)
             }
             if (sd == 0) {
                 s->done += e - sec; /* unchanged: counts as done */
-                if (run != NO_RUN && (sd = write_run(l, s, run, sec)) != 0) {
+                if (run != NO_RUN && ((sd = write_run(l, s, run, sec)) != 0 ||
+                                      (sd = recheck(l, s, sec, cd == 0 ? end : e)) != 0)) {
                     return sd;
                 }
                 run = NO_RUN;
@@ -373,17 +394,7 @@ static int write_changed(esploader_t *l, job_t *s)
             return cd;
         }
     }
-    r = run != NO_RUN ? write_run(l, s, run, size) : ESPLOADER_OK;
-    /* Runs were written between equal sectors: a run's BEGIN with a damaged erase size (see
-     * guard_take) would erase the equal sectors after it, inside the region, where no run's
-     * MD5 looks. One MD5 of the whole region checks them all. */
-    if (r == 0 && s->verify && s->j->changed != 0 && s->j->changed < size &&
-        (r = compare(l, s, 0, size, 0)) == 1) {
-        ESP_LOG(l, ESPLOADER_LOG_ERROR, "MD5 mismatch at", s->j->offset);
-        s->j->fail_offset = s->j->offset;
-        r = ESPLOADER_ERR_VERIFY;
-    }
-    return r;
+    return run != NO_RUN ? write_run(l, s, run, size) : ESPLOADER_OK;
 }
 
 int esploader_flash_write_job(esploader_t *l, esploader_write_job_t *j)
