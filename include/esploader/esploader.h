@@ -364,9 +364,10 @@ uint32_t esploader_stub_block(uint32_t left, uint32_t block_size);
  * end with done == size. On failure job.fail_offset is the flash address of the run that
  * failed, or, when the guard MD5 changed (esploader_flash_guard_md5 below; verified jobs only),
  * offset + size: fail_offset >= offset + size means flash the job was not asked to touch was
- * erased. With skipping, when runs were written between equal
- * sectors, one more MD5 of the whole region closes the job. The callbacks and the compressor
- * run on the caller's stack inside this call.
+ * erased. With skipping, each run an equal sector closes is followed by one MD5 of what was
+ * judged equal before it was written (that sector, or the rest of a block judged equal whole):
+ * a change there fails the job at that address. The callbacks and the compressor run on the
+ * caller's stack inside this call.
  */
 #define ESPLOADER_WRITE_SKIP_UNCHANGED (1u << 8)
 typedef void (*esploader_progress_fn)(void *user, uint32_t done, uint32_t total);
