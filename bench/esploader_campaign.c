@@ -150,7 +150,7 @@ typedef struct world {
     /* checksum fault placement */
     bool cks_armed;
     uint32_t data_frames;
-    uint32_t reported; /* != 0: the library said flash outside the region changed */
+    bool reported; /* the library said flash outside the region changed */
     /* to-chip stream ranges of the FLASH_BEGIN / FLASH_DEFL_BEGIN frames of the faulted
      * session, to tell a line fault inside one (a command no checksum covers) */
     uint64_t fault_base;
@@ -464,7 +464,7 @@ static int session(world_t *w, bool faults)
     w->blown = false;
     w->data_frames = 0;
     w->cks_armed = false;
-    w->reported = 0;
+    w->reported = false;
     w->begins = 0;
     w->faulted_session = faults;
     w->fault_base = sim_link_bytes(w->link, SIM_DIR_TO_CHIP);
@@ -528,7 +528,7 @@ static int session(world_t *w, bool faults)
         job.flags = j->skip ? ESPLOADER_WRITE_SKIP_UNCHANGED : 0;
         rc = esploader_flash_write_job(l, &job);
         if (rc == ESPLOADER_ERR_VERIFY && job.fail_offset >= j->offset + j->size) {
-            w->reported = job.fail_offset;
+            w->reported = true;
         }
         break;
     }
@@ -569,7 +569,7 @@ static int session(world_t *w, bool faults)
         }
         rc = esploader_flash_write_job(l, &job);
         if (rc == ESPLOADER_ERR_VERIFY && job.fail_offset >= j->offset + j->size) {
-            w->reported = job.fail_offset;
+            w->reported = true;
         }
         if (j->job_comp == 2) {
             esploader_zlib_compressor_close(&c);
@@ -598,7 +598,7 @@ static int session(world_t *w, bool faults)
         esploader_flash_guard_md5(l, j->offset, j->size, guard_now) > 0 &&
         memcmp(guard, guard_now, 16) != 0) {
         rc = ESPLOADER_ERR_VERIFY;
-        w->reported = j->offset + j->size;
+        w->reported = true;
     }
     return rc;
 }
@@ -754,8 +754,8 @@ static result_t run_job(const job_t *j)
             /* wrong bytes, or success without verifying where it could */
             r.cls = r.first_bad >= 0 || !ended_verified(w) ? C_SILENT : C_OK;
         }
-    } else if ((r.first_bad = check_outside(w)) >= 0 && w->reported == 0) {
-        r.cls = C_SILENT; /* failed, and damaged flash it was never asked to touch unsaid */
+    } else if ((r.first_bad = check_outside(w)) >= 0 && !w->reported) {
+        r.cls = C_SILENT; /* failed, and silently damaged flash it was never asked to touch */
     } else if (r.first_bad >= 0) {
         /* the damage outside the region, reported; the rerun must still get the region right */
         r.cls = C_REPORTED;

@@ -266,8 +266,8 @@ static int write_region(cli_session_t *s, const cli_region_t *r, cJSON *arr)
      * call (the same bytes hashed, fewer round trips). */
     bool one_md5 = unit && !diff && !o->no_verify && len > unit;
     /* The parts then go unverified, so the pipeline takes no guard MD5 of its own: take the
-     * region's here (the flash after it, which a FLASH_BEGIN with a damaged erase size would
-     * erase unseen; esploader_flash_guard_md5). No span or a refusal: unguarded. */
+     * region's here (the flash after it and below it, which a damaged FLASH_BEGIN would erase
+     * unseen; esploader_flash_guard_md5). No span or a refusal: unguarded. */
     uint8_t guard[16], guard_now[16];
     int guard_n = one_md5 ? esploader_flash_guard_md5(&s->loader, addr, len, guard) : 0;
     bool guarded = guard_n > 0;

@@ -10,7 +10,7 @@
 #define DIFF_BLOCK   0x10000u /* first comparison granularity below the whole region */
 #define MIN_BLOCK    0x400u   /* the default block size is halved down to this to fit work */
 #define NO_RUN       0xFFFFFFFFu
-#define GUARD        0x10000u  /* flash checked after the region (see guard_take) */
+#define GUARD        0x10000u  /* each guard span (see esploader_flash_guard_md5) */
 #define ROM_FLASH    0x200000u /* the flash size a ROM assumes until told (SPI_SET_PARAMS) */
 
 typedef struct {
@@ -183,8 +183,9 @@ static int32_t deflate_pass(esploader_t *l, job_t *s, uint32_t from, uint32_t to
  * its first BEGIN and compares it after the job. It cannot see a change of a span that was
  * blank already, nor a damaged offset that lands elsewhere (that write fails the region's MD5,
  * but what it erased there stays unseen).
+ *
+ * after_span: the guard's span after a region, its length (0: none) and start.
  */
-/* The guard's span after a region: its length (0: none) and start. */
 static uint32_t after_span(const esploader_t *l, uint32_t offset, uint32_t size, uint32_t *pos)
 {
     uint32_t end = offset + size, lim = l->flash_size ? l->flash_size : ROM_FLASH;

@@ -380,7 +380,7 @@ case_misc() {
     MK blob "$D/big.bin" 524288
     cli -p "$PORT_A" -b 921600 --json write-flash 0x100000 "$D/big.bin"
     echo "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin)["regions"][0]; assert r["verified"] and r["md5_requests"]==1+4 and r.get("changed_bytes", 524288)==524288, r' \
-        && pass "plan: erased flash, no search, one MD5 (and the guard's two)" || fail "plan: erased flash: $OUT"
+        && pass "plan: erased flash, no search, one MD5 (and the guard's four)" || fail "plan: erased flash: $OUT"
     cp "$D/big.bin" "$D/big2.bin"
     dd if="$D/tl.bin" of="$D/big2.bin" bs=4096 seek=77 count=1 conv=notrunc 2>/dev/null
     cli -p "$PORT_A" -b 921600 --json write-flash 0x100000 "$D/big2.bin"

@@ -475,7 +475,7 @@ static void arm_begin_flip(harness_t *h, uint32_t byte, uint8_t mask)
 
 /* A damaged erase size that erases one sector past the region (seed 10877 of the campaign):
  * the region's MD5 matches, the guard span after it does not. ESPLOADER_ERR_VERIFY, with
- * fail_offset the guard span's start, the region itself right. */
+ * fail_offset = offset + size (outside the region: the guard's), the region itself right. */
 static void test_over_erase_after(void **state)
 {
     static const uint32_t size = 0x2000; /* erase size 0x2000: byte 1 0x20 ^ 0x10 = 0x3000 */
